@@ -1,0 +1,213 @@
+package manifest
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
+)
+
+// independentCounts counts resource types with encoding/json, the way a test
+// can trust without trusting our scanner.
+func independentCounts(t *testing.T, data []byte) map[string]int {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	c := map[string]int{}
+	for _, sec := range []string{"nodes", "sources", "exposures", "metrics", "semantic_models", "saved_queries", "unit_tests", "functions"} {
+		var entries map[string]struct {
+			ResourceType string `json:"resource_type"`
+		}
+		if raw, ok := m[sec]; ok {
+			json.Unmarshal(raw, &entries)
+		}
+		for uid, e := range entries {
+			rt := e.ResourceType
+			if rt == "" { // some sections omit resource_type in old schemas
+				rt = strings.SplitN(uid, ".", 2)[0]
+			}
+			if rt == "rpc" || rt == "sql" {
+				rt = strings.SplitN(uid, ".", 2)[0]
+			}
+			c[rt]++
+		}
+	}
+	var macros map[string]json.RawMessage
+	json.Unmarshal(m["macros"], &macros)
+	if len(macros) > 0 {
+		c["macro"] = len(macros)
+	}
+	switch d := m["disabled"]; {
+	case len(d) > 0 && d[0] == '{':
+		var dis map[string]json.RawMessage
+		json.Unmarshal(d, &dis)
+		if len(dis) > 0 {
+			c["disabled"] = len(dis)
+		}
+	case len(d) > 0 && d[0] == '[':
+		var dis []struct {
+			UID string `json:"unique_id"`
+		}
+		json.Unmarshal(d, &dis)
+		seen := map[string]bool{}
+		for _, x := range dis {
+			seen[x.UID] = true
+		}
+		if len(seen) > 0 {
+			c["disabled"] = len(seen)
+		}
+	}
+	return c
+}
+
+func TestCorpusOpensAndCountsMatch(t *testing.T) {
+	paths := corpus.Manifests()
+	if len(paths) < 5 {
+		t.Fatalf("expected curated manifests, found %d", len(paths))
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Open(p, data)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		got, want := m.Counts(), independentCounts(t, data)
+		// legacy manifests keep sources among nodes; both readers count them as "source".
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: count of %s = %d, encoding/json says %d", p, k, got[k], v)
+			}
+		}
+		for k, v := range got {
+			if want[k] != v {
+				t.Errorf("%s: count of %s = %d, encoding/json says %d", p, k, v, want[k])
+			}
+		}
+		// every entry decodes, and refable unique_ids agree with the decoded name.
+		for _, sec := range []string{"nodes", "sources", "macros"} {
+			for _, uid := range m.Keys(sec) {
+				n, err := m.Node(uid)
+				if err != nil {
+					t.Errorf("%s: %v", p, err)
+					continue
+				}
+				if n.IsRefable() && !n.HasVersion {
+					_, _, rest, _ := splitUID(uid)
+					if rest != n.Name {
+						t.Errorf("%s: %s has name %q", p, uid, n.Name)
+					}
+				}
+			}
+		}
+		if m.Meta.SchemaVersion > 0 && m.Meta.ProjectName == "" {
+			t.Errorf("%s: no project name recovered (project_id %s)", p, m.Meta.ProjectID)
+		}
+	}
+	t.Logf("opened %d manifests", len(paths))
+}
+
+func TestBadInput(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(corpus.Curated(), "defer-jaffle-shop-postgres", "dev", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, _ := os.ReadFile(filepath.Join(corpus.Curated(), "defer-mrkidbk-duckdb", "dev", "catalog.json"))
+	runResults, _ := os.ReadFile(filepath.Join(corpus.Curated(), "defer-mrkidbk-duckdb", "dev", "run_results.json"))
+	future := strings.Replace(string(good), "manifest/v11.json", "manifest/v13.json", 1)
+	cases := []struct {
+		name, input, code string
+		offset          int // -1: don't check
+	}{
+		{"empty", "", CodeEmpty, 0},
+		{"whitespace", "  \n ", CodeEmpty, 0},
+		{"not json", "hello", CodeNotJSON, 0},
+		{"array", "[1,2]", CodeNotJSON, 0},
+		{"truncated", string(good[:len(good)/2]), CodeTruncated, -1},
+		{"truncated in key", `{"nodes": {"model.a.b`, CodeTruncated, -1},
+		{"garbage after", `{"nodes": {}} x`, CodeSyntax, 14},
+		{"missing colon", `{"nodes" {}}`, CodeSyntax, 9},
+		{"mismatched", `{"nodes": {"a": [1}}`, CodeSyntax, 18},
+		{"catalog", string(catalog), CodeWrongKind, -1},
+		{"run results", string(runResults), CodeWrongKind, -1},
+		{"no nodes", `{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "macros": {}}`, CodeNoNodes, 0},
+		{"bad entry later", `{"nodes": {"model.a.b": {"name": tru}}}`, "", -1},
+	}
+	for _, c := range cases {
+		m, err := Open("in.json", []byte(c.input))
+		if c.code == "" {
+			if err != nil {
+				t.Errorf("%s: open failed: %v", c.name, err)
+				continue
+			}
+			if _, err := m.Node("model.a.b"); err == nil || !strings.Contains(err.Error(), "model.a.b") {
+				t.Errorf("%s: decode error should name the entry, got %v", c.name, err)
+			}
+			continue
+		}
+		var de *diag.Error
+		if !errors.As(err, &de) {
+			t.Errorf("%s: want a diag.Error %s, got %v", c.name, c.code, err)
+			continue
+		}
+		if de.Code != c.code {
+			t.Errorf("%s: code %s, want %s (%v)", c.name, de.Code, c.code, err)
+		}
+		if c.offset >= 0 && de.Location.Offset != c.offset {
+			t.Errorf("%s: offset %d, want %d (%v)", c.name, de.Location.Offset, c.offset, err)
+		}
+		if de.Location.File != "in.json" {
+			t.Errorf("%s: error does not name the file: %v", c.name, err)
+		}
+	}
+	m, err := Open("future.json", []byte(future))
+	if err != nil {
+		t.Fatalf("future schema should open: %v", err)
+	}
+	if len(m.Warnings) == 0 || m.Warnings[0].Code != CodeFutureSchema {
+		t.Errorf("future schema should warn, got %v", m.Warnings)
+	}
+}
+
+func TestTruncatedEverywhereNeverPanics(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(corpus.Curated(), "aparser-v5-jaffle", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := len(data) / 997
+	for cut := 0; cut < len(data); cut += step {
+		if _, err := Open("t.json", data[:cut]); err == nil {
+			t.Fatalf("truncated at %d opened without error", cut)
+		}
+	}
+}
+
+func FuzzOpen(f *testing.F) {
+	for _, p := range corpus.Manifests()[:3] {
+		if data, err := os.ReadFile(p); err == nil && len(data) < 300000 {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"nodes":{"model.a.b":{"name":"b","refs":[["x"]]}},"disabled":[{"unique_id":"model.a.c"}]}`))
+	f.Add([]byte(`{"metadata":{"dbt_schema_version":"x/manifest/v12.json"},"nodes":{"model.a.b.v1":{"name":"b","version":1,"latest_version":1}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Open("fuzz.json", data)
+		if err != nil {
+			return
+		}
+		for _, uid := range m.Keys("nodes") {
+			m.Node(uid)
+		}
+		m.LookupRef(LookupQuery{Name: "b", Root: "a", CallerPackage: "a"})
+		m.Counts()
+	})
+}
