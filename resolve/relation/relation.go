@@ -8,7 +8,7 @@ import "strings"
 // empty string.
 type Parts struct {
 	Database, Schema, Identifier string
-	HasDatabase, HasSchema      bool
+	HasDatabase, HasSchema       bool
 }
 
 // Source is what [Adapter.ForSource] needs from a source node.

@@ -1,0 +1,26 @@
+package relation
+
+import "testing"
+
+// FuzzRender checks that rendering, matching and wrapping never panic for
+// arbitrary parts, quote characters and adapters.
+func FuzzRender(f *testing.F) {
+	f.Add("postgres", "analytics", "prod", "orders", `"`, uint8(7))
+	f.Add("clickhouse", "", "`", "`", "`", uint8(0))
+	f.Add("fabric", "a]", "[", "]]", "[", uint8(255))
+	f.Add("databricks", "", "", "", "", uint8(3))
+	f.Fuzz(func(t *testing.T, adapter, db, schema, id, qc string, bits uint8) {
+		a := Lookup(adapter)
+		if bits&64 != 0 {
+			a.QuoteChar = qc
+		}
+		q := QuotingOf(Policy{Database: bits&1 != 0, Schema: bits&2 != 0, Identifier: bits&4 != 0})
+		p := Parts{Database: db, Schema: schema, Identifier: id, HasDatabase: bits&8 != 0, HasSchema: bits&16 != 0}
+		r := a.ForRef(p, q)
+		_ = r.Render()
+		_ = a.ForSource(Source{Parts: p, SourceName: schema, Quoting: q}).Render()
+		_ = a.EmptyWrap(r)
+		_ = a.Match(p, q, Parts{Database: id, Schema: db, Identifier: schema, HasDatabase: true, HasSchema: bits&32 != 0})
+		_, _ = DuckDBExternalLocation(db+"{"+schema+"%("+id+"$"+qc, []string{"", "oldstyle", "template", "newstyle"}[bits%4], map[string]string{schema: id})
+	})
+}
