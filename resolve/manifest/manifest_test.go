@@ -126,7 +126,7 @@ func TestBadInput(t *testing.T) {
 	future := strings.Replace(string(good), "manifest/v11.json", "manifest/v13.json", 1)
 	cases := []struct {
 		name, input, code string
-		offset          int // -1: don't check
+		offset            int // -1: don't check
 	}{
 		{"empty", "", CodeEmpty, 0},
 		{"whitespace", "  \n ", CodeEmpty, 0},

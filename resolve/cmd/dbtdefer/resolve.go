@@ -1,0 +1,142 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+func init() {
+	register(&command{name: "resolve", summary: "resolve ref()/source()/this from a node under a defer mode, with the rule that decided each", run: runResolve})
+}
+
+// projectFlags are the flags every project-opening command shares.
+type projectFlags struct {
+	manifest, state, catalog, runResults string
+	devRelations                         multiFlag
+	defer_, profile, unknown             string
+	sel, exclude                         multiFlag
+	selSet                               bool
+	packageFirst                         bool
+}
+
+func (pf *projectFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&pf.manifest, "manifest", "", "dev manifest.json (required)")
+	fs.StringVar(&pf.state, "state", "", "production manifest.json (the defer state)")
+	fs.StringVar(&pf.catalog, "catalog", "", "dev catalog.json: which dev relations exist")
+	fs.StringVar(&pf.runResults, "run-results", "", "dev run_results.json: successful builds exist in dev")
+	fs.Var(&pf.devRelations, "dev-relation", "a dev relation known to exist (schema.name or db.schema.name); repeatable")
+	fs.StringVar(&pf.defer_, "defer", "off", "defer mode: off, standard or favor-state")
+	fs.StringVar(&pf.profile, "profile", "auto", "dbt behaviour: auto, legacy (≤1.7), modern (1.8+) or fusion")
+	fs.StringVar(&pf.unknown, "unknown", "missing", "dev relations nothing reports on are treated as missing or present")
+	fs.Var(&pf.sel, "select", "dbt selection (default: the node itself); repeatable, '' selects nothing")
+	fs.Var(&pf.exclude, "exclude", "dbt exclusion; repeatable")
+	fs.BoolVar(&pf.packageFirst, "package-first", false, "search the calling package before the root project (dbt 1.11 flag)")
+}
+
+func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Options, error) {
+	var opt resolve.Options
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "select" {
+			pf.selSet = true
+		}
+	})
+	if pf.manifest == "" {
+		return nil, opt, usagef("--manifest is required")
+	}
+	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations}
+	var err error
+	if in.Manifest, err = readFile(pf.manifest); err != nil {
+		return nil, opt, err
+	}
+	for _, f := range []struct {
+		path string
+		dst  *[]byte
+	}{{pf.state, &in.State}, {pf.catalog, &in.Catalog}, {pf.runResults, &in.RunResults}} {
+		if f.path != "" {
+			if *f.dst, err = readFile(f.path); err != nil {
+				return nil, opt, err
+			}
+		}
+	}
+	if opt.Defer, err = deferral.ParseMode(pf.defer_); err != nil {
+		return nil, opt, err
+	}
+	if opt.Profile, err = deferral.ParseProfile(pf.profile); err != nil {
+		return nil, opt, err
+	}
+	switch pf.unknown {
+	case "missing":
+	case "present":
+		opt.UnknownPresent = true
+	default:
+		return nil, opt, usagef("--unknown must be missing or present, got %q", pf.unknown)
+	}
+	if pf.selSet {
+		opt.Select = []string{}
+		for _, s := range pf.sel {
+			if strings.TrimSpace(s) != "" {
+				opt.Select = append(opt.Select, s)
+			}
+		}
+	}
+	opt.Exclude = pf.exclude
+	opt.PackageFirst = pf.packageFirst
+	p, err := resolve.Open(in)
+	return p, opt, err
+}
+
+func runResolve(fs *flag.FlagSet, args []string, out io.Writer) error {
+	var pf projectFlags
+	pf.register(fs)
+	from := fs.String("from", "", "unique_id or name of the node making the refs")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("resolve needs at least one REF (name, package.name, name@v2, source:src.table or this)")
+	}
+	var refs []resolve.RefSpec
+	for _, a := range pos {
+		r, err := resolve.ParseRef(a)
+		if err != nil {
+			return err
+		}
+		refs = append(refs, r)
+	}
+	p, opt, err := pf.open(fs)
+	if err != nil {
+		return err
+	}
+	asJSON := fs.Lookup("json").Value.String() == "true"
+	printWarnings(out, p.Warnings, asJSON)
+	results, warns, err := p.Resolve(*from, refs, opt)
+	if err != nil {
+		return err
+	}
+	printWarnings(out, warns, asJSON)
+	for _, r := range results {
+		if err := jsonOut(out, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printWarnings prints warnings as text (JSON mode leaves stdout to results
+// and puts warnings on stderr-free lines of their own kind).
+func printWarnings(out io.Writer, ws []diag.Diagnostic, asJSON bool) {
+	for _, w := range ws {
+		if asJSON {
+			jsonOut(out, map[string]any{"warning": w})
+		} else {
+			fmt.Fprintf(stderr, "warning: %s\n", (&diag.Error{Diagnostic: w}).Error())
+		}
+	}
+}

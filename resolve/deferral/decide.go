@@ -1,0 +1,149 @@
+package deferral
+
+import (
+	"fmt"
+
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+)
+
+// Env says which environment a ref resolved to.
+type Env string
+
+// The environments.
+const (
+	Dev       Env = "dev"
+	State     Env = "state"
+	Ephemeral Env = "ephemeral" // inlined as a CTE, in neither environment
+)
+
+// Rule codes: stable names of the rule that decided a ref. The README lists
+// them with their meaning; the JS API and the Worker return them as they are.
+const (
+	RuleDeferOff           = "defer-off"
+	RuleEphemeral          = "ephemeral-cte"
+	RuleNotInState         = "not-in-state"
+	RuleStateNotDeferrable = "state-not-deferrable"
+	RuleNotRefable         = "not-refable"
+	RuleSelectedLegacy     = "selected-never-deferred"
+	RuleFavorUnselected    = "favor-state-unselected"
+	RuleDevMissing         = "dev-missing"
+	RuleUnknownAsMissing   = "dev-unknown-assumed-missing"
+	RuleUnknownAsPresent   = "dev-unknown-assumed-present"
+	RuleDevExists          = "dev-exists"
+	RuleSourceNever        = "source-never-deferred"
+	RuleThisNever          = "this-never-deferred"
+)
+
+// Decision is the defer decision for one ref() target, with its provenance.
+type Decision struct {
+	Env  Env    `json:"env"`
+	Rule string `json:"rule"`
+	// Reason explains the rule in words a dbt user understands.
+	Reason string `json:"reason"`
+	// Assumption is true when the decision rested on the unknown-existence
+	// policy rather than on evidence.
+	Assumption bool `json:"assumption,omitempty"`
+	// Evidence names what the existence answer came from, when one was used.
+	Evidence Evidence `json:"evidence,omitempty"`
+	// Node is the node whose coordinates render the relation: the dev node,
+	// or the state node when deferred.
+	Node *manifest.Node `json:"-"`
+}
+
+// Input is everything one decision reads.
+type Input struct {
+	Mode    Mode
+	Profile Profile // Legacy, Modern or Fusion (not Auto)
+	// Target is the ref target in the dev manifest.
+	Target *manifest.Node
+	// StateNode is the node with the same unique_id in the state, or nil.
+	StateNode *manifest.Node
+	// Selected reports whether a unique_id is in the command's selection.
+	Selected func(uid string) bool
+	Oracle   *Oracle
+	// UnknownIsPresent flips the policy for unknown existence (default: missing).
+	UnknownIsPresent bool
+}
+
+// Decide applies dbt's rule for the profile (spec §1.5, §1.9).
+func Decide(in Input) Decision {
+	t := in.Target
+	selected := in.Selected != nil && in.Selected(t.UniqueID)
+	dev := Decision{Env: Dev, Node: t}
+	if !t.IsRefable() {
+		dev.Rule, dev.Reason = RuleNotRefable, fmt.Sprintf("%s is a %s; only models, seeds and snapshots are deferred", t.UniqueID, t.ResourceType)
+		return dev
+	}
+	if in.Profile != Legacy && t.IsEphemeral() {
+		return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral,
+			Reason: fmt.Sprintf("%s is ephemeral in dev, so its SQL is inlined as a CTE; ephemeral models are never deferred", t.Name)}
+	}
+	if in.Mode == Off {
+		dev.Rule, dev.Reason = RuleDeferOff, "defer is off: every ref reads the dev relation"
+		if t.IsEphemeral() {
+			return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral, Reason: fmt.Sprintf("%s is ephemeral, so its SQL is inlined as a CTE", t.Name)}
+		}
+		return dev
+	}
+	s := in.StateNode
+	if s == nil {
+		dev.Rule, dev.Reason = RuleNotInState, fmt.Sprintf("%s is not in the production manifest (new in dev), so there is nothing to defer to", t.UniqueID)
+		return finishLegacyEphemeral(dev, t)
+	}
+	if !s.IsRefable() || s.IsEphemeral() {
+		what := "ephemeral"
+		if !s.IsRefable() {
+			what = "a " + s.ResourceType
+		}
+		dev.Rule, dev.Reason = RuleStateNotDeferrable, fmt.Sprintf("%s is %s in production, so it has no production relation to defer to", t.Name, what)
+		return finishLegacyEphemeral(dev, t)
+	}
+	state := Decision{Env: State, Node: s}
+	if in.Profile == Legacy && selected {
+		dev.Rule, dev.Reason = RuleSelectedLegacy, fmt.Sprintf("%s is selected, and dbt ≤1.7 never defers selected nodes", t.Name)
+		return finishLegacyEphemeral(dev, t)
+	}
+	if in.Mode == FavorState && !selected {
+		state.Rule, state.Reason = RuleFavorUnselected, fmt.Sprintf("--favor-state: %s is not selected, so production's relation is used even if a dev one exists", t.Name)
+		return state
+	}
+	ex, ev := Unknown, NoEvidence
+	if in.Oracle != nil {
+		ex, ev = in.Oracle.Exists(NodeParts(t))
+	}
+	why := ""
+	if selected {
+		why = " (it is selected, but dbt 1.8+ defers a selected node whose dev relation is missing)"
+	}
+	switch ex {
+	case Exists:
+		dev.Rule, dev.Evidence = RuleDevExists, ev
+		dev.Reason = fmt.Sprintf("the dev relation of %s exists (per %s), so dev wins", t.Name, ev)
+		if in.Mode == FavorState {
+			dev.Reason = fmt.Sprintf("%s is selected and its dev relation exists (per %s), so dev wins even with --favor-state", t.Name, ev)
+		}
+		return finishLegacyEphemeral(dev, t)
+	case Missing:
+		state.Rule, state.Evidence = RuleDevMissing, ev
+		state.Reason = fmt.Sprintf("the dev relation of %s does not exist (per %s), so production's is used%s", t.Name, ev, why)
+		return state
+	}
+	if in.UnknownIsPresent {
+		dev.Rule, dev.Assumption = RuleUnknownAsPresent, true
+		dev.Reason = fmt.Sprintf("nothing says whether the dev relation of %s exists; assumed present (policy), so dev wins", t.Name)
+		return finishLegacyEphemeral(dev, t)
+	}
+	state.Rule, state.Assumption = RuleUnknownAsMissing, true
+	state.Reason = fmt.Sprintf("nothing says whether the dev relation of %s exists; assumed missing (policy, as dbt sees an empty dev schema), so production's is used%s", t.Name, why)
+	return state
+}
+
+// finishLegacyEphemeral turns a dev decision for an ephemeral target into a
+// CTE decision (legacy profile, where a state node could replace it first).
+func finishLegacyEphemeral(d Decision, t *manifest.Node) Decision {
+	if t.IsEphemeral() {
+		return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral,
+			Reason: fmt.Sprintf("%s is ephemeral and was not replaced by a production node, so its SQL is inlined as a CTE", t.Name)}
+	}
+	return d
+}

@@ -1,0 +1,215 @@
+// Package resolve is dbtdefer's public Go API: open a project from a dev
+// manifest and a production (state) manifest, then resolve ref()/source()/this
+// and compile previews under no defer, standard defer or favor-state defer,
+// each answer carrying the rule that decided it. Plain structs in, results
+// and diagnostics out; no I/O, no JavaScript, no HTTP.
+package resolve
+
+import (
+	"fmt"
+
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/dbtdefer/dbtdefer/resolve/relation"
+)
+
+// Inputs are the bytes a project is opened from. Only Manifest is required.
+type Inputs struct {
+	Manifest     []byte
+	ManifestName string // for messages; default "manifest.json"
+	State        []byte // production manifest.json (the defer state)
+	StateName    string
+	// Catalog, RunResults and DevRelations feed the dev-existence oracle.
+	Catalog        []byte
+	CatalogName    string
+	RunResults     []byte
+	RunResultsName string
+	DevRelations   []string
+	// Quoting overrides the project quoting (dbt_project.yml `quoting:`);
+	// default: the dev manifest's metadata.quoting, else the adapter's.
+	Quoting *manifest.Quoting
+	// MaxManifestBytes rejects larger manifests (0: no limit).
+	MaxManifestBytes int
+}
+
+// Project is an opened dev manifest with its optional state and oracle. It is
+// safe for concurrent use once opened.
+type Project struct {
+	Dev     *manifest.Manifest
+	State   *manifest.Manifest // nil without a state
+	Adapter relation.Adapter
+	Quoting relation.Quoting
+	Oracle  *deferral.Oracle
+	// Root is the root project's name.
+	Root string
+	// Warnings found while opening (future schema, mismatched projects…).
+	Warnings []diag.Diagnostic
+}
+
+// StateInfo identifies the production run a state manifest came from.
+type StateInfo struct {
+	InvocationID        string            `json:"invocationId,omitempty"`
+	GeneratedAt         string            `json:"generatedAt,omitempty"`
+	InvocationStartedAt string            `json:"invocationStartedAt,omitempty"`
+	DbtVersion          string            `json:"dbtVersion,omitempty"`
+	SchemaVersion       int               `json:"schemaVersion"`
+	ProjectName         string            `json:"projectName,omitempty"`
+	AdapterType         string            `json:"adapterType,omitempty"`
+	Env                 map[string]string `json:"env,omitempty"`
+	File                string            `json:"file,omitempty"`
+}
+
+// Open indexes the manifests and builds the oracle.
+func Open(in Inputs) (*Project, error) {
+	name := in.ManifestName
+	if name == "" {
+		name = "manifest.json"
+	}
+	opt := manifest.Options{MaxBytes: in.MaxManifestBytes}
+	dev, err := manifest.OpenWith(name, in.Manifest, opt)
+	if err != nil {
+		return nil, err
+	}
+	p := &Project{Dev: dev, Root: dev.Meta.ProjectName}
+	p.Warnings = append(p.Warnings, dev.Warnings...)
+	if in.State != nil {
+		sname := in.StateName
+		if sname == "" {
+			sname = "state/manifest.json"
+		}
+		st, err := manifest.OpenWith(sname, in.State, opt)
+		if err != nil {
+			return nil, err
+		}
+		p.State = st
+		p.Warnings = append(p.Warnings, st.Warnings...)
+		p.Warnings = append(p.Warnings, compareProjects(dev, st)...)
+	}
+	p.Adapter = relation.Lookup(dev.Meta.AdapterType).ForVersion(dev.Meta.DbtVersion)
+	if p.Adapter.Name == "sqlserver" {
+		p.Adapter = p.Adapter.WithMacroPackages(macroPackages(dev))
+	}
+	if !p.Adapter.Known {
+		p.Warnings = append(p.Warnings, diag.Warning("relation.unknown_adapter", diag.Location{File: name},
+			"adapter %q has no verified rendering rules; relations fall back to the manifest's relation_name", dev.Meta.AdapterType))
+	}
+	switch {
+	case in.Quoting != nil:
+		p.Quoting = toQuoting(*in.Quoting)
+	case dev.Meta.Quoting != nil:
+		p.Quoting = toQuoting(*dev.Meta.Quoting)
+	}
+	p.Oracle = deferral.NewOracle(p.Adapter, p.Quoting)
+	if in.Catalog != nil {
+		cn := in.CatalogName
+		if cn == "" {
+			cn = "catalog.json"
+		}
+		if err := p.Oracle.AddCatalog(cn, in.Catalog); err != nil {
+			return nil, err
+		}
+	}
+	if in.RunResults != nil {
+		rn := in.RunResultsName
+		if rn == "" {
+			rn = "run_results.json"
+		}
+		if err := p.Oracle.AddRunResults(rn, in.RunResults, dev); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range in.DevRelations {
+		if err := p.Oracle.AddRelation(r); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func toQuoting(q manifest.Quoting) relation.Quoting {
+	return relation.Quoting{Database: q.Database, Schema: q.Schema, Identifier: q.Identifier}
+}
+
+func macroPackages(m *manifest.Manifest) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, uid := range m.Keys("macros") {
+		if _, pkg, _, ok := splitUID(uid); ok && !seen[pkg] {
+			seen[pkg] = true
+			out = append(out, pkg)
+		}
+	}
+	return out
+}
+
+// compareProjects warns when dev and state do not look like one project.
+func compareProjects(dev, st *manifest.Manifest) []diag.Diagnostic {
+	var w []diag.Diagnostic
+	loc := diag.Location{File: st.File}
+	if a, b := dev.Meta.AdapterType, st.Meta.AdapterType; a != "" && b != "" && a != b {
+		w = append(w, diag.Warning("state.adapter_mismatch", loc, "the state was built with adapter %q but dev uses %q; deferred relations may not be readable from dev", b, a))
+	}
+	if a, b := dev.Meta.ProjectName, st.Meta.ProjectName; a != "" && b != "" && a != b {
+		w = append(w, diag.Warning("state.project_mismatch", loc, "the state is from project %q but dev is project %q", b, a))
+	} else if a, b := dev.Meta.ProjectID, st.Meta.ProjectID; a != "" && b != "" && a != b {
+		w = append(w, diag.Warning("state.project_mismatch", loc, "the state's project_id %s differs from dev's %s", b, a))
+	}
+	if st.Meta.SchemaVersion >= 1 && st.Meta.SchemaVersion <= 3 {
+		w = append(w, diag.Warning(manifest.CodeOldSchema, loc, "state manifest schema v%d (dbt 0.19–0.21): dbt ≥1.0 refuses it as --state; dbtdefer reads it anyway", st.Meta.SchemaVersion))
+	}
+	deferred := 0
+	for _, uid := range st.Keys("nodes") {
+		if n, err := st.Node(uid); err == nil && n.Deferred && n.IsRefable() {
+			deferred++
+		}
+		if deferred > 0 {
+			break
+		}
+	}
+	if deferred > 0 {
+		w = append(w, diag.Warning("state.from_deferred_run", loc, "the state artifact came from a deferred run (nodes marked \"deferred\": true); its coordinates are used as they are"))
+	}
+	return w
+}
+
+// StateInfo describes the state manifest, or nil without one.
+func (p *Project) StateInfo() *StateInfo {
+	if p.State == nil {
+		return nil
+	}
+	m := p.State.Meta
+	return &StateInfo{InvocationID: m.InvocationID, GeneratedAt: m.GeneratedAt, InvocationStartedAt: m.InvocationStartedAt,
+		DbtVersion: m.DbtVersion, SchemaVersion: m.SchemaVersion, ProjectName: m.ProjectName, AdapterType: m.AdapterType,
+		Env: m.Env, File: p.State.File}
+}
+
+func splitUID(uid string) (typ, pkg, rest string, ok bool) {
+	var parts [2]int
+	n := 0
+	for i := 0; i < len(uid) && n < 2; i++ {
+		if uid[i] == '.' {
+			parts[n] = i
+			n++
+		}
+	}
+	if n < 2 {
+		return "", "", "", false
+	}
+	return uid[:parts[0]], uid[parts[0]+1 : parts[1]], uid[parts[1]+1:], true
+}
+
+// resourceTitle is dbt's resource_type.title() in error messages.
+func resourceTitle(t string) string {
+	if t == "" {
+		return "Node"
+	}
+	return fmt.Sprintf("%c%s", t[0]-32*btoi(t[0] >= 'a' && t[0] <= 'z'), t[1:])
+}
+
+func btoi(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
