@@ -179,21 +179,22 @@ func deref(s *string) string {
 	return *s
 }
 
-type corpusStat struct{ total, match, excepted int }
+// corpusStat counts, per adapter, the relation_names compared and matched;
+// versioned counts those that match only with [Adapter.ForVersion]'s rules,
+// and sourceTrap the sources whose compile-time source() differs from the
+// manifest's relation_name (project quoting, spec §2.3).
+type corpusStat struct{ total, match, excepted, versioned, sourceTrap int }
 
-func findManifests(t *testing.T) []string {
+// findManifests lists the manifest.json files under root (none when root
+// does not exist).
+func findManifests(root string) []string {
 	var out []string
-	for _, root := range corpusRoots {
-		if _, err := os.Stat(root); err != nil {
-			continue
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "manifest.json" {
+			out = append(out, p)
 		}
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && d.Name() == "manifest.json" {
-				out = append(out, p)
-			}
-			return nil
-		})
-	}
+		return nil
+	})
 	sort.Strings(out)
 	return out
 }
@@ -209,12 +210,29 @@ func exceptionFor(path, uid string) (string, bool) {
 }
 
 func TestCorpusRelationNames(t *testing.T) {
-	manifests := findManifests(t)
-	if len(manifests) == 0 {
+	used := map[string]bool{}
+	seen := 0
+	for _, root := range corpusRoots {
+		manifests := findManifests(root)
+		if len(manifests) == 0 {
+			continue
+		}
+		seen += len(manifests)
+		stats := checkCorpus(t, manifests, used)
+		logStats(t, fmt.Sprintf("%s (%d manifests)", root, len(manifests)), stats)
+	}
+	if seen == 0 {
 		t.Skip("no manifests under", corpusRoots)
 	}
+	for _, e := range corpusExceptions {
+		if !used[e.reason] {
+			t.Logf("exception not exercised (corpus absent?): %s %s", e.manifest, e.node)
+		}
+	}
+}
+
+func checkCorpus(t *testing.T, manifests []string, used map[string]bool) map[string]*corpusStat {
 	stats := map[string]*corpusStat{}
-	used := map[string]bool{}
 	for _, path := range manifests {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -225,17 +243,21 @@ func TestCorpusRelationNames(t *testing.T) {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
-		a := Lookup(m.Metadata.AdapterType).ForVersion(m.Metadata.DbtVersion)
+		current := Lookup(m.Metadata.AdapterType)
+		a := current.ForVersion(m.Metadata.DbtVersion)
 		pq, _ := projectQuoting(&m, filepath.Dir(path))
 		st := stats[a.Name]
 		if st == nil {
 			st = &corpusStat{}
 			stats[a.Name] = st
 		}
-		check := func(uid, want, got string) {
+		check := func(uid, want, got, gotCurrent string) {
 			st.total++
 			if got == want {
 				st.match++
+				if gotCurrent != want {
+					st.versioned++
+				}
 				return
 			}
 			if reason, ok := exceptionFor(path, uid); ok {
@@ -258,7 +280,8 @@ func TestCorpusRelationNames(t *testing.T) {
 			if n.Alias != nil {
 				alias = *n.Alias
 			}
-			check(uid, *n.RelationName, a.ForRef(partsOf(n.Database, n.Schema, alias), pq).Render())
+			p := partsOf(n.Database, n.Schema, alias)
+			check(uid, *n.RelationName, a.ForRef(p, pq).Render(), current.ForRef(p, pq).Render())
 		}
 		for uid, s := range m.Sources {
 			if s.RelationName == nil {
@@ -274,26 +297,29 @@ func TestCorpusRelationNames(t *testing.T) {
 			}
 			// relation_name of a source is computed at parse time with the
 			// project's quoting under the source's own (spec §2.3).
-			check(uid, *s.RelationName, a.ForSourceWithProject(src, pq).Render())
+			check(uid, *s.RelationName, a.ForSourceWithProject(src, pq).Render(), current.ForSourceWithProject(src, pq).Render())
+			if a.ForSource(src).Render() != *s.RelationName {
+				st.sourceTrap++
+			}
 		}
 	}
+	return stats
+}
+
+func logStats(t *testing.T, title string, stats map[string]*corpusStat) {
+	t.Logf("%s", title)
 	names := make([]string, 0, len(stats))
 	for n := range stats {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	t.Logf("%-12s %7s %7s %8s %7s", "adapter", "total", "match", "excepted", "rate")
+	t.Logf("  %-12s %6s %6s %8s %7s %9s %10s", "adapter", "total", "match", "excepted", "rate", "versioned", "sourceTrap")
 	for _, n := range names {
 		s := stats[n]
 		rate := 100.0
 		if s.total > 0 {
 			rate = 100 * float64(s.match) / float64(s.total)
 		}
-		t.Logf("%-12s %7d %7d %8d %6.1f%%", n, s.total, s.match, s.excepted, rate)
-	}
-	for _, e := range corpusExceptions {
-		if !used[e.reason] {
-			t.Logf("exception not exercised (corpus absent?): %s %s", e.manifest, e.node)
-		}
+		t.Logf("  %-12s %6d %6d %8d %6.1f%% %9d %10d", n, s.total, s.match, s.excepted, rate, s.versioned, s.sourceTrap)
 	}
 }
