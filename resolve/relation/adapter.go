@@ -138,8 +138,8 @@ func KnownAdapters() []string {
 func base() Adapter {
 	return Adapter{
 		QuoteChar:    `"`,
-		DefaultQuote: AllTrue,
-		Include:      AllTrue,
+		DefaultQuote: AllParts(),
+		Include:      AllParts(),
 		RequireAlias: true,
 	}
 }

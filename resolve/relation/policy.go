@@ -6,8 +6,9 @@ type Policy struct {
 	Database, Schema, Identifier bool
 }
 
-// AllTrue is the BaseRelation default for both quote and include policies.
-var AllTrue = Policy{Database: true, Schema: true, Identifier: true}
+// AllParts returns the policy with every part on: BaseRelation's default
+// for both the quote and the include policy.
+func AllParts() Policy { return Policy{Database: true, Schema: true, Identifier: true} }
 
 // Quoting is a partial override of a quote policy, as written in a project's
 // `quoting:` config, a manifest's metadata.quoting, or a source's `quoting:`

@@ -45,7 +45,7 @@ func TestKnown(t *testing.T) {
 		}
 	}
 	u := Lookup("materialize")
-	if u.Known || u.QuoteChar != `"` || u.Include != AllTrue || u.DefaultQuote != AllTrue || !u.RequireAlias ||
+	if u.Known || u.QuoteChar != `"` || u.Include != AllParts() || u.DefaultQuote != AllParts() || !u.RequireAlias ||
 		!reflect.DeepEqual(u.DispatchChain, []string{"materialize"}) {
 		t.Errorf("unknown adapter defaults: %+v", u)
 	}
@@ -112,7 +112,7 @@ func TestRender(t *testing.T) {
 		{"databricks null database omitted", Lookup("databricks").ForRef(Parts{Schema: "prod", HasSchema: true, Identifier: "x"}, Quoting{}), "`prod`.`x`"},
 		// Scenario 51: spark never renders the database.
 		{"51 spark", Lookup("spark").ForRef(p3("anything", "prod", "stg_orders"), Quoting{}), `prod.stg_orders`},
-		{"spark project quoting", Lookup("spark").ForRef(p3("", "prod", "stg_orders"), QuotingOf(AllTrue)), "`prod`.`stg_orders`"},
+		{"spark project quoting", Lookup("spark").ForRef(p3("", "prod", "stg_orders"), QuotingOf(AllParts())), "`prod`.`stg_orders`"},
 		{"null database and schema", pg.ForRef(Parts{Identifier: "x"}, Quoting{}), `"x"`},
 		{"empty database kept", pg.ForRef(Parts{HasDatabase: true, Schema: "s", HasSchema: true, Identifier: "x"}, Quoting{}), `""."s"."x"`},
 		{"no escaping in base", pg.ForRef(p3("d", "s", `a"b`), Quoting{}), `"d"."s"."a"b"`},
@@ -183,7 +183,7 @@ func TestMatch(t *testing.T) {
 	}{
 		// Scenario 48: snowflake upper-cases unquoted dev parts.
 		{"48 snowflake", "snowflake", none, p3("analytics", "dbt_alice", "stg_customers"), p3("ANALYTICS", "DBT_ALICE", "STG_CUSTOMERS"), Exact},
-		{"snowflake quoted project", "snowflake", QuotingOf(AllTrue), p3("analytics", "dbt_alice", "stg_customers"), p3("ANALYTICS", "DBT_ALICE", "STG_CUSTOMERS"), Approximate},
+		{"snowflake quoted project", "snowflake", QuotingOf(AllParts()), p3("analytics", "dbt_alice", "stg_customers"), p3("ANALYTICS", "DBT_ALICE", "STG_CUSTOMERS"), Approximate},
 		{"snowflake quoted part stripped", "snowflake", none, p3("ANALYTICS", "DBT_ALICE", `"Mixed"`), p3("ANALYTICS", "DBT_ALICE", "Mixed"), Exact},
 		{"snowflake other table", "snowflake", none, p3("a", "b", "c"), p3("A", "B", "D"), NoMatch},
 		// Scenario 49: bigquery is case-exact.
@@ -212,7 +212,7 @@ func TestMatch(t *testing.T) {
 
 func TestQuotingOver(t *testing.T) {
 	q := Quoting{Schema: bp(false)}
-	if got := q.Over(AllTrue); got != (Policy{Database: true, Identifier: true}) {
+	if got := q.Over(AllParts()); got != (Policy{Database: true, Identifier: true}) {
 		t.Error(got)
 	}
 	if !(Quoting{}).IsZero() || q.IsZero() {
