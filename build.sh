@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# dbtdefer's one build script. Commands:
+#   ./build.sh build   native CLI (bin/dbtdefer) and the wasm modules
+#   ./build.sh test    every test: Go natively, Go under GOOS=js in node, JS API in node and Chromium
+#   ./build.sh serve   build and serve the playground on http://127.0.0.1:8080
+#   ./build.sh bench   the benchmark suite
+#   ./build.sh fuzz    fuzz every target for FUZZTIME (default 60s each)
+# It installs what it needs (Go modules, npm packages from web/package-lock.json,
+# Debian's chromium for browser tests) and says so when it does.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+need_go() {
+  command -v go >/dev/null || { echo "go is required (https://go.dev/dl); this machine has none" >&2; exit 1; }
+  if [ ! -f "$ROOT/.cache/go-mod-ok" ] || [ go.sum -nt "$ROOT/.cache/go-mod-ok" ]; then
+    say "downloading Go modules (go mod download)"
+    go mod download
+    mkdir -p "$ROOT/.cache" && touch "$ROOT/.cache/go-mod-ok"
+  fi
+}
+
+need_npm() {
+  [ -f web/package-lock.json ] || return 0
+  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    say "installing npm packages from web/package-lock.json (npm ci)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+need_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's chromium for the browser tests (apt-get install chromium)"
+    if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+build_cli() {
+  need_go
+  say "building bin/dbtdefer"
+  go build -trimpath -o bin/dbtdefer ./resolve/cmd/dbtdefer
+}
+
+# build_wasm builds the browser (and worker) modules when their mains exist.
+build_wasm() {
+  need_go
+  mkdir -p web/dist
+  if [ -d wasm/browser ]; then
+    say "building web/dist/dbtdefer.wasm (GOOS=js GOARCH=wasm)"
+    GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/dist/dbtdefer.wasm ./wasm/browser
+    cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" web/dist/wasm_exec.js
+    sizes web/dist/dbtdefer.wasm
+  fi
+}
+
+# sizes prints raw, gzip and brotli sizes and writes precompressed copies.
+sizes() {
+  local f=$1 raw gz br="n/a"
+  raw=$(wc -c <"$f")
+  gzip -9 -k -f "$f"; gz=$(wc -c <"$f.gz")
+  if command -v brotli >/dev/null; then brotli -q 11 -f -k "$f"; br=$(wc -c <"$f.br"); fi
+  say "$(basename "$f"): raw $raw bytes, gzip $gz bytes, brotli $br bytes"
+}
+
+go_test_native() {
+  need_go
+  say "go vet ./..."
+  go vet ./...
+  say "go test ./... (native)"
+  go test -count=1 ./...
+}
+
+go_test_js() {
+  need_go
+  command -v node >/dev/null || { say "node not found: skipping GOOS=js tests"; return 0; }
+  say "go test under GOOS=js GOARCH=wasm in node (engine packages)"
+  local exec_dir
+  exec_dir="$(go env GOROOT)/lib/wasm"
+  PATH="$exec_dir:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./resolve/...
+}
+
+js_tests() {
+  [ -f web/package.json ] || return 0
+  need_npm
+  build_wasm
+  if [ -f web/test/run.mjs ]; then
+    need_chromium
+    say "JS API tests (node:test, node and headless Chromium)"
+    (cd web && node test/run.mjs)
+  fi
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  build) build_cli; build_wasm ;;
+  test)
+    go_test_native
+    go_test_js
+    js_tests
+    ;;
+  serve)
+    build_cli; build_wasm
+    need_npm
+    say "serving the playground on http://127.0.0.1:${PORT:-8080}"
+    exec go run ./resolve/internal/devserver -addr "127.0.0.1:${PORT:-8080}" -dir web
+    ;;
+  bench)
+    need_go
+    say "native benchmarks (go test -bench)"
+    go test -run '^$' -bench . -benchmem ./resolve/... | tee "${BENCH_OUT:-/tmp/dbtdefer-bench-go.txt}"
+    ;;
+  fuzz)
+    need_go
+    t=${FUZZTIME:-60s}
+    for pkg in $(go list ./resolve/...); do
+      for f in $(go test -list 'Fuzz.*' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
+        say "fuzzing $pkg $f for $t"
+        go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg"
+      done
+    done
+    ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
