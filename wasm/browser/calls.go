@@ -1,0 +1,196 @@
+package main
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+// callOptions are the defer flags every resolve, explain and compile call
+// shares; they mirror the CLI's project flags (resolve/cmd/dbtdefer).
+type callOptions struct {
+	Defer   string `json:"defer"`   // off (default), standard, favor-state
+	Profile string `json:"profile"` // auto (default), legacy, modern, fusion
+	// Select is dbt's --select: absent selects the node itself, [] nothing.
+	Select       *[]string `json:"select"`
+	Exclude      []string  `json:"exclude"`
+	Unknown      string    `json:"unknown"` // missing (default) or present
+	PackageFirst bool      `json:"packageFirst"`
+}
+
+func (c callOptions) options() (resolve.Options, error) {
+	var opt resolve.Options
+	var err error
+	if opt.Defer, err = deferral.ParseMode(c.Defer); err != nil {
+		return opt, err
+	}
+	if opt.Profile, err = deferral.ParseProfile(c.Profile); err != nil {
+		return opt, err
+	}
+	switch c.Unknown {
+	case "", "missing":
+	case "present":
+		opt.UnknownPresent = true
+	default:
+		return opt, diag.Errorf("options.unknown", diag.Location{Suggestion: diag.Closest(c.Unknown, []string{"missing", "present"})},
+			"unknown must be \"missing\" or \"present\", got %q", c.Unknown)
+	}
+	if c.Select != nil {
+		opt.Select = nonBlank(*c.Select)
+	}
+	opt.Exclude = nonBlank(c.Exclude)
+	opt.PackageFirst = c.PackageFirst
+	return opt, nil
+}
+
+// nonBlank drops blank selection words, as the CLI does (” selects nothing).
+func nonBlank(words []string) []string {
+	out := []string{}
+	for _, w := range words {
+		if strings.TrimSpace(w) != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// resolveResult is what Project.resolve returns: one RefResult per ref, in
+// the CLI's `resolve --json` shape, and the call's warnings.
+type resolveResult struct {
+	Refs        []resolve.RefResult `json:"refs"`
+	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
+}
+
+func resolveJSON(p *resolve.Project, req []byte) (any, error) {
+	var r struct {
+		From string   `json:"from"`
+		Refs []string `json:"refs"`
+		callOptions
+	}
+	if err := decodeStrict("resolve", req, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Refs) == 0 {
+		return nil, diag.Errorf("options.missing", diag.Location{}, "resolve: ref is required (name, package.name, name@v2, source:src.table or this)")
+	}
+	specs := make([]resolve.RefSpec, 0, len(r.Refs))
+	for _, s := range r.Refs {
+		spec, err := resolve.ParseRef(s)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+	opt, err := r.options()
+	if err != nil {
+		return nil, err
+	}
+	res, warns, err := p.Resolve(r.From, specs, opt)
+	if err != nil {
+		return nil, err
+	}
+	return resolveResult{Refs: nonNil(res), Diagnostics: nonNil(warns)}, nil
+}
+
+// explainResult is every ref(), source() and `this` of one model, resolved
+// with its reason. A ref that fails is reported in diagnostics (severity
+// error) and the others are still explained.
+type explainResult struct {
+	UniqueID    string              `json:"uniqueId"`
+	Refs        []resolve.RefResult `json:"refs"`
+	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
+}
+
+func explainJSON(p *resolve.Project, req []byte) (any, error) {
+	var r struct {
+		Model string `json:"model"`
+		callOptions
+	}
+	if err := decodeStrict("explain", req, &r); err != nil {
+		return nil, err
+	}
+	if r.Model == "" {
+		return nil, diag.Errorf("options.missing", diag.Location{}, "explain: model is required (a name or unique_id)")
+	}
+	opt, err := r.options()
+	if err != nil {
+		return nil, err
+	}
+	n, err := p.FindNode(r.Model)
+	if err != nil {
+		return nil, err
+	}
+	c, warns, err := p.NewCall(n.UniqueID, opt)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]resolve.RefSpec, 0, len(n.Refs)+len(n.SourceRefs)+1)
+	seen := map[string]bool{}
+	add := func(s resolve.RefSpec) {
+		if k := s.Kind + ":" + s.String(); !seen[k] {
+			seen[k] = true
+			specs = append(specs, s)
+		}
+	}
+	for _, ref := range n.Refs {
+		add(resolve.RefSpec{Kind: "ref", Name: ref.Name, Package: ref.Package, Version: ref.Version})
+	}
+	for _, src := range n.SourceRefs {
+		add(resolve.RefSpec{Kind: "source", Source: src[0], Name: src[1]})
+	}
+	add(resolve.RefSpec{Kind: "this"})
+	out := explainResult{UniqueID: n.UniqueID, Refs: []resolve.RefResult{}, Diagnostics: nonNil(warns)}
+	for _, s := range specs {
+		res, err := p.ResolveOne(c, s)
+		if err != nil {
+			de, ok := err.(*diag.Error)
+			if !ok {
+				de = diag.Errorf("internal.error", diag.Location{UniqueID: n.UniqueID}, "%s: %v", s, err)
+			}
+			out.Diagnostics = append(out.Diagnostics, de.Diagnostic)
+			continue
+		}
+		out.Refs = append(out.Refs, res)
+	}
+	return out, nil
+}
+
+// selectResult is the unique_ids a selection picks, sorted.
+type selectResult struct {
+	UniqueIDs   []string          `json:"uniqueIds"`
+	Diagnostics []diag.Diagnostic `json:"diagnostics"`
+}
+
+// selectJSON evaluates dbt selection syntax. It uses Project.SelectSet, which
+// today matches names and unique_ids only; it follows resolve's selector.
+func selectJSON(p *resolve.Project, req []byte) (any, error) {
+	var r struct {
+		Select  []string `json:"select"`
+		Exclude []string `json:"exclude"`
+	}
+	if err := decodeStrict("select", req, &r); err != nil {
+		return nil, err
+	}
+	set, warns, err := p.SelectSet(nonBlank(r.Select), nonBlank(r.Exclude))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(set))
+	for id, ok := range set {
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return selectResult{UniqueIDs: ids, Diagnostics: nonNil(warns)}, nil
+}
+
+func stateInfoJSON(p *resolve.Project, req []byte) (any, error) {
+	if err := decodeStrict("stateInfo", req, &struct{}{}); err != nil {
+		return nil, err
+	}
+	return p.StateInfo(), nil
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+// OpenRequest is what openProject() hands to the wasm: the bytes of each
+// input (nil when absent) and the names messages should use for them.
+type OpenRequest struct {
+	Manifest, State, Catalog, RunResults, ProjectYml []byte
+	Names                                            Names
+}
+
+// Names are the file names (or URLs) of the inputs, and the inputs that are
+// not bytes. It arrives as one JSON object.
+type Names struct {
+	Manifest     string   `json:"manifest"`
+	State        string   `json:"state"`
+	Catalog      string   `json:"catalog"`
+	RunResults   string   `json:"runResults"`
+	ProjectYml   string   `json:"projectYml"`
+	DevRelations []string `json:"devRelations"`
+	MaxBytes     int      `json:"maxManifestBytes"`
+}
+
+// Progress is one step of opening a project, reported to onProgress.
+type Progress struct {
+	Phase  string // "index" (Go is indexing the manifests) or "ready"
+	File   string
+	Loaded int64
+	Total  int64
+}
+
+// Session holds the projects one wasm instance has open, by handle.
+type Session struct {
+	mu       sync.Mutex
+	next     int
+	projects map[int]*resolve.Project
+}
+
+// NewSession returns an empty session.
+func NewSession() *Session { return &Session{projects: map[int]*resolve.Project{}} }
+
+// openResult is the "ok" value of Open.
+type openResult struct {
+	Handle   int               `json:"handle"`
+	Warnings []diag.Diagnostic `json:"warnings"`
+	Info     projectInfo       `json:"info"`
+}
+
+// projectInfo summarises an opened project for the JS Project object.
+type projectInfo struct {
+	ProjectName   string             `json:"projectName,omitempty"`
+	AdapterType   string             `json:"adapterType,omitempty"`
+	DbtVersion    string             `json:"dbtVersion,omitempty"`
+	SchemaVersion int                `json:"schemaVersion"`
+	Counts        map[string]int     `json:"counts"`
+	HasState      bool               `json:"hasState"`
+	State         *resolve.StateInfo `json:"state"`
+}
+
+// Open indexes a project and returns the JSON envelope of its handle.
+func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
+	defer recoverInto(&out)
+	if progress == nil {
+		progress = func(Progress) {}
+	}
+	if req.Manifest == nil {
+		return errorEnvelope(diag.Errorf("options.missing", diag.Location{}, "openProject: manifest is required"))
+	}
+	in := resolve.Inputs{
+		Manifest: req.Manifest, ManifestName: req.Names.Manifest,
+		State: req.State, StateName: req.Names.State,
+		Catalog: req.Catalog, CatalogName: req.Names.Catalog,
+		RunResults: req.RunResults, RunResultsName: req.Names.RunResults,
+		DevRelations: req.Names.DevRelations, MaxManifestBytes: req.Names.MaxBytes,
+	}
+	var warns []diag.Diagnostic
+	if req.ProjectYml != nil {
+		name := req.Names.ProjectYml
+		if name == "" {
+			name = "dbt_project.yml"
+		}
+		q, w := projectQuoting(name, req.ProjectYml)
+		in.Quoting, warns = q, w
+	}
+	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults))
+	progress(Progress{Phase: "index", File: in.ManifestName, Total: total})
+	p, err := resolve.Open(in)
+	if err != nil {
+		return errorEnvelope(err)
+	}
+	progress(Progress{Phase: "ready", Loaded: total, Total: total})
+	s.mu.Lock()
+	s.next++
+	h := s.next
+	s.projects[h] = p
+	s.mu.Unlock()
+	info := projectInfo{ProjectName: p.Root, AdapterType: p.Dev.Meta.AdapterType, DbtVersion: p.Dev.Meta.DbtVersion,
+		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfo()}
+	return okEnvelope(openResult{Handle: h, Warnings: append(nonNil(p.Warnings), warns...), Info: info})
+}
+
+// Dispose forgets a project; its memory is reused by later projects (wasm
+// memory itself never shrinks).
+func (s *Session) Dispose(handle int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.projects[handle]
+	delete(s.projects, handle)
+	return ok
+}
+
+// method is one API call on an open project: a JSON request in, a JSON-able
+// result (or a *diag.Error) out.
+type method func(p *resolve.Project, req []byte) (any, error)
+
+// methods are the calls Project exposes in JS, by name.
+var methods = map[string]method{
+	"resolve":   resolveJSON,
+	"compile":   compileJSON,
+	"select":    selectJSON,
+	"explain":   explainJSON,
+	"stateInfo": stateInfoJSON,
+}
+
+// Call runs method on the project behind handle and returns the JSON envelope.
+func (s *Session) Call(handle int, name string, req []byte) (out []byte) {
+	defer recoverInto(&out)
+	s.mu.Lock()
+	p := s.projects[handle]
+	s.mu.Unlock()
+	if p == nil {
+		return errorEnvelope(diag.Errorf("project.disposed", diag.Location{}, "project %d is not open (disposed?)", handle))
+	}
+	m := methods[name]
+	if m == nil {
+		names := make([]string, 0, len(methods))
+		for n := range methods {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return errorEnvelope(diag.Errorf("api.unknown_method", diag.Location{Suggestion: diag.Closest(name, names)}, "unknown method %q", name))
+	}
+	res, err := m(p, req)
+	if err != nil {
+		return errorEnvelope(err)
+	}
+	return okEnvelope(res)
+}
+
+// decodeStrict decodes a request, rejecting unknown keys by name (the JS side
+// checks first; this keeps the wasm honest when called directly).
+func decodeStrict(method string, req []byte, v any) error {
+	if len(req) == 0 {
+		req = []byte("{}")
+	}
+	d := json.NewDecoder(strings.NewReader(string(req)))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		msg := err.Error()
+		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			return diag.Errorf("options.unknown_key", diag.Location{}, "%s: unknown option %s", method, f)
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return diag.Errorf("options.type", diag.Location{}, "%s: option %q must be %s, got a JSON %s", method, te.Field, jsType(te.Type.String()), te.Value)
+		}
+		return diag.Errorf("options.invalid", diag.Location{}, "%s: cannot read the request: %s", method, strings.TrimPrefix(msg, "json: "))
+	}
+	return nil
+}
+
+func jsType(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "json."):
+		return "an object"
+	}
+	return goType
+}
+
+type envelope struct {
+	OK    any        `json:"ok,omitempty"`
+	Error *errorData `json:"error,omitempty"`
+}
+
+// errorData is an error as the JS API throws it: DbtdeferError's fields.
+type errorData struct {
+	Code     string        `json:"code"`
+	Message  string        `json:"message"`
+	Location diag.Location `json:"location"`
+}
+
+func okEnvelope(v any) []byte {
+	b, err := json.Marshal(envelope{OK: v})
+	if err != nil {
+		return errorEnvelope(diag.Errorf("internal.encode", diag.Location{}, "cannot encode the result: %v", err))
+	}
+	return b
+}
+
+func errorEnvelope(err error) []byte {
+	var de *diag.Error
+	if !errors.As(err, &de) {
+		de = diag.Errorf("internal.error", diag.Location{}, "%s", err.Error())
+	}
+	b, _ := json.Marshal(envelope{Error: &errorData{Code: de.Code, Message: de.Message, Location: de.Location}})
+	return b
+}
+
+// recoverInto turns a panic into an "internal.panic" error envelope, so the
+// instance stays alive and the caller gets data, never a dead module.
+func recoverInto(out *[]byte) {
+	if r := recover(); r != nil {
+		stack := string(debug.Stack())
+		if len(stack) > 2000 {
+			stack = stack[:2000]
+		}
+		*out = errorEnvelope(diag.Errorf("internal.panic", diag.Location{}, "internal error: %v (please report it with the inputs that caused it)\n%s", r, stack))
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+)
+
+const jaffle = "../../resolve/testdata/manifests/defer-jaffle-shop-postgres"
+
+func read(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.FromSlash(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// envelopeOf decodes a bridge answer.
+type answer struct {
+	OK    json.RawMessage `json:"ok"`
+	Error *errorData      `json:"error"`
+}
+
+func decode(t *testing.T, b []byte) answer {
+	t.Helper()
+	var a answer
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatalf("bridge answered invalid JSON %q: %v", b, err)
+	}
+	return a
+}
+
+// openJaffle opens the postgres dev/prod pair and returns the session and handle.
+func openJaffle(t *testing.T, names Names) (*Session, int) {
+	t.Helper()
+	s := NewSession()
+	var phases []string
+	names.Manifest, names.State = "dev/manifest.json", "prod/manifest.json"
+	a := decode(t, s.Open(OpenRequest{Manifest: read(t, jaffle+"/dev/manifest.json"), State: read(t, jaffle+"/prod/manifest.json"), Names: names},
+		func(p Progress) { phases = append(phases, p.Phase) }))
+	if a.Error != nil {
+		t.Fatalf("open: %+v", a.Error)
+	}
+	if got := strings.Join(phases, ","); got != "index,ready" {
+		t.Errorf("progress phases = %s, want index,ready", got)
+	}
+	var r openResult
+	if err := json.Unmarshal(a.OK, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Info.ProjectName != "jaffle_shop" || !r.Info.HasState || r.Info.State == nil || r.Info.State.InvocationID == "" {
+		t.Errorf("info = %+v", r.Info)
+	}
+	return s, r.Handle
+}
+
+// call runs one method and returns its ok value or error.
+func call(t *testing.T, s *Session, h int, method, req string) answer {
+	t.Helper()
+	return decode(t, s.Call(h, method, []byte(req)))
+}
+
+func TestResolveModes(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	dev, prod := `"postgres"."dbt_dconnors"."stg_customers"`, `"postgres"."prod"."stg_customers"`
+	for _, c := range []struct {
+		name, req, relation, rule string
+	}{
+		{"off", `{"from":"customers","refs":["stg_customers"]}`, dev, "defer-off"},
+		{"standard, nothing known: assumed missing", `{"from":"customers","refs":["stg_customers"],"defer":"standard"}`, prod, "dev-unknown-assumed-missing"},
+		{"standard, unknown present", `{"from":"customers","refs":["stg_customers"],"defer":"standard","unknown":"present"}`, dev, ""},
+		{"favor-state, customers selected", `{"from":"customers","refs":["stg_customers"],"defer":"favor-state"}`, prod, "favor-state-unselected"},
+		// dbt 1.8+: a selected target whose dev relation is missing still defers (spec §1.5, #9991).
+		{"favor-state, target selected, dev missing", `{"from":"customers","refs":["stg_customers"],"defer":"favor-state","select":["stg_customers"]}`, prod, "dev-unknown-assumed-missing"},
+		{"favor-state, target selected, dev present", `{"from":"customers","refs":["stg_customers"],"defer":"favor-state","select":["stg_customers"],"unknown":"present"}`, dev, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := call(t, s, h, "resolve", c.req)
+			if a.Error != nil {
+				t.Fatalf("error %+v", a.Error)
+			}
+			var r resolveResult
+			json.Unmarshal(a.OK, &r)
+			if len(r.Refs) != 1 || r.Refs[0].Relation != c.relation || c.rule != "" && r.Refs[0].Rule != c.rule {
+				t.Errorf("got %s, want relation %s rule %s", a.OK, c.relation, c.rule)
+			}
+		})
+	}
+}
+
+func TestResolveDevRelationsOracle(t *testing.T) {
+	s, h := openJaffle(t, Names{DevRelations: []string{"dbt_dconnors.stg_customers"}})
+	a := call(t, s, h, "resolve", `{"from":"customers","refs":["stg_customers","stg_orders"],"defer":"standard"}`)
+	var r resolveResult
+	json.Unmarshal(a.OK, &r)
+	if len(r.Refs) != 2 || r.Refs[0].Env != "dev" || r.Refs[0].Rule != "dev-exists" || r.Refs[1].Env != "state" {
+		t.Errorf("got %s", a.OK)
+	}
+}
+
+// TestMatchesCLIShape checks that a RefResult crosses the bridge with the
+// same JSON the CLI prints (resolve --json): the bridge adds nothing.
+func TestMatchesCLIShape(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	a := call(t, s, h, "resolve", `{"from":"customers","refs":["stg_customers"],"defer":"standard"}`)
+	var r struct{ Refs []json.RawMessage }
+	json.Unmarshal(a.OK, &r)
+	p, err := resolve.Open(resolve.Inputs{Manifest: read(t, jaffle+"/dev/manifest.json"), ManifestName: "dev/manifest.json",
+		State: read(t, jaffle+"/prod/manifest.json"), StateName: "prod/manifest.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := resolve.ParseRef("stg_customers")
+	want, _, err := p.Resolve("customers", []resolve.RefSpec{spec}, resolve.Options{Defer: "standard"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, _ := json.Marshal(want[0])
+	if string(r.Refs[0]) != string(wb) {
+		t.Errorf("bridge:\n%s\nGo API:\n%s", r.Refs[0], wb)
+	}
+}
+
+func TestErrorsAreData(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	for _, c := range []struct{ method, req, code, contains string }{
+		{"resolve", `{"from":"customers","refs":["stg_custmers"]}`, "ref.not_found", "stg_custmers"},
+		{"resolve", `{"from":"customers","refs":["x"],"defr":"standard"}`, "options.unknown_key", `"defr"`},
+		{"resolve", `{"from":"customers","refs":["x"],"defer":"sometimes"}`, "options.defer", "sometimes"},
+		{"resolve", `{"from":"customers","refs":"x"}`, "options.type", "refs"},
+		{"resolve", `{"from":"customers"}`, "options.missing", "ref"},
+		{"resolve", `{"from":"nobody","refs":["x"]}`, "node.not_found", "nobody"},
+		{"explain", `{"model":"customers","unknown":"maybe"}`, "options.unknown", "maybe"},
+		{"compile", `{"model":"customers","sql":"select 1","defer":"standard"}`, "not_implemented", "Compile"},
+		{"compile", `{}`, "options.missing", "model"},
+		{"compile", `{"model":"customers","varz":{}}`, "options.unknown_key", "varz"},
+		{"stateinfo", `{}`, "api.unknown_method", "stateinfo"},
+	} {
+		a := call(t, s, h, c.method, c.req)
+		if a.Error == nil || a.Error.Code != c.code || !strings.Contains(a.Error.Message, c.contains) {
+			t.Errorf("%s(%s) = %+v %s, want code %s containing %q", c.method, c.req, a.Error, a.OK, c.code, c.contains)
+		}
+	}
+	if a := call(t, s, h, "resolve", `{"from":"customers","refs":["stg_custmers"]}`); a.Error.Location.Suggestion != "stg_customers" {
+		t.Errorf("no did-you-mean: %+v", a.Error)
+	}
+	if a := call(t, s, h, "stateinfo", `{}`); a.Error.Location.Suggestion != "stateInfo" {
+		t.Errorf("no did-you-mean for methods: %+v", a.Error)
+	}
+}
+
+func TestExplainSelectStateInfoDispose(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	a := call(t, s, h, "explain", `{"model":"customers","defer":"favor-state"}`)
+	var e explainResult
+	json.Unmarshal(a.OK, &e)
+	if e.UniqueID != "model.jaffle_shop.customers" || len(e.Refs) < 3 {
+		t.Fatalf("explain = %s %+v", a.OK, a.Error)
+	}
+	kinds := map[string]int{}
+	for _, r := range e.Refs {
+		kinds[r.Kind]++
+		if r.Kind == "ref" && r.Env != "state" {
+			t.Errorf("favor-state from customers: %s went to %s", r.Ref, r.Env)
+		}
+	}
+	if kinds["this"] != 1 || kinds["ref"] < 2 {
+		t.Errorf("explain kinds = %v", kinds)
+	}
+
+	a = call(t, s, h, "select", `{"select":["customers orders"],"exclude":["orders"]}`)
+	if string(a.OK) != `{"uniqueIds":["model.jaffle_shop.customers"],"diagnostics":[]}` {
+		t.Errorf("select = %s %+v", a.OK, a.Error)
+	}
+	a = call(t, s, h, "stateInfo", ``)
+	var si resolve.StateInfo
+	json.Unmarshal(a.OK, &si)
+	if si.InvocationID != "1aad5db6-fd1e-4598-999a-9ca458fdf6cf" || si.File != "prod/manifest.json" {
+		t.Errorf("stateInfo = %s", a.OK)
+	}
+	if !s.Dispose(h) || s.Dispose(h) {
+		t.Error("dispose should succeed once")
+	}
+	if a := call(t, s, h, "stateInfo", `{}`); a.Error == nil || a.Error.Code != "project.disposed" {
+		t.Errorf("after dispose: %+v", a)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	s := NewSession()
+	for _, c := range []struct {
+		req  OpenRequest
+		code string
+	}{
+		{OpenRequest{}, "options.missing"},
+		{OpenRequest{Manifest: []byte(`{"metadata": {`), Names: Names{Manifest: "broken.json"}}, ""},
+		{OpenRequest{Manifest: read(t, jaffle+"/dev/manifest.json"), State: []byte(`nonsense`)}, ""},
+	} {
+		a := decode(t, s.Open(c.req, nil))
+		if a.Error == nil || c.code != "" && a.Error.Code != c.code || a.Error.Code == "" || a.Error.Message == "" {
+			t.Errorf("open(%.20q) = %+v", c.req.Manifest, a.Error)
+		}
+	}
+}
+
+func TestPanicsBecomeErrors(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	methods["boom"] = func(*resolve.Project, []byte) (any, error) { panic("kaboom") }
+	defer delete(methods, "boom")
+	a := call(t, s, h, "boom", `{}`)
+	if a.Error == nil || a.Error.Code != "internal.panic" || !strings.Contains(a.Error.Message, "kaboom") {
+		t.Errorf("panic answer = %+v", a.Error)
+	}
+	if a := call(t, s, h, "stateInfo", `{}`); a.Error != nil {
+		t.Errorf("session dead after a panic: %+v", a.Error)
+	}
+}
+
+func TestProjectQuoting(t *testing.T) {
+	yes, no := true, false
+	for _, c := range []struct {
+		yml   string
+		db    *bool
+		ident *bool
+		warns int
+	}{
+		{"name: x\nquoting:\n  database: true\n  identifier: false # why\nmodels:\n  x: 1\n", &yes, &no, 0},
+		{"quoting: {database: False, identifier: yes}\n", &no, &yes, 0},
+		{"quoting:\n  identifier: \"{{ env_var('Q') }}\"\n", nil, nil, 1},
+		{"name: x\nmodels:\n  quoting:\n    database: true\n", nil, nil, 0},
+	} {
+		q, w := projectQuoting("dbt_project.yml", []byte(c.yml))
+		var db, ident *bool
+		if q != nil {
+			db, ident = q.Database, q.Identifier
+		}
+		if !eqBool(db, c.db) || !eqBool(ident, c.ident) || len(w) != c.warns {
+			t.Errorf("%q: got %v %v %v", c.yml, db, ident, w)
+		}
+	}
+}
+
+func eqBool(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
