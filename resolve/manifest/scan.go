@@ -166,6 +166,9 @@ func (s *scanner) literal(lit string) (int, int, *scanError) {
 	return start, s.pos, nil
 }
 
+// structural marks the bytes skipContainer must look at.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // skipContainer skips an object or array starting at s.pos, matching brackets
 // with an explicit stack so deep nesting cannot overflow the Go stack.
 func (s *scanner) skipContainer() *scanError {
@@ -174,6 +177,12 @@ func (s *scanner) skipContainer() *scanError {
 	data := s.data
 	i := s.pos
 	for i < len(data) {
+		for i < len(data) && !structural[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			break
+		}
 		c := data[i]
 		switch c {
 		case '"':
