@@ -67,6 +67,43 @@ sizes() {
   say "$(basename "$f"): raw $raw bytes, gzip $gz bytes, brotli $br bytes"
 }
 
+# build_playground bundles the docs playground (web/playground) when present.
+build_playground() {
+  if [ -f web/playground/package.json ]; then
+    if [ ! -d web/playground/node_modules ] || [ web/playground/package-lock.json -nt web/playground/node_modules/.package-lock.json ]; then
+      say "installing the playground's npm packages (npm ci in web/playground)"
+      (cd web/playground && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    if [ -f web/playground/build.mjs ]; then
+      say "bundling the playground (web/playground/build.mjs)"
+      (cd web/playground && node build.mjs)
+    fi
+  fi
+}
+
+# build_worker builds the Cloudflare Worker (wasm/worker) when present.
+build_worker() {
+  [ -d wasm/worker ] || return 0
+  [ -f web/worker/build.sh ] && bash web/worker/build.sh
+  return 0
+}
+
+# playground_tests and worker_tests run those suites when they exist.
+playground_tests() {
+  [ -f web/playground/test/run.mjs ] || return 0
+  build_playground
+  need_chromium
+  say "playground tests (Playwright + Debian chromium)"
+  (cd web/playground && node test/run.mjs)
+}
+
+worker_tests() {
+  [ -f web/worker/test/run.mjs ] || return 0
+  build_worker
+  say "Worker tests (local workerd on 127.0.0.1)"
+  (cd web/worker && node test/run.mjs)
+}
+
 go_test_native() {
   need_go
   say "go vet ./..."
@@ -98,15 +135,23 @@ js_tests() {
 cmd=${1:-}
 shift || true
 case "$cmd" in
-  build) build_cli; build_wasm ;;
+  build) build_cli; build_wasm; build_playground; build_worker ;;
+  worker)
+    build_cli; build_worker
+    say "starting the Worker in local workerd on 127.0.0.1 (web/worker)"
+    exec bash web/worker/dev.sh
+    ;;
   test)
     go_test_native
     go_test_js
     js_tests
+    playground_tests
+    worker_tests
     ;;
   serve)
     build_cli; build_wasm
     need_npm
+    build_playground
     say "serving the playground on http://127.0.0.1:${PORT:-8080}"
     exec go run ./resolve/internal/devserver -addr "127.0.0.1:${PORT:-8080}" -dir web
     ;;
