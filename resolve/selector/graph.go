@@ -1,0 +1,447 @@
+package selector
+
+import (
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+)
+
+// memberSections are the manifest sections whose entries are graph members
+// (spec §4.2), in the order dbt's selector methods visit them.
+var memberSections = []string{"nodes", "sources", "exposures", "metrics", "unit_tests", "semantic_models", "saved_queries", "functions"}
+
+// Section indexes into memberSections.
+const (
+	secNodes uint8 = iota
+	secSources
+	secExposures
+	secMetrics
+	secUnitTests
+	secSemanticModels
+	secSavedQueries
+	secFunctions
+)
+
+// field identifies a top-level key of a manifest entry that selection or
+// state comparison reads.
+type field uint8
+
+const (
+	fNone field = iota
+	fResourceType
+	fName
+	fPackageName
+	fOriginalFilePath
+	fPatchPath
+	fFQN
+	fTags
+	fConfig
+	fUnrenderedConfig
+	fRawCode
+	fRawSQL
+	fChecksum
+	fDependsOn
+	fDescription
+	fColumns
+	fContract
+	fLatestVersion
+	fVersion
+	fAccess
+	fDeprecationDate
+	fSourceName
+	fDatabase
+	fSchema
+	fIdentifier
+	fQuoting
+	fFreshness
+	fLoadedAtField
+	fExternal
+	fUnrenderedDatabase
+	fUnrenderedSchema
+	fTestMetadata
+	fGroup
+	fOwner
+	fMaturity
+	fURL
+	fType
+	fLabel
+	fModel
+	fDefaults
+	fEntities
+	fDimensions
+	fMeasures
+	fPrimaryEntity
+	fQueryParams
+	fExports
+	fArguments
+	fReturns
+	fOverloads
+	fConstraints
+	nFields
+)
+
+var fieldByKey = map[string]field{
+	"resource_type": fResourceType, "name": fName, "package_name": fPackageName,
+	"original_file_path": fOriginalFilePath, "patch_path": fPatchPath, "fqn": fFQN, "tags": fTags,
+	"config": fConfig, "unrendered_config": fUnrenderedConfig, "raw_code": fRawCode, "raw_sql": fRawSQL,
+	"checksum": fChecksum, "depends_on": fDependsOn, "description": fDescription, "columns": fColumns,
+	"contract": fContract, "latest_version": fLatestVersion, "version": fVersion, "access": fAccess,
+	"deprecation_date": fDeprecationDate, "source_name": fSourceName, "database": fDatabase,
+	"schema": fSchema, "identifier": fIdentifier, "quoting": fQuoting, "freshness": fFreshness,
+	"loaded_at_field": fLoadedAtField, "external": fExternal, "unrendered_database": fUnrenderedDatabase,
+	"unrendered_schema": fUnrenderedSchema, "test_metadata": fTestMetadata, "group": fGroup,
+	"owner": fOwner, "maturity": fMaturity, "url": fURL, "type": fType, "label": fLabel,
+	"model": fModel, "defaults": fDefaults, "entities": fEntities, "dimensions": fDimensions,
+	"measures": fMeasures, "primary_entity": fPrimaryEntity, "query_params": fQueryParams,
+	"exports": fExports, "arguments": fArguments, "returns": fReturns, "overloads": fOverloads,
+	"constraints": fConstraints,
+}
+
+// fieldSpan records where one known key's value lives.
+type fieldSpan struct {
+	f  field
+	sp span
+}
+
+// entry is what the scan keeps of one manifest entry.
+type entry struct {
+	whole  span
+	fields []fieldSpan // sub-slice of a per-chunk buffer
+}
+
+func (e *entry) get(f field) span {
+	for _, fs := range e.fields {
+		if fs.f == f {
+			return fs.sp
+		}
+	}
+	return span{}
+}
+
+// index is the field scan of one manifest: every member entry's known
+// top-level keys, in member order.
+type index struct {
+	data    []byte
+	ids     []string
+	pos     map[string]int32
+	section []uint8
+	entries []entry
+	// macros: macro_sql spans and macro→macro dependencies (lazily).
+	macroOnce sync.Once
+	macros    map[string]macroEntry
+}
+
+type macroEntry struct {
+	sql  span
+	deps []string
+}
+
+// buildIndex lists the members of m and scans every entry's top-level keys,
+// in parallel chunks when more than one CPU is available.
+func buildIndex(m *manifest.Manifest) *index {
+	ix := &index{data: m.Bytes(), pos: map[string]int32{}}
+	type loc struct{ a, b int32 }
+	var locs []loc
+	for si, sec := range memberSections {
+		for _, uid := range m.Keys(sec) {
+			raw, off, ok := m.Raw(sec, uid)
+			if !ok {
+				continue
+			}
+			if _, dup := ix.pos[uid]; dup {
+				continue
+			}
+			ix.pos[uid] = int32(len(ix.ids))
+			ix.ids = append(ix.ids, uid)
+			ix.section = append(ix.section, uint8(si))
+			locs = append(locs, loc{int32(off), int32(off + len(raw))})
+		}
+	}
+	ix.entries = make([]entry, len(locs))
+	workers := runtime.GOMAXPROCS(0)
+	if workers > 8 {
+		workers = 8
+	}
+	if len(locs) < 2000 {
+		workers = 1
+	}
+	chunk := (len(locs) + workers - 1) / max(workers, 1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(locs))
+		if lo >= hi {
+			continue
+		}
+		scan := func(lo, hi int) {
+			buf := make([]fieldSpan, 0, (hi-lo)*24)
+			for i := lo; i < hi; i++ {
+				sp := span{locs[i].a, locs[i].b}
+				start := len(buf)
+				eachMember(ix.data, sp, func(k []byte, v span) bool {
+					if f, ok := fieldByKey[string(k)]; ok {
+						buf = append(buf, fieldSpan{f, v})
+					}
+					return true
+				})
+				ix.entries[i] = entry{whole: sp}
+				ix.entries[i].fields = buf[start:len(buf):len(buf)]
+			}
+		}
+		if workers == 1 {
+			scan(lo, hi)
+			continue
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); scan(lo, hi) }()
+	}
+	wg.Wait()
+	return ix
+}
+
+// macroIndex scans the macros section once: macro_sql and depends_on.macros.
+func (ix *index) macroIndex(m *manifest.Manifest) map[string]macroEntry {
+	ix.macroOnce.Do(func() {
+		ix.macros = make(map[string]macroEntry, len(m.Keys("macros")))
+		for _, uid := range m.Keys("macros") {
+			raw, off, ok := m.Raw("macros", uid)
+			if !ok {
+				continue
+			}
+			sp := span{int32(off), int32(off + len(raw))}
+			var me macroEntry
+			eachMember(ix.data, sp, func(k []byte, v span) bool {
+				switch string(k) {
+				case "macro_sql":
+					me.sql = v
+				case "depends_on":
+					if ms, ok := objGet(ix.data, v, "macros"); ok {
+						me.deps = strList(ix.data, ms)
+					}
+				}
+				return true
+			})
+			ix.macros[uid] = me
+		}
+	})
+	return ix.macros
+}
+
+// Graph is the selection graph of one manifest (spec §4.2): enabled nodes,
+// sources, exposures, metrics, semantic models, saved queries, unit tests and
+// functions, with parent→child edges from depends_on.nodes. Build it once per
+// manifest with NewGraph and reuse it for every selection; it is safe for
+// concurrent use.
+type Graph struct {
+	m  *manifest.Manifest
+	ix *index
+	// enabled marks graph members (entries whose config.enabled is not false).
+	enabled []bool
+	// parents/children in CSR form over member positions.
+	parentOff, childOff []int32
+	parentIdx, childIdx []int32
+	// testDeps holds depends_on.nodes of tests and unit tests as written
+	// (for indirect selection), by member position.
+	testDeps map[int32][]string
+
+	mu    sync.Mutex
+	state *stateCache // comparison against the last state manifest used
+}
+
+// NewGraph indexes m for selection. The cost is one scan over the member
+// entries' top-level keys (parallel when several CPUs are available).
+func NewGraph(m *manifest.Manifest) *Graph {
+	ix := buildIndex(m)
+	g := &Graph{m: m, ix: ix, testDeps: map[int32][]string{}}
+	n := len(ix.ids)
+	g.enabled = make([]bool, n)
+	d := ix.data
+	// parents per member
+	parents := make([][]int32, n)
+	total := 0
+	for i := range ix.entries {
+		e := &ix.entries[i]
+		g.enabled[i] = true
+		if cfg := e.get(fConfig); cfg.ok() {
+			if en, ok := objGet(d, cfg, "enabled"); ok && kind(d, en) == 'f' {
+				g.enabled[i] = false
+			}
+		}
+		dep := e.get(fDependsOn)
+		if !dep.ok() {
+			continue
+		}
+		ns, ok := objGet(d, dep, "nodes")
+		if !ok {
+			continue
+		}
+		rt := g.resourceType(int32(i))
+		isTest := rt == "test" || rt == "unit_test"
+		var ps []int32
+		var raw []string
+		eachElement(d, ns, func(v span) bool {
+			if kind(d, v) != '"' {
+				return true
+			}
+			var p int32
+			var found bool
+			if b := d[v.a+1 : v.b-1]; len(b) > 0 {
+				p, found = ix.pos[string(b)]
+			}
+			if isTest {
+				raw = append(raw, strVal(d, v))
+			}
+			if found {
+				dupe := false
+				for _, q := range ps {
+					if q == p {
+						dupe = true
+						break
+					}
+				}
+				if !dupe {
+					ps = append(ps, p)
+				}
+			}
+			return true
+		})
+		if isTest {
+			g.testDeps[int32(i)] = raw
+		}
+		parents[i] = ps
+		total += len(ps)
+	}
+	// drop disabled members' edges
+	g.parentOff = make([]int32, n+1)
+	g.parentIdx = make([]int32, 0, total)
+	childCount := make([]int32, n+1)
+	for i, ps := range parents {
+		g.parentOff[i] = int32(len(g.parentIdx))
+		if !g.enabled[i] {
+			continue
+		}
+		for _, p := range ps {
+			if g.enabled[p] {
+				g.parentIdx = append(g.parentIdx, p)
+				childCount[p]++
+			}
+		}
+	}
+	g.parentOff[n] = int32(len(g.parentIdx))
+	g.childOff = make([]int32, n+1)
+	for i := 0; i < n; i++ {
+		g.childOff[i+1] = g.childOff[i] + childCount[i]
+	}
+	g.childIdx = make([]int32, len(g.parentIdx))
+	fill := make([]int32, n)
+	copy(fill, g.childOff[:n])
+	for i := 0; i < n; i++ {
+		for _, p := range g.parentIdx[g.parentOff[i]:g.parentOff[i+1]] {
+			g.childIdx[fill[p]] = int32(i)
+			fill[p]++
+		}
+	}
+	return g
+}
+
+// Manifest returns the manifest the graph was built from.
+func (g *Graph) Manifest() *manifest.Manifest { return g.m }
+
+// Len is the number of graph members (enabled entries).
+func (g *Graph) Len() int {
+	n := 0
+	for _, e := range g.enabled {
+		if e {
+			n++
+		}
+	}
+	return n
+}
+
+// Has reports whether uniqueID is an enabled graph member.
+func (g *Graph) Has(uniqueID string) bool {
+	p, ok := g.ix.pos[uniqueID]
+	return ok && g.enabled[p]
+}
+
+// Parents returns the direct parents of uniqueID in the graph, sorted.
+func (g *Graph) Parents(uniqueID string) []string {
+	p, ok := g.ix.pos[uniqueID]
+	if !ok {
+		return nil
+	}
+	return g.names(g.parentIdx[g.parentOff[p]:g.parentOff[p+1]])
+}
+
+// Children returns the direct children of uniqueID in the graph, sorted.
+func (g *Graph) Children(uniqueID string) []string {
+	p, ok := g.ix.pos[uniqueID]
+	if !ok {
+		return nil
+	}
+	return g.names(g.childIdx[g.childOff[p]:g.childOff[p+1]])
+}
+
+func (g *Graph) names(ps []int32) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = g.ix.ids[p]
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (g *Graph) parentsOf(p int32) []int32  { return g.parentIdx[g.parentOff[p]:g.parentOff[p+1]] }
+func (g *Graph) childrenOf(p int32) []int32 { return g.childIdx[g.childOff[p]:g.childOff[p+1]] }
+
+// resourceType of member p: the entry's resource_type, else the unique_id's
+// first segment.
+func (g *Graph) resourceType(p int32) string {
+	return resourceTypeOf(g.ix, p)
+}
+
+func resourceTypeOf(ix *index, p int32) string {
+	if s := ix.entries[p].get(fResourceType); s.ok() {
+		if v := strVal(ix.data, s); v != "" {
+			return v
+		}
+	}
+	uid := ix.ids[p]
+	for i := 0; i < len(uid); i++ {
+		if uid[i] == '.' {
+			return uid[:i]
+		}
+	}
+	return uid
+}
+
+func (g *Graph) str(p int32, f field) string { return strVal(g.ix.data, g.ix.entries[p].get(f)) }
+
+// walk is a breadth-first walk by generation from seeds, up (parents) or down
+// (children), limited to depth generations (depth < 0: unlimited). Seeds are
+// reached only when they are relatives of other seeds, as in dbt. via records,
+// for each reached member, the seed-side member it was first reached from.
+func (g *Graph) walk(seeds []int32, up bool, depth int, visit func(p, from int32)) {
+	seen := make(map[int32]bool, len(seeds))
+	layer := seeds
+	for gen := 0; len(layer) > 0 && (depth < 0 || gen < depth); gen++ {
+		var next []int32
+		for _, s := range layer {
+			var rel []int32
+			if up {
+				rel = g.parentsOf(s)
+			} else {
+				rel = g.childrenOf(s)
+			}
+			for _, r := range rel {
+				if !seen[r] {
+					seen[r] = true
+					next = append(next, r)
+					visit(r, s)
+				}
+			}
+		}
+		layer = next
+	}
+}
