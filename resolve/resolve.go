@@ -116,7 +116,8 @@ type RefResult struct {
 	StateRelation string `json:"stateRelation,omitempty"`
 	// Selected says whether the target was in the selection.
 	Selected bool `json:"selected"`
-	// State identifies the production run when the ref went to the state.
+	// State identifies the production run the decision was made against
+	// (present whenever a state manifest is loaded).
 	State *StateInfo `json:"state,omitempty"`
 }
 
@@ -216,9 +217,9 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 	}
 	n := d.Node
 	res.Database, res.Schema, res.Identifier = n.Database, n.Schema, n.Alias
+	res.State = p.StateInfo()
 	if d.Env == deferral.State {
 		res.Relation = res.StateRelation
-		res.State = p.StateInfo()
 	} else {
 		res.Relation = res.DevRelation
 	}
