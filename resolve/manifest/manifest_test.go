@@ -211,3 +211,27 @@ func FuzzOpen(f *testing.F) {
 		m.Counts()
 	})
 }
+
+func TestLimits(t *testing.T) {
+	// A maximum manifest size, with a clear error.
+	_, err := OpenWith("big.json", []byte(`{"nodes": {}}`), Options{MaxBytes: 5})
+	var de *diag.Error
+	if !errors.As(err, &de) || de.Code != CodeTooLarge {
+		t.Fatalf("max size: got %v", err)
+	}
+	// Nesting deeper than the scanner's bound fails with an offset, not a stack overflow.
+	deep := `{"nodes": {"model.a.b": ` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}}`
+	_, err = Open("deep.json", []byte(deep))
+	if !errors.As(err, &de) || !strings.Contains(de.Message, "nested too deeply") || de.Location.Offset == 0 {
+		t.Fatalf("deep nesting: got %v", err)
+	}
+	// Nesting the scanner accepts but fastjson refuses is reported when the entry is decoded.
+	mid := `{"nodes": {"model.a.b": {"config": ` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}}}`
+	m, err := Open("mid.json", []byte(mid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Node("model.a.b"); err == nil || !strings.Contains(err.Error(), "model.a.b") {
+		t.Fatalf("deep entry: got %v", err)
+	}
+}
