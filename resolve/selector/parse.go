@@ -235,7 +235,8 @@ func validate(c *Criterion, valueCol int) error {
 		}
 	case "config":
 		if len(c.Args) == 0 || c.Args[0] == "" {
-			return badf(CodeBadValue, valueCol, "config.materialized", "the config method needs a key at column %d, e.g. config.materialized:%s", valueCol-len("config:"), v)
+			at := valueCol - len("config:")
+			return badf(CodeBadValue, at, "config.materialized", "the config method needs a key at column %d, e.g. config.materialized:%s", at, v)
 		}
 	case "source_status", "selector":
 		return badf(CodeUnsupported, valueCol-len(c.Method)-1, "", "method '%s' is not supported by dbtdefer yet", c.Method)
