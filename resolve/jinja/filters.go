@@ -76,7 +76,6 @@ func checkUndef(v Value) error {
 	return nil
 }
 
-
 func fIdentityStr(st *State, v Value, args []Value, kw []KwArg) (Value, error) {
 	return Str(st.str(v, st.pos)), nil
 }
@@ -113,6 +112,13 @@ func fAttr(st *State, v Value, args []Value, kw []KwArg) (Value, error) {
 	}
 	if strings.HasPrefix(name.s, "_") {
 		return Undefined("unsafe attribute"), nil
+	}
+	// attr reads Python attributes only, never dict items.
+	if v.kind == KindDict {
+		if isMethod(KindDict, name.s) {
+			return boundMethod(v, name.s), nil
+		}
+		return Undefined(st.missingAttr(v, name.s)), nil
 	}
 	return st.getattr(v, name.s, st.pos), nil
 }

@@ -139,7 +139,7 @@ type joiner struct {
 	used bool
 }
 
-func (j *joiner) TypeName() string                 { return "Joiner" }
+func (j *joiner) TypeName() string                  { return "Joiner" }
 func (j *joiner) GetAttr(name string) (Value, bool) { return Value{}, false }
 
 func (j *joiner) Call(st *State, _ []Value, _ []KwArg) (Value, error) {

@@ -100,9 +100,9 @@ func writeJSON(st *State, b *strings.Builder, v Value, pretty bool, ind string, 
 			return nil
 		}
 		type kv struct {
-			k string
+			k    string
 			orig Value
-			v Value
+			v    Value
 		}
 		entries := make([]kv, 0, d.Len())
 		for i, k := range d.keys {

@@ -104,14 +104,27 @@ func (st *State) execFor(x *forStmt, sc *scope, iter Value, depth0 int) {
 		st.execBody(x.els, &scope{parent: sc})
 		return
 	}
+	// A list is iterated live, as Python does: appending inside the body
+	// extends the loop (bounded by the step limit and list growth limit).
+	var live *List
+	if x.cond == nil && iter.kind == KindList {
+		live = iter.ref.(*List)
+	}
 	lc := &loopCtx{items: items, depth0: depth0, node: x, sc: sc}
-	inner.set("loop", ObjectValue(lc))
-	for i, it := range items {
+	loopV := ObjectValue(lc)
+	for i := 0; i < len(lc.items); i++ {
 		st.step(pos)
 		lc.i = i
-		st.assign(x.target, it, inner, pos)
+		// Each iteration is a fresh frame: names set in the body last only
+		// until the next iteration, and reads before a set see the outer value.
+		clear(inner.vars)
+		inner.set("loop", loopV)
+		st.assign(x.target, lc.items[i], inner, pos)
 		if st.execBody(x.body, inner) == ctrlBreak {
 			break
+		}
+		if live != nil {
+			lc.items = live.Items
 		}
 	}
 }

@@ -71,7 +71,7 @@ func (st *State) callMethod(obj Value, name string, args []Value, kwargs []KwArg
 	case KindString:
 		v, err = st.strMethod(obj, name, args, kwargs)
 	case KindList, KindTuple:
-		v, err = st.listMethod(obj, name, args)
+		v, err = st.listMethod(obj, name, args, kwargs)
 	case KindDict:
 		v, err = st.dictMethod(obj.ref.(*Dict), name, args, kwargs)
 	case KindFloat:
@@ -115,7 +115,9 @@ func kwOr(args []Value, kwargs []KwArg, i int, name string) (Value, bool) {
 	return Value{}, false
 }
 
-func isPySpace(r rune) bool { return unicode.IsSpace(r) || r == 0x1c || r == 0x1d || r == 0x1e || r == 0x1f }
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || r == 0x1c || r == 0x1d || r == 0x1e || r == 0x1f
+}
 
 func (st *State) strMethod(obj Value, name string, args []Value, kwargs []KwArg) (Value, error) {
 	s := obj.s
@@ -124,7 +126,8 @@ func (st *State) strMethod(obj Value, name string, args []Value, kwargs []KwArg)
 	case "lower", "casefold":
 		return wrap(strings.ToLower(s)), nil
 	case "upper":
-		return wrap(strings.ToUpper(s)), nil
+		// Python applies full case mappings: ß upper-cases to SS.
+		return wrap(strings.ReplaceAll(strings.ToUpper(s), "ß", "SS")), nil
 	case "swapcase":
 		return wrap(strings.Map(func(r rune) rune {
 			if unicode.IsUpper(r) {
@@ -550,7 +553,7 @@ func pySplitSep(s, sep string, max int, fromRight bool) []string {
 	return append([]string{rest}, tail...)
 }
 
-func (st *State) listMethod(obj Value, name string, args []Value) (Value, error) {
+func (st *State) listMethod(obj Value, name string, args []Value, kwargs []KwArg) (Value, error) {
 	l := obj.ref.(*List)
 	switch name {
 	case "append":
@@ -636,6 +639,11 @@ func (st *State) listMethod(obj Value, name string, args []Value) (Value, error)
 		}
 		return None(), nil
 	case "sort":
+		rev, _ := kwOr(nil, kwargs, 0, "reverse")
+		if rev.Truth() {
+			err := sortValues(l.Items, func(x Value) Value { return x }, true)
+			return None(), err
+		}
 		var err error
 		sort.SliceStable(l.Items, func(i, j int) bool {
 			c, ok := compareOrder(l.Items[i], l.Items[j])
