@@ -93,7 +93,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		in.Quoting, warns = q, w
 	}
 	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults))
-	progress(Progress{Phase: "index", File: in.ManifestName, Total: total})
+	progress(Progress{Phase: "index", File: cmpOr(in.ManifestName, "manifest.json"), Total: total})
 	p, err := resolve.Open(in)
 	if err != nil {
 		return errorEnvelope(err)
@@ -239,4 +239,11 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

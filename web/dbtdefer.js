@@ -1,0 +1,310 @@
+// dbtdefer.js — resolve dbt's --defer / --favor-state in the browser (or node).
+//
+//   import { initialize, openProject } from "./dbtdefer.js";
+//   await initialize({ wasmURL: "/dist/dbtdefer.wasm" });
+//   const p = await openProject({ manifest: devBytes, state: "https://…/prod/manifest.json" });
+//   const { refs } = await p.resolve({ from: "customers", ref: "stg_orders", defer: "standard" });
+//
+// The Go core (wasm/browser over package resolve) runs in a Web Worker by
+// default so a 100 MB manifest never freezes the page; `worker: false` runs
+// it on the calling thread. Every method returns a Promise; every failure is
+// a DbtdeferError ({code, message, location}). Types: dbtdefer.d.ts.
+import { DbtdeferError, closest } from "./errors.js";
+import { version } from "./version.js";
+
+export { DbtdeferError, version };
+
+let started = null; // Promise<Transport> once initialize() was called
+
+/**
+ * initialize loads and starts the wasm. Call it once; later calls fail
+ * (after a failed start, it may be called again).
+ */
+export function initialize(options = {}) {
+  if (started) return Promise.reject(new DbtdeferError("initialize.twice", 'initialize() must be called only once'));
+  const p = (async () => {
+    check("initialize", options, {
+      wasmURL: urlLike,
+      wasmModule: (v) => v instanceof WebAssembly.Module || "a WebAssembly.Module",
+      worker: bool,
+    });
+    if (options.wasmURL != null && options.wasmModule != null) {
+      throw new DbtdeferError("options.conflict", "initialize: give wasmURL or wasmModule, not both");
+    }
+    const wasmURL = options.wasmModule ? undefined : absoluteURL(options.wasmURL ?? new URL("./dist/dbtdefer.wasm", import.meta.url));
+    const useWorker = options.worker ?? (typeof globalThis.Worker === "function");
+    const t = useWorker ? await WorkerTransport.start() : new LocalTransport();
+    let v;
+    try {
+      v = await t.init({ wasmURL, wasmModule: options.wasmModule });
+    } catch (e) {
+      t.close();
+      throw e;
+    }
+    if (v.hostVersion !== version || v.wasmVersion !== version) {
+      t.close();
+      const which = v.wasmVersion !== version ? `dbtdefer.wasm is version ${v.wasmVersion}` : `worker.js is version ${v.hostVersion}`;
+      throw new DbtdeferError("version.mismatch", `dbtdefer.js is version ${version} but ${which}: serve all of web/ from one build (a cached old file?)`);
+    }
+    return t;
+  })();
+  started = p;
+  p.catch(() => {
+    if (started === p) started = null;
+  });
+  return p.then(() => undefined);
+}
+
+/** openProject loads the manifests and indexes them. */
+export async function openProject(options) {
+  if (!started) throw new DbtdeferError("initialize.required", "call initialize() before openProject()");
+  const t = await started;
+  check("openProject", options, {
+    manifest: input,
+    state: input,
+    catalog: input,
+    runResults: input,
+    projectYml: input,
+    devRelations: (v) => (Array.isArray(v) && v.every((s) => typeof s === "string")) || "an array of strings",
+    onProgress: (v) => typeof v === "function" || "a function",
+    headers: (v) => (typeof v === "object" && !Array.isArray(v)) || "an object of header names to values",
+    cache: bool,
+    maxManifestBytes: (v) => (Number.isInteger(v) && v >= 0) || "a non-negative integer",
+  });
+  if (options.manifest == null) throw new DbtdeferError("options.missing", "openProject: manifest is required");
+  const { onProgress, ...rest } = options;
+  for (const k of ["manifest", "state", "catalog", "runResults", "projectYml"]) {
+    if (typeof rest[k] === "string" || rest[k] instanceof URL) rest[k] = absoluteURL(rest[k]);
+  }
+  const res = await t.open(rest, onProgress ?? (() => {}));
+  return new Project(t, res);
+}
+
+const callOptions = {
+  defer: oneOf("off", "standard", "favor-state"),
+  profile: oneOf("auto", "legacy", "modern", "fusion"),
+  select: strings,
+  exclude: strings,
+  unknown: oneOf("missing", "present"),
+  packageFirst: bool,
+};
+
+/** Project is one opened dev manifest with its optional state. */
+class Project {
+  #t;
+  #handle;
+  #disposed = false;
+
+  constructor(t, { handle, warnings, info }) {
+    this.#t = t;
+    this.#handle = handle;
+    /** Warnings found while opening (schema, mismatched projects…). */
+    this.warnings = warnings;
+    /** projectName, adapterType, dbtVersion, schemaVersion, counts, hasState, state. */
+    this.info = info;
+  }
+
+  async #call(method, req) {
+    if (this.#disposed) throw new DbtdeferError("project.disposed", `${method}: the project was disposed`);
+    return this.#t.call(this.#handle, method, req);
+  }
+
+  /** resolve resolves ref()/source()/this from a node: {refs, diagnostics}. */
+  async resolve(options) {
+    check("resolve", options, { from: str, ref: strings, ...callOptions });
+    const { ref, ...req } = options;
+    if (ref == null) throw new DbtdeferError("options.missing", "resolve: ref is required (name, package.name, name@v2, source:src.table or this)");
+    return this.#call("resolve", { ...normalize(req), refs: [ref].flat() });
+  }
+
+  /** compile previews SQL: a saved model, an edited buffer (model + sql) or ad-hoc sql. */
+  async compile(options) {
+    check("compile", options, { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, ...callOptions });
+    return this.#call("compile", normalize(options));
+  }
+
+  /** select evaluates dbt selection syntax: {uniqueIds, diagnostics}. */
+  async select(selection) {
+    const opts = typeof selection === "string" || Array.isArray(selection) ? { select: selection } : selection;
+    check("select", opts, { select: strings, exclude: strings });
+    return this.#call("select", normalize(opts));
+  }
+
+  /** explain resolves every ref, source and this of a model, with reasons. */
+  async explain(options) {
+    const opts = typeof options === "string" ? { model: options } : options;
+    check("explain", opts, { model: str, ...callOptions });
+    return this.#call("explain", normalize(opts));
+  }
+
+  /** stateInfo says which production run is in use and where and when it was fetched (null without a state). */
+  async stateInfo() {
+    return this.#call("stateInfo", {});
+  }
+
+  /** dispose frees the project in the wasm; later calls fail with project.disposed. */
+  async dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.#t.dispose(this.#handle);
+  }
+}
+
+// normalize turns string selections into lists (the wire format).
+function normalize(o) {
+  const out = { ...o };
+  for (const k of ["select", "exclude"]) if (typeof out[k] === "string") out[k] = [out[k]];
+  return out;
+}
+
+// ---- option checking ---------------------------------------------------------
+
+/** check rejects non-objects, unknown keys (by name, with a suggestion) and wrong types. */
+function check(fn, options, schema) {
+  if (options == null || typeof options !== "object" || Array.isArray(options)) {
+    throw new DbtdeferError("options.type", `${fn}: options must be an object`);
+  }
+  const known = Object.keys(schema);
+  for (const [k, v] of Object.entries(options)) {
+    if (!(k in schema)) {
+      const s = closest(k, known);
+      throw new DbtdeferError("options.unknown_key", `${fn}: unknown option "${k}"${s ? ` (did you mean "${s}"?)` : ""}`, s ? { suggestion: s } : {});
+    }
+    if (v === undefined) continue;
+    const ok = schema[k](v);
+    if (ok !== true) throw new DbtdeferError("options.type", `${fn}: option "${k}" must be ${ok}`);
+  }
+}
+
+// Validators (function declarations: hoisted above callOptions) answer true
+// or what the value should have been.
+function str(v) { return typeof v === "string" || "a string"; }
+function bool(v) { return typeof v === "boolean" || "a boolean"; }
+function object(v) { return (v !== null && typeof v === "object" && !Array.isArray(v)) || "an object"; }
+function stringMap(v) { return (object(v) === true && Object.values(v).every((s) => typeof s === "string")) || "an object of strings"; }
+function strings(v) { return typeof v === "string" || (Array.isArray(v) && v.every((s) => typeof s === "string")) || "a string or an array of strings"; }
+function urlLike(v) { return typeof v === "string" || v instanceof URL || "a URL or URL string"; }
+function oneOf(...names) {
+  return (v) => {
+    if (names.includes(v)) return true;
+    const s = typeof v === "string" ? closest(v, names) : "";
+    return `one of ${names.map((n) => `"${n}"`).join(", ")}${s ? ` (did you mean "${s}"?)` : ""}`;
+  };
+}
+function input(v) {
+  return v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v) || (typeof Blob !== "undefined" && v instanceof Blob) ||
+    typeof v === "string" || v instanceof URL || "bytes (Uint8Array/ArrayBuffer), a Blob/File, or a URL";
+}
+
+function absoluteURL(u) {
+  const base = globalThis.location?.href ?? (typeof process !== "undefined" ? `file://${process.cwd()}/` : undefined);
+  try {
+    return new URL(String(u), base).href;
+  } catch {
+    throw new DbtdeferError("options.url", `not a URL: ${u}`);
+  }
+}
+
+// ---- transports: the same host, on this thread or in a worker ---------------
+
+/** LocalTransport runs the wasm on this thread (worker: false). */
+class LocalTransport {
+  async init(args) {
+    const { startHost } = await import("./host.js");
+    this.host = await startHost(args);
+    return { wasmVersion: this.host.wasmVersion, hostVersion: version };
+  }
+  open(opts, onProgress) {
+    return this.host.open(opts, onProgress);
+  }
+  async call(handle, method, req) {
+    return this.host.call(handle, method, req);
+  }
+  async dispose(handle) {
+    return this.host.dispose(handle);
+  }
+  close() {}
+}
+
+/** WorkerTransport runs the wasm in a Web Worker (node: worker_threads). */
+class WorkerTransport {
+  static async start() {
+    const t = new WorkerTransport();
+    const url = new URL("./worker.js", import.meta.url);
+    let ready;
+    const isReady = new Promise((resolve, reject) => (ready = { resolve, reject }));
+    const onMessage = (m) => (m?.ready ? ready.resolve() : t.#receive(m));
+    const onError = (e) => {
+      const err = new DbtdeferError("worker.error", `dbtdefer worker failed: ${e?.message ?? e}`);
+      ready.reject(err);
+      t.#failAll(err);
+    };
+    if (typeof globalThis.Worker === "function") {
+      t.worker = new Worker(url, { type: "module", name: "dbtdefer" });
+      t.worker.onmessage = (e) => onMessage(e.data);
+      t.worker.onerror = (e) => (e.preventDefault?.(), onError(e));
+      t.post = (m) => t.worker.postMessage(m);
+      t.ref = t.unref = () => {};
+    } else {
+      const { Worker: NodeWorker } = await import("node:worker_threads");
+      t.worker = new NodeWorker(url);
+      t.worker.on("message", onMessage);
+      t.worker.on("error", onError);
+      t.worker.on("exit", (code) => onError(new Error(`worker exited (code ${code})`)));
+      t.post = (m) => t.worker.postMessage(m);
+      // An idle worker must not keep node alive.
+      t.ref = () => t.worker.ref();
+      t.unref = () => t.worker.unref();
+    }
+    await isReady;
+    t.unref();
+    return t;
+  }
+
+  #next = 0;
+  #pending = new Map();
+
+  #request(op, args, onProgress) {
+    const id = ++this.#next;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      this.ref();
+      this.post({ id, op, args });
+    });
+  }
+
+  #receive({ id, ok, error, progress }) {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    if (progress) return void p.onProgress?.(progress);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.unref();
+    if (error) p.reject(DbtdeferError.fromData(error));
+    else p.resolve(ok);
+  }
+
+  #failAll(err) {
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.dead = err;
+  }
+
+  init(args) {
+    return this.#request("init", args);
+  }
+  open(opts, onProgress) {
+    if (this.dead) return Promise.reject(this.dead);
+    return this.#request("open", opts, onProgress);
+  }
+  call(handle, method, req) {
+    if (this.dead) return Promise.reject(this.dead);
+    return this.#request("call", { handle, method, req });
+  }
+  dispose(handle) {
+    if (this.dead) return Promise.resolve(false);
+    return this.#request("dispose", { handle });
+  }
+  close() {
+    this.worker.terminate();
+  }
+}

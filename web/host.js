@@ -1,0 +1,278 @@
+// host.js runs the Go wasm (wasm/browser) and feeds it: it compiles and
+// starts the module, loads inputs (bytes, Blobs, URLs with ETag revalidation
+// and the Cache API), and turns the bridge's JSON envelopes into values or
+// DbtdeferErrors. It runs inside the Web Worker (worker.js) or, with
+// `worker: false`, on the caller's thread; dbtdefer.js is the public face.
+import "./dist/wasm_exec.js"; // Go's own glue, copied from the toolchain at build time: sets globalThis.Go
+import { DbtdeferError } from "./errors.js";
+
+const isNode = typeof process !== "undefined" && !!process.versions?.node;
+
+/**
+ * startHost compiles and starts one wasm instance.
+ * @param {{wasmURL?: string, wasmModule?: WebAssembly.Module}} opts
+ */
+export async function startHost({ wasmURL, wasmModule }) {
+  const module = wasmModule ?? (await compileWasm(wasmURL));
+  const go = new globalThis.Go();
+  // A per-instance callback name: several instances may share one realm.
+  const key = `__dbtdeferReady_${Math.random().toString(36).slice(2)}`;
+  const ready = new Promise((resolve) => (globalThis[key] = resolve));
+  go.env = { DBTDEFER_READY: key };
+  let exitCode = null;
+  go.exit = (code) => (exitCode = code);
+  let instance;
+  try {
+    instance = await WebAssembly.instantiate(module, go.importObject);
+  } catch (e) {
+    throw new DbtdeferError("wasm.instantiate", `cannot instantiate dbtdefer.wasm: ${e.message}`);
+  }
+  const host = new Host(go);
+  const exited = go.run(instance).then(() => host.died(`the Go program exited (code ${exitCode ?? 0})`));
+  try {
+    host.api = await Promise.race([ready, exited.then(() => { throw host.deadError(); })]);
+  } finally {
+    delete globalThis[key];
+  }
+  return host;
+}
+
+async function compileWasm(url) {
+  if (url == null) throw new DbtdeferError("options.missing", "initialize: wasmURL or wasmModule is required");
+  const u = new URL(String(url), isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+  try {
+    if (u.protocol === "file:") {
+      const { readFile } = await import("node:fs/promises");
+      return await WebAssembly.compile(await readFile(u));
+    }
+    const res = await fetch(u);
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
+    if (WebAssembly.compileStreaming && res.headers.get("Content-Type")?.startsWith("application/wasm")) {
+      return await WebAssembly.compileStreaming(res);
+    }
+    return await WebAssembly.compile(await res.arrayBuffer());
+  } catch (e) {
+    throw new DbtdeferError("wasm.load", `cannot load dbtdefer.wasm from ${u}: ${e.message}`, { file: String(u) });
+  }
+}
+
+/** Host is one running wasm instance and the projects opened in it. */
+export class Host {
+  constructor(go) {
+    this.go = go;
+    this.api = null;
+    this.dead = null; // why the instance stopped, once it has
+    this.sources = new Map(); // handle → where the state came from
+  }
+
+  get wasmVersion() {
+    return this.api?.version;
+  }
+
+  died(why) {
+    this.dead ??= why;
+  }
+
+  deadError() {
+    return new DbtdeferError("wasm.exited", `the dbtdefer wasm instance stopped: ${this.dead}; call initialize() again in a new page or worker`);
+  }
+
+  // invoke calls into Go and decodes its envelope. A JS exception out of the
+  // wasm (a trap, out of memory) kills the instance: say so, every time.
+  invoke(fn, ...args) {
+    if (this.dead) throw this.deadError();
+    let out;
+    try {
+      out = this.api[fn](...args);
+    } catch (e) {
+      this.died(`${e?.name ?? "Error"}: ${e?.message ?? e}`);
+      throw this.deadError();
+    }
+    if (this.go.exited) this.died("the Go program exited");
+    if (typeof out !== "string") return out;
+    const env = JSON.parse(out);
+    if (env.error) throw DbtdeferError.fromData(env.error);
+    return env.ok;
+  }
+
+  /**
+   * open loads every input and opens a project.
+   * @param {object} opts validated openProject options (minus onProgress)
+   * @param {(p: object) => void} progress
+   */
+  async open(opts, progress = () => {}) {
+    const load = { headers: opts.headers, cache: opts.cache !== false, progress };
+    const inputs = {};
+    const names = { devRelations: opts.devRelations ?? [], maxManifestBytes: opts.maxManifestBytes ?? 0 };
+    const sources = {};
+    for (const key of ["manifest", "state", "catalog", "runResults", "projectYml"]) {
+      if (opts[key] == null) continue;
+      const got = await loadInput(key, opts[key], load);
+      inputs[key] = got.bytes;
+      sources[key] = got.source;
+      if (got.name) names[key] = got.name;
+    }
+    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, 0);
+    progress({ phase: "copy", file: "", loaded: 0, total });
+    const res = this.invoke("open", { ...inputs, names: JSON.stringify(names) }, (phase, file, loaded, total) =>
+      progress({ phase, file, loaded, total }),
+    );
+    this.sources.set(res.handle, sources.state ?? null);
+    return res;
+  }
+
+  call(handle, method, req) {
+    const res = this.invoke("call", handle, method, JSON.stringify(req ?? {}));
+    if (method === "stateInfo" && res) return { ...res, source: this.sources.get(handle) ?? null };
+    return res;
+  }
+
+  dispose(handle) {
+    this.sources.delete(handle);
+    return this.invoke("dispose", handle);
+  }
+}
+
+/**
+ * loadInput turns bytes, a Blob/File, or a URL into a Uint8Array, with a
+ * description of where it came from.
+ */
+async function loadInput(key, v, { headers, cache, progress }) {
+  if (v instanceof Uint8Array) return { bytes: v, source: { kind: "bytes", size: v.byteLength } };
+  if (v instanceof ArrayBuffer) return loadInput(key, new Uint8Array(v), { headers, cache, progress });
+  if (ArrayBuffer.isView(v)) return loadInput(key, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), { headers, cache, progress });
+  if (typeof Blob !== "undefined" && v instanceof Blob) {
+    progress({ phase: "read", file: v.name ?? key, loaded: 0, total: v.size });
+    const bytes = new Uint8Array(await v.arrayBuffer());
+    progress({ phase: "read", file: v.name ?? key, loaded: bytes.byteLength, total: v.size });
+    return { bytes, name: v.name || undefined, source: { kind: "blob", name: v.name ?? "", size: v.size } };
+  }
+  if (typeof v === "string" || v instanceof URL) return fetchInput(key, new URL(String(v)), { headers, cache, progress });
+  throw new DbtdeferError("options.type", `openProject: ${key} must be a Uint8Array, ArrayBuffer, Blob, File, URL or URL string`);
+}
+
+// ---- URLs: conditional requests and a cache ---------------------------------
+
+const CACHE_NAME = "dbtdefer-inputs-v1";
+const memoryCache = new Map(); // where the Cache API is missing (node)
+
+/** openStore returns the Cache API store, or an in-memory one with the same use. */
+async function openStore() {
+  if (globalThis.caches?.open) {
+    try {
+      const c = await globalThis.caches.open(CACHE_NAME);
+      return {
+        async get(url) {
+          const r = await c.match(url);
+          if (!r) return undefined;
+          return { etag: r.headers.get("ETag"), lastModified: r.headers.get("Last-Modified"),
+            fetchedAt: r.headers.get("X-Dbtdefer-Fetched-At"), bytes: async () => new Uint8Array(await r.arrayBuffer()) };
+        },
+        async put(url, bytes, meta) {
+          const h = new Headers({ "Content-Type": "application/json", "X-Dbtdefer-Fetched-At": meta.fetchedAt });
+          if (meta.etag) h.set("ETag", meta.etag);
+          if (meta.lastModified) h.set("Last-Modified", meta.lastModified);
+          await c.put(url, new Response(bytes, { headers: h }));
+        },
+      };
+    } catch {
+      // caches exists but is unusable (opaque origin, storage disabled): fall through.
+    }
+  }
+  return {
+    async get(url) {
+      const e = memoryCache.get(url);
+      return e && { ...e, bytes: async () => e.data };
+    },
+    async put(url, data, meta) {
+      memoryCache.set(url, { ...meta, data });
+    },
+  };
+}
+
+async function fetchInput(key, url, { headers, cache, progress }) {
+  const name = url.href;
+  if (url.protocol === "file:") {
+    if (!isNode) throw new DbtdeferError("fetch.file", `${key}: file: URLs can only be read in node`, { file: name });
+    const { readFile } = await import("node:fs/promises");
+    try {
+      const buf = await readFile(url);
+      const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      return { bytes, name, source: { kind: "file", url: name, size: bytes.byteLength } };
+    } catch (e) {
+      throw new DbtdeferError("io.read", `${key}: cannot read ${name}: ${e.message}`, { file: name });
+    }
+  }
+  const store = cache ? await openStore() : null;
+  const cached = store ? await store.get(name) : undefined;
+  const h = new Headers(headers ?? {});
+  if (cached?.etag) h.set("If-None-Match", cached.etag);
+  else if (cached?.lastModified) h.set("If-Modified-Since", cached.lastModified);
+  const checkedAt = new Date().toISOString();
+  let res;
+  try {
+    // no-store: our cache is the only one, so a 304 reaches us instead of
+    // being turned into a 200 by the HTTP cache.
+    res = await fetch(url, { headers: h, cache: "no-store" });
+  } catch (e) {
+    if (cached) {
+      const bytes = await cached.bytes();
+      return { bytes, name, source: { kind: "url", url: name, status: 0, fromCache: true, offline: true,
+        etag: cached.etag ?? undefined, fetchedAt: cached.fetchedAt, checkedAt, size: bytes.byteLength } };
+    }
+    throw new DbtdeferError("fetch.network", `${key}: cannot fetch ${name}: ${e.message}`, { file: name });
+  }
+  if (res.status === 304 && cached) {
+    const bytes = await cached.bytes();
+    progress({ phase: "fetch", file: name, loaded: bytes.byteLength, total: bytes.byteLength });
+    return { bytes, name, source: { kind: "url", url: name, status: 304, fromCache: true,
+      etag: cached.etag ?? undefined, fetchedAt: cached.fetchedAt, checkedAt, size: bytes.byteLength } };
+  }
+  if (!res.ok) {
+    throw new DbtdeferError("fetch.http", `${key}: ${name} answered HTTP ${res.status} ${res.statusText}`.trim(), { file: name });
+  }
+  const bytes = await readBody(res, name, progress);
+  const meta = { etag: res.headers.get("ETag") ?? undefined, lastModified: res.headers.get("Last-Modified") ?? undefined, fetchedAt: checkedAt };
+  if (store && (meta.etag || meta.lastModified)) {
+    try {
+      await store.put(name, bytes, meta);
+    } catch {
+      // Quota exceeded or storage disabled: the project still opens, uncached.
+    }
+  }
+  return { bytes, name, source: { kind: "url", url: name, status: res.status, fromCache: false, ...meta, checkedAt, size: bytes.byteLength } };
+}
+
+/** readBody reads a response, reporting progress about every megabyte. */
+async function readBody(res, file, progress) {
+  // Content-Length counts encoded bytes: only a total when nothing is encoded.
+  const encoded = res.headers.get("Content-Encoding");
+  const total = encoded ? 0 : Number(res.headers.get("Content-Length")) || 0;
+  if (!res.body?.getReader) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  let out = total ? new Uint8Array(total) : null;
+  const chunks = [];
+  let loaded = 0;
+  let reported = 0;
+  progress({ phase: "fetch", file, loaded: 0, total });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (out && loaded + value.byteLength <= out.byteLength) out.set(value, loaded);
+    else {
+      if (out) chunks.push(out.subarray(0, loaded)), (out = null);
+      chunks.push(value);
+    }
+    loaded += value.byteLength;
+    if (loaded - reported >= 1 << 20) {
+      progress({ phase: "fetch", file, loaded, total });
+      reported = loaded;
+    }
+  }
+  progress({ phase: "fetch", file, loaded, total: total || loaded });
+  if (out) return loaded === out.byteLength ? out : out.subarray(0, loaded);
+  const all = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) all.set(c, at), (at += c.byteLength);
+  return all;
+}

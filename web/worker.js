@@ -1,0 +1,53 @@
+// worker.js is the Web Worker (or node worker_threads) side of dbtdefer.js:
+// it owns the wasm instance and answers {id, op, ...} messages with
+// {id, ok} / {id, error} and, while a project opens, {id, progress}.
+// Requests run one at a time, in order; the page never blocks on Go.
+import { startHost } from "./host.js";
+import { DbtdeferError } from "./errors.js";
+import { version } from "./version.js";
+
+const port = await connect();
+let host = null;
+let queue = Promise.resolve();
+
+port.listen((msg) => {
+  queue = queue.then(() => handle(msg));
+});
+// Messages sent before a module worker's top-level await settles can be lost:
+// the page waits for this before its first request.
+port.post({ ready: true });
+
+async function handle({ id, op, args }) {
+  try {
+    let ok;
+    switch (op) {
+      case "init":
+        host = await startHost(args);
+        ok = { wasmVersion: host.wasmVersion, hostVersion: version };
+        break;
+      case "open":
+        ok = await host.open(args, (progress) => port.post({ id, progress }));
+        break;
+      case "call":
+        ok = host.call(args.handle, args.method, args.req);
+        break;
+      case "dispose":
+        ok = host.dispose(args.handle);
+        break;
+      default:
+        throw new DbtdeferError("internal.op", `worker: unknown op ${op}`);
+    }
+    port.post({ id, ok });
+  } catch (e) {
+    const err = e instanceof DbtdeferError ? e : new DbtdeferError("internal.error", String(e?.message ?? e));
+    port.post({ id, error: err.toJSON() });
+  }
+}
+
+async function connect() {
+  if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
+    return { post: (m) => self.postMessage(m), listen: (fn) => (self.onmessage = (e) => fn(e.data)) };
+  }
+  const { parentPort } = await import("node:worker_threads");
+  return { post: (m) => parentPort.postMessage(m), listen: (fn) => parentPort.on("message", fn) };
+}
