@@ -7,19 +7,27 @@ package resolve
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/dbtdefer/dbtdefer/resolve/relation"
+	"github.com/dbtdefer/dbtdefer/resolve/selector"
 )
 
 // Inputs are the bytes a project is opened from. Only Manifest is required.
 type Inputs struct {
 	Manifest     []byte
 	ManifestName string // for messages; default "manifest.json"
-	State        []byte // production manifest.json (the defer state)
-	StateName    string
+	// State is production's manifest.json: dbt's --state, used for deferral
+	// and for state: selection methods.
+	State     []byte
+	StateName string
+	// DeferState, when set, is dbt's --defer-state: deferral reads it while
+	// state: selection keeps comparing with State.
+	DeferState     []byte
+	DeferStateName string
 	// Catalog, RunResults and DevRelations feed the dev-existence oracle.
 	Catalog        []byte
 	CatalogName    string
@@ -36,8 +44,13 @@ type Inputs struct {
 // Project is an opened dev manifest with its optional state and oracle. It is
 // safe for concurrent use once opened.
 type Project struct {
-	Dev     *manifest.Manifest
-	State   *manifest.Manifest // nil without a state
+	Dev *manifest.Manifest
+	// State is the manifest deferral reads (--defer-state, else --state);
+	// nil without one.
+	State *manifest.Manifest
+	// Compare is the manifest state: selectors compare with (--state); nil
+	// when only --defer-state was given.
+	Compare *manifest.Manifest
 	Adapter relation.Adapter
 	Quoting relation.Quoting
 	Oracle  *deferral.Oracle
@@ -45,6 +58,10 @@ type Project struct {
 	Root string
 	// Warnings found while opening (future schema, mismatched projects…).
 	Warnings []diag.Diagnostic
+
+	runResults []byte
+	graphOnce  sync.Once
+	selGraph   *selector.Graph
 }
 
 // StateInfo identifies the production run a state manifest came from.
@@ -82,10 +99,25 @@ func Open(in Inputs) (*Project, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.State = st
+		p.State, p.Compare = st, st
 		p.Warnings = append(p.Warnings, st.Warnings...)
-		p.Warnings = append(p.Warnings, compareProjects(dev, st)...)
 	}
+	if in.DeferState != nil {
+		dname := in.DeferStateName
+		if dname == "" {
+			dname = "defer-state/manifest.json"
+		}
+		ds, err := manifest.OpenWith(dname, in.DeferState, opt)
+		if err != nil {
+			return nil, err
+		}
+		p.State = ds
+		p.Warnings = append(p.Warnings, ds.Warnings...)
+	}
+	if p.State != nil {
+		p.Warnings = append(p.Warnings, compareProjects(dev, p.State)...)
+	}
+	p.runResults = in.RunResults
 	p.Adapter = relation.Lookup(dev.Meta.AdapterType).ForVersion(dev.Meta.DbtVersion)
 	if p.Adapter.Name == "sqlserver" {
 		p.Adapter = p.Adapter.WithMacroPackages(macroPackages(dev))

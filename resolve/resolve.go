@@ -19,6 +19,9 @@ type Options struct {
 	// slice selects nothing.
 	Select  []string `json:"select,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+	// Indirect is dbt's --indirect-selection: eager (default), cautious,
+	// buildable or empty.
+	Indirect string `json:"indirect,omitempty"`
 	// UnknownPresent treats dev relations of unknown existence as present
 	// (default: missing, as dbt sees an empty dev schema).
 	UnknownPresent bool `json:"unknownPresent,omitempty"`

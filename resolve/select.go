@@ -1,53 +1,75 @@
 package resolve
 
 import (
-	"strings"
+	"sort"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/dbtdefer/dbtdefer/resolve/selector"
 )
+
+// graph is the dev manifest's selection graph, built once on first use.
+func (p *Project) graph() *selector.Graph {
+	p.graphOnce.Do(func() { p.selGraph = selector.NewGraph(p.Dev) })
+	return p.selGraph
+}
+
+// selectorOptions carries the project's comparison state and run results.
+func (p *Project) selectorOptions(opt Options) selector.Options {
+	return selector.Options{State: p.Compare, RunResults: p.runResults, Indirect: opt.Indirect, Exclude: opt.Exclude, IncludeEmpty: true}
+}
 
 // selection returns the "selected" predicate the defer decision reads.
 func (p *Project) selection(from *manifest.Node, opt Options) (func(string) bool, []diag.Diagnostic, error) {
-	if opt.Select == nil && len(opt.Exclude) == 0 {
-		if from == nil {
-			return func(string) bool { return false }, nil, nil
+	if opt.Select == nil {
+		set := map[string]bool{}
+		if from != nil {
+			set[from.UniqueID] = true
 		}
-		uid := from.UniqueID
-		return func(id string) bool { return id == uid }, nil, nil
+		var warns []diag.Diagnostic
+		if len(opt.Exclude) > 0 && len(set) > 0 {
+			ex, err := selector.Select(p.graph(), opt.Exclude, p.selectorOptions(Options{Indirect: opt.Indirect}))
+			if err != nil {
+				return nil, nil, err
+			}
+			for id := range ex.Set {
+				delete(set, id)
+			}
+		}
+		return func(id string) bool { return set[id] }, warns, nil
 	}
-	set, warns, err := p.SelectSet(opt.Select, opt.Exclude)
+	if len(opt.Select) == 0 {
+		return func(string) bool { return false }, nil, nil
+	}
+	res, err := p.Select(opt.Select, opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	return func(id string) bool { return set[id] }, warns, nil
+	return func(id string) bool { return res.Set[id] }, res.Warnings, nil
+}
+
+// Select evaluates dbt selectors (--select, with opt.Exclude and
+// opt.Indirect) on the dev manifest; state: methods compare with the
+// comparison state (--state), result: methods read the dev run_results.
+func (p *Project) Select(selectors []string, opt Options) (*selector.Result, error) {
+	return selector.Select(p.graph(), selectors, p.selectorOptions(opt))
 }
 
 // SelectSet evaluates a selection to the set of unique_ids it selects.
 func (p *Project) SelectSet(sel, exclude []string) (map[string]bool, []diag.Diagnostic, error) {
-	return simpleSelect(p, sel, exclude)
+	res, err := p.Select(sel, Options{Exclude: exclude})
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Set, res.Warnings, nil
 }
 
-// simpleSelect matches names and unique_ids (a stand-in until the selector
-// package is wired in).
-func simpleSelect(p *Project, sel, exclude []string) (map[string]bool, []diag.Diagnostic, error) {
-	set := map[string]bool{}
-	match := func(words []string, into map[string]bool) {
-		for _, w := range words {
-			for _, term := range strings.Fields(w) {
-				for _, uid := range p.Dev.Keys("nodes") {
-					if _, _, rest, ok := splitUID(uid); uid == term || ok && rest == term {
-						into[uid] = true
-					}
-				}
-			}
-		}
+// sortedIDs lists a set's members in order.
+func sortedIDs(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
 	}
-	match(sel, set)
-	ex := map[string]bool{}
-	match(exclude, ex)
-	for k := range ex {
-		delete(set, k)
-	}
-	return set, nil, nil
+	sort.Strings(out)
+	return out
 }

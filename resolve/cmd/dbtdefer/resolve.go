@@ -17,7 +17,8 @@ func init() {
 
 // projectFlags are the flags every project-opening command shares.
 type projectFlags struct {
-	manifest, state, catalog, runResults string
+	manifest, state, deferState, catalog string
+	runResults, indirect                 string
 	devRelations                         multiFlag
 	defer_, profile, unknown             string
 	sel, exclude                         multiFlag
@@ -27,7 +28,9 @@ type projectFlags struct {
 
 func (pf *projectFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&pf.manifest, "manifest", "", "dev manifest.json (required)")
-	fs.StringVar(&pf.state, "state", "", "production manifest.json (the defer state)")
+	fs.StringVar(&pf.state, "state", "", "production manifest.json: the defer state and the state: comparison")
+	fs.StringVar(&pf.deferState, "defer-state", "", "manifest.json used for deferral only (state: selectors keep --state)")
+	fs.StringVar(&pf.indirect, "indirect-selection", "", "tests selected indirectly: eager (default), cautious, buildable or empty")
 	fs.StringVar(&pf.catalog, "catalog", "", "dev catalog.json: which dev relations exist")
 	fs.StringVar(&pf.runResults, "run-results", "", "dev run_results.json: successful builds exist in dev")
 	fs.Var(&pf.devRelations, "dev-relation", "a dev relation known to exist (schema.name or db.schema.name); repeatable")
@@ -49,7 +52,7 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 	if pf.manifest == "" {
 		return nil, opt, usagef("--manifest is required")
 	}
-	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations}
+	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, DeferStateName: pf.deferState, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations}
 	var err error
 	if in.Manifest, err = readFile(pf.manifest); err != nil {
 		return nil, opt, err
@@ -57,7 +60,7 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 	for _, f := range []struct {
 		path string
 		dst  *[]byte
-	}{{pf.state, &in.State}, {pf.catalog, &in.Catalog}, {pf.runResults, &in.RunResults}} {
+	}{{pf.state, &in.State}, {pf.deferState, &in.DeferState}, {pf.catalog, &in.Catalog}, {pf.runResults, &in.RunResults}} {
 		if f.path != "" {
 			if *f.dst, err = readFile(f.path); err != nil {
 				return nil, opt, err
@@ -86,6 +89,7 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 		}
 	}
 	opt.Exclude = pf.exclude
+	opt.Indirect = pf.indirect
 	opt.PackageFirst = pf.packageFirst
 	p, err := resolve.Open(in)
 	return p, opt, err

@@ -36,8 +36,16 @@ func TestScenarios(t *testing.T) {
 					break
 				}
 			}
+			stateFlag := "--state"
+			for i, w := range words {
+				if w == "--defer-state-from-state" { // the state goes to --defer-state instead
+					stateFlag, noState = "--defer-state", false
+					words = append(words[:i], words[i+1:]...)
+					break
+				}
+			}
 			if !noState {
-				args = append(args, "--state", writePatched(t, tmp, "state.json", filepath.Join(dir, "shop", "state", "manifest.json"), sec["state.patch.json"]))
+				args = append(args, stateFlag, writePatched(t, tmp, "state.json", filepath.Join(dir, "shop", "state", "manifest.json"), sec["state.patch.json"]))
 			}
 			if c, ok := sec["catalog.json"]; ok {
 				p := filepath.Join(tmp, "catalog.json")
