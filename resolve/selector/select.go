@@ -33,6 +33,10 @@ type Options struct {
 	// It is deliberately separate from the defer state (--defer-state): the
 	// caller passes whichever manifest it compares against.
 	State *manifest.Manifest
+	// StateGraph optionally supplies NewGraph(State) built earlier, so a
+	// long-lived caller indexes the state manifest once (a Graph also caches
+	// the comparison against the last state it saw).
+	StateGraph *Graph
 	// RunResults is a previous run_results.json for result: methods.
 	RunResults []byte
 	// Indirect is the indirect selection mode; "" means eager.

@@ -27,13 +27,19 @@ type stateCache struct {
 }
 
 // stateFor returns the (cached) comparison against state.
-func (g *Graph) stateFor(state *manifest.Manifest) *stateCache {
+func (g *Graph) stateFor(state *manifest.Manifest, stateGraph *Graph) *stateCache {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.state != nil && g.state.state == state {
 		return g.state
 	}
-	sc := &stateCache{state: state, sx: buildIndex(state), diffs: map[int32]*diff{}, warned: map[string]bool{}}
+	var sx *index
+	if stateGraph != nil && stateGraph.m == state {
+		sx = stateGraph.ix
+	} else {
+		sx = buildIndex(state)
+	}
+	sc := &stateCache{state: state, sx: sx, diffs: map[int32]*diff{}, warned: map[string]bool{}}
 	g.state = sc
 	return sc
 }
@@ -266,6 +272,9 @@ func (c *cmp) sameDBRepr(sec uint8, compareRendered bool) bool {
 		return sameDB && sameSchema && c.eq(fIdentifier)
 	}
 	u1, u2 := c.e1.get(fUnrenderedConfig), c.e2.get(fUnrenderedConfig)
+	if u1.ok() && u2.ok() && string(c.d1[u1.a:u1.b]) == string(c.d2[u2.a:u2.b]) {
+		return true
+	}
 	for _, k := range []string{"database", "schema", "alias"} {
 		a, _ := objGet(c.d1, u1, k)
 		b, _ := objGet(c.d2, u2, k)
@@ -611,11 +620,14 @@ func fieldName(f field) string {
 
 // searchState runs the state: method (spec §4.5).
 func (s *selection) searchState(value string) ([]int32, map[int32][]string, error) {
+	if s.opt.State == nil && s.opt.StateGraph != nil {
+		s.opt.State = s.opt.StateGraph.m
+	}
 	if s.opt.State == nil {
 		return nil, nil, badf(CodeNoState, 0, "", "Got a state selector method, but no comparison manifest")
 	}
 	g := s.g
-	sc := g.stateFor(s.opt.State)
+	sc := g.stateFor(s.opt.State, s.opt.StateGraph)
 	var out []int32
 	why := map[int32][]string{}
 	var firstErr error
