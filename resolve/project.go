@@ -62,6 +62,8 @@ type Project struct {
 	runResults []byte
 	graphOnce  sync.Once
 	selGraph   *selector.Graph
+	selMu      sync.Mutex
+	selCache   map[string]*selector.Result
 }
 
 // StateInfo identifies the production run a state manifest came from.

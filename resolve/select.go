@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -51,8 +52,27 @@ func (p *Project) selection(from *manifest.Node, opt Options) (func(string) bool
 // Select evaluates dbt selectors (--select, with opt.Exclude and
 // opt.Indirect) on the dev manifest; state: methods compare with the
 // comparison state (--state), result: methods read the dev run_results.
+// Results are cached per (selectors, exclude, indirect): an IDE resolves
+// many refs under one selection.
 func (p *Project) Select(selectors []string, opt Options) (*selector.Result, error) {
-	return selector.Select(p.graph(), selectors, p.selectorOptions(opt))
+	key := strings.Join(selectors, "\x00") + "\x01" + strings.Join(opt.Exclude, "\x00") + "\x01" + opt.Indirect
+	p.selMu.Lock()
+	if r, ok := p.selCache[key]; ok {
+		p.selMu.Unlock()
+		return r, nil
+	}
+	p.selMu.Unlock()
+	r, err := selector.Select(p.graph(), selectors, p.selectorOptions(opt))
+	if err != nil {
+		return nil, err
+	}
+	p.selMu.Lock()
+	if p.selCache == nil || len(p.selCache) > 64 {
+		p.selCache = map[string]*selector.Result{}
+	}
+	p.selCache[key] = r
+	p.selMu.Unlock()
+	return r, nil
 }
 
 // SelectSet evaluates a selection to the set of unique_ids it selects.
