@@ -173,7 +173,8 @@ func (e *Environment) Exec(t *Template, ctx map[string]Value) (mod *Module, err 
 	defer st.recoverInto(&err)
 	st.execBody(t.body, root)
 	mod = &Module{Output: string(st.out), Macros: map[string]*Macro{}, Vars: map[string]Value{}}
-	for k, v := range root.vars {
+	for i, k := range root.names {
+		v := root.vals[i]
 		if m := v.Macro(); m != nil {
 			mod.Macros[k] = m
 		} else {

@@ -4,21 +4,46 @@ package jinja
 // blocks and captured blocks get their own; if does not, which is why a
 // {% set %} inside an if is visible after it but one inside a for is not.
 type scope struct {
-	vars   map[string]Value
+	// Frames hold few names, so parallel slices with a linear scan beat a
+	// map on both lookups and the per-iteration reset of loop frames.
+	names  []string
+	vals   []Value
 	parent *scope
 }
 
 func (s *scope) set(name string, v Value) {
-	if s.vars == nil {
-		s.vars = make(map[string]Value, 4)
+	for i, n := range s.names {
+		if n == name {
+			s.vals[i] = v
+			return
+		}
 	}
-	s.vars[name] = v
+	s.names = append(s.names, name)
+	s.vals = append(s.vals, v)
+}
+
+func (s *scope) get(name string) (Value, bool) {
+	for i, n := range s.names {
+		if n == name {
+			return s.vals[i], true
+		}
+	}
+	return Value{}, false
+}
+
+// reset empties the frame, keeping its storage.
+func (s *scope) reset() {
+	clear(s.vals)
+	s.names = s.names[:0]
+	s.vals = s.vals[:0]
 }
 
 func (s *scope) lookup(name string) (Value, bool) {
 	for c := s; c != nil; c = c.parent {
-		if v, ok := c.vars[name]; ok {
-			return v, true
+		for i, n := range c.names {
+			if n == name {
+				return c.vals[i], true
+			}
 		}
 	}
 	return Value{}, false

@@ -52,7 +52,7 @@ func gRange(st *State, args []Value, kw []KwArg) (Value, error) {
 	if n > st.limits.MaxRange {
 		return Value{}, rangeErr("Range too big. The sandbox blocks ranges larger than MAX_RANGE (%d).", st.limits.MaxRange)
 	}
-	if err := st.Charge(n / 8); err != nil {
+	if err := st.Charge(n / 2); err != nil {
 		return Value{}, err
 	}
 	items := make([]Value, n)

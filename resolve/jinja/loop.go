@@ -117,7 +117,7 @@ func (st *State) execFor(x *forStmt, sc *scope, iter Value, depth0 int) {
 		lc.i = i
 		// Each iteration is a fresh frame: names set in the body last only
 		// until the next iteration, and reads before a set see the outer value.
-		clear(inner.vars)
+		inner.reset()
 		inner.set("loop", loopV)
 		st.assign(x.target, lc.items[i], inner, pos)
 		if st.execBody(x.body, inner) == ctrlBreak {

@@ -32,7 +32,7 @@ func (st *State) callMacro(m *Macro, args []Value, kwargs []KwArg, pos int) (res
 	}
 	st.enterCall(pos)
 	st.step(pos)
-	inner := &scope{parent: m.closure, vars: make(map[string]Value, len(def.params)+2)}
+	inner := &scope{parent: m.closure, names: make([]string, 0, len(def.params)+2), vals: make([]Value, 0, len(def.params)+2)}
 	n := len(def.params)
 	consumed := 0
 	for i, name := range def.params {
@@ -60,7 +60,7 @@ func (st *State) callMacro(m *Macro, args []Value, kwargs []KwArg, pos int) (res
 				v = Undefined("parameter '" + name + "' was not provided")
 			}
 		}
-		inner.vars[name] = v
+		inner.set(name, v)
 	}
 	var callerV Value
 	if def.usesCaller {
@@ -73,7 +73,7 @@ func (st *State) callMacro(m *Macro, args []Value, kwargs []KwArg, pos int) (res
 				break
 			}
 		}
-		inner.vars["caller"] = callerV
+		inner.set("caller", callerV)
 	}
 	if def.catchKwargs {
 		d := NewDict()
@@ -82,7 +82,7 @@ func (st *State) callMacro(m *Macro, args []Value, kwargs []KwArg, pos int) (res
 				d.SetStr(kw.Name, kw.Value)
 			}
 		}
-		inner.vars["kwargs"] = DictValue(d)
+		inner.set("kwargs", DictValue(d))
 	} else if consumed < len(kwargs) {
 		for _, kw := range kwargs {
 			if kw.Name == "caller" {
@@ -98,7 +98,7 @@ func (st *State) callMacro(m *Macro, args []Value, kwargs []KwArg, pos int) (res
 		if len(args) > n {
 			rest = append(rest, args[n:]...)
 		}
-		inner.vars["varargs"] = NewTuple(rest...)
+		inner.set("varargs", NewTuple(rest...))
 	} else if len(args) > n {
 		st.throw(CodeType, pos, "macro '%s' takes not more than %d argument(s)", m.Name, n)
 	}

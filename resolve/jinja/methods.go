@@ -560,8 +560,8 @@ func (st *State) listMethod(obj Value, name string, args []Value, kwargs []KwArg
 		if len(args) != 1 {
 			return Value{}, typeErr("list.append() takes exactly one argument (%d given)", len(args))
 		}
-		if len(l.Items) >= int(st.limits.MaxRange)*10 {
-			return Value{}, valueErr("list grew beyond the limit of %d items", st.limits.MaxRange*10)
+		if len(l.Items) >= int(st.limits.MaxRange)*4 {
+			return Value{}, rangeErr("list grew beyond the limit of %d items", st.limits.MaxRange*4)
 		}
 		l.Items = append(l.Items, args[0])
 		return None(), nil

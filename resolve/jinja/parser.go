@@ -771,7 +771,7 @@ func (p *parser) parseSubscript(node expr) expr {
 		a := p.next()
 		switch a.kind {
 		case tName:
-			return &getattrExpr{pos(t.pos), node, a.val}
+			return &getattrExpr{pos(node.exprPos()), node, a.val}
 		case tInt:
 			return &getitemExpr{pos(t.pos), node, &constExpr{pos(a.pos), p.parseInt(a)}}
 		}
@@ -867,10 +867,9 @@ func (p *parser) parseCallArgs() callArgs {
 }
 
 func (p *parser) parseCall(node expr) expr {
-	start := p.cur().pos
 	p.enter()
 	defer p.leave()
-	return &callExpr{pos(start), node, p.parseCallArgs()}
+	return &callExpr{pos(node.exprPos()), node, p.parseCallArgs()}
 }
 
 // parseFilterChain parses "|f(a)|g" (or "f(a)|g" when inline) and returns

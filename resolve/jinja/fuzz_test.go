@@ -1,0 +1,47 @@
+package jinja
+
+import (
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+// FuzzRender parses and renders arbitrary templates: it must never panic,
+// never report an internal error, and always respect the limits.
+func FuzzRender(f *testing.F) {
+	files, _ := filepath.Glob("testdata/conformance/*.txt")
+	for _, file := range files {
+		for _, c := range readCases(f, file) {
+			f.Add(c.template)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		tmpl, err := Parse("fuzz", src)
+		if err != nil {
+			return
+		}
+		env := NewEnvironment()
+		env.Limits = Limits{MaxSteps: 200_000, MaxOutput: 1 << 20, MaxDepth: 50, MaxRange: 10_000}
+		env.Globals["return"] = FuncValue(func(st *State, args []Value, kw []KwArg) (Value, error) {
+			if len(args) == 0 {
+				return Value{}, Return(None())
+			}
+			return Value{}, Return(args[0])
+		})
+		start := time.Now()
+		out, err := env.Render(tmpl, map[string]Value{"x": Int(1), "l": NewList(Str("a"), Int(2))})
+		var de *diag.Error
+		if err != nil && errors.As(err, &de) && de.Code == CodeInternal {
+			t.Fatalf("internal error on %q: %v", src, err)
+		}
+		if len(out) > 1<<20 {
+			t.Fatalf("output limit not respected: %d bytes", len(out))
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("render of %q took %v", src, d)
+		}
+	})
+}
