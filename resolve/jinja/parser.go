@@ -17,8 +17,9 @@ type parser struct {
 	i     int
 	depth int
 	err   *parseError
-	// endStack holds the end tags the enclosing blocks wait for, for messages.
-	endStack [][]string
+	// loops counts the for bodies being parsed: break and continue outside
+	// one fail to compile in Jinja (Python's "'break' outside loop").
+	loops int
 }
 
 type parseError struct {
@@ -200,7 +201,7 @@ func (p *parser) parseStatement() stmt {
 		name := p.expectKind(tName)
 		def := &macroDef{name: name.val, pos: t.pos}
 		p.parseSignature(def)
-		def.body = p.parseStatements([]string{"endmacro"}, true)
+		def.body = p.macroBody("endmacro")
 		finishMacro(def)
 		return &macroStmt{pos(t.pos), def}
 	case "call":
@@ -216,6 +217,9 @@ func (p *parser) parseStatement() stmt {
 		p.next()
 		return &doStmt{pos(t.pos), p.parseTuple(false, true, nil, false)}
 	case "break", "continue":
+		if p.loops == 0 {
+			p.fail(t.pos, "'%s' outside loop", t.val)
+		}
 		p.next()
 		return &breakStmt{pos(t.pos), t.val == "continue"}
 	case "block":
@@ -241,14 +245,14 @@ func (p *parser) parseStatement() stmt {
 		name := p.expectKind(tName)
 		def := &macroDef{name: "test_" + name.val, pos: t.pos}
 		p.parseSignature(def)
-		def.body = p.parseStatements([]string{"endtest"}, true)
+		def.body = p.macroBody("endtest")
 		finishMacro(def)
 		return &macroStmt{pos(t.pos), def}
 	case "docs":
 		p.next()
 		name := p.expectKind(tName)
 		def := &macroDef{name: "docs_" + name.val, pos: t.pos}
-		def.body = p.parseStatements([]string{"enddocs"}, true)
+		def.body = p.macroBody("enddocs")
 		finishMacro(def)
 		return &macroStmt{pos(t.pos), def}
 	case "snapshot":
@@ -292,7 +296,9 @@ func (p *parser) parseFor() stmt {
 		f.cond = p.parseExpression(true)
 	}
 	f.recursive = p.skipName("recursive")
+	p.loops++
 	f.body = p.parseStatements([]string{"endfor", "else"}, false)
+	p.loops--
 	if p.next().val == "else" {
 		f.els = p.parseStatements([]string{"endfor"}, true)
 	}
@@ -320,7 +326,7 @@ func (p *parser) parseCallBlock() stmt {
 	if !ok {
 		p.fail(first.pos, "expected call")
 	}
-	def.body = p.parseStatements([]string{"endcall"}, true)
+	def.body = p.macroBody("endcall")
 	finishMacro(def)
 	return &callBlockStmt{pos(first.pos), call, def}
 }
@@ -366,9 +372,19 @@ func (p *parser) parseMaterialization() stmt {
 		}
 	}
 	def := &macroDef{name: "materialization_" + name + "_" + adapter, pos: first.pos}
-	def.body = p.parseStatements([]string{"endmaterialization"}, true)
+	def.body = p.macroBody("endmaterialization")
 	finishMacro(def)
 	return &macroStmt{pos(first.pos), def}
+}
+
+// macroBody parses a macro-like body; loops outside it do not count, as a
+// macro compiles to its own Python function.
+func (p *parser) macroBody(end string) []stmt {
+	saved := p.loops
+	p.loops = 0
+	body := p.parseStatements([]string{end}, true)
+	p.loops = saved
+	return body
 }
 
 func (p *parser) parseSignature(def *macroDef) {
