@@ -1,0 +1,508 @@
+// Command worker is dbtdefer's edge preview service: the resolve engine behind
+// an HTTP API, built for Cloudflare Workers with github.com/syumai/workers
+// (main_js.go) and runnable natively as a plain net/http server for local
+// debugging (main.go). The handler is platform-neutral; only the manifest
+// store and the HTTP client differ between the twins.
+//
+// API (JSON in, JSON out; errors are {code, message, location} with a stable
+// code and a 4xx/5xx status):
+//
+//	GET  /healthz
+//	GET  /v1/state?state=prod
+//	GET  /v1/resolve?from=customers&ref=stg_customers&defer=favor-state
+//	POST /v1/compile   {"model": "customers", "defer": "standard", ...}
+//	PUT  /v1/manifests/{name}?kind=dev|state   (Authorization: Bearer TOKEN)
+//
+// Manifests are published names (the compact form in the store) or
+// allow-listed URLs fetched conditionally by ETag; `manifest` and `state`
+// pick them per request, defaulting to DEFAULT_MANIFEST and DEFAULT_STATE.
+package main
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+// Version is reported by /healthz.
+const Version = "0.1.0"
+
+// Config is everything the handler depends on.
+type Config struct {
+	Store Store
+	HTTP  *http.Client // for allow-listed URLs; must not follow redirects
+	// Token is the bearer token publishing needs ("" disables publishing).
+	Token     string
+	AllowURLs []string
+	// DefaultManifest and DefaultState are the names used when a request
+	// gives none ("" state: no deferral unless the request names one).
+	DefaultManifest, DefaultState string
+	MaxBodyBytes                  int64 // compile and other request bodies
+	MaxPublishBytes               int64 // PUT /v1/manifests bodies
+	MaxFetchBytes                 int64 // allow-listed URL downloads
+	// RevalidateAfter is how long a loaded manifest is used before its ETag
+	// is checked again (a request with Cache-Control: no-cache checks now).
+	RevalidateAfter time.Duration
+	MaxProjects     int
+	Now             func() time.Time
+}
+
+func (c *Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Config) defaults() {
+	if c.DefaultManifest == "" {
+		c.DefaultManifest = "dev"
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxPublishBytes == 0 {
+		c.MaxPublishBytes = 32 << 20
+	}
+	if c.MaxFetchBytes == 0 {
+		c.MaxFetchBytes = 48 << 20
+	}
+	if c.RevalidateAfter == 0 {
+		c.RevalidateAfter = 10 * time.Second
+	}
+	if c.MaxProjects == 0 {
+		c.MaxProjects = 2
+	}
+	if c.HTTP == nil {
+		c.HTTP = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errNoRedirects }}
+	}
+}
+
+var errNoRedirects = errors.New("redirects are not followed (the allow-list applies to the final URL)")
+
+// Server is the HTTP API.
+type Server struct {
+	cfg  *Config
+	src  *sources
+	mux  *http.ServeMux
+	boot time.Time
+}
+
+// NewServer returns the API over cfg.
+func NewServer(cfg Config) *Server {
+	cfg.defaults()
+	s := &Server{cfg: &cfg, boot: time.Now()}
+	s.src = newSources(s.cfg)
+	m := http.NewServeMux()
+	m.HandleFunc("/healthz", s.method(http.MethodGet, s.healthz))
+	m.HandleFunc("/v1/state", s.method(http.MethodGet, s.state))
+	m.HandleFunc("/v1/resolve", s.method(http.MethodGet, s.resolve))
+	m.HandleFunc("/v1/compile", s.method(http.MethodPost, s.compile))
+	m.HandleFunc("/v1/manifests/{name}", s.method(http.MethodPut, s.publish))
+	m.HandleFunc("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		return diag.Errorf("request.not_found", diag.Location{}, "no route %s %s (see GET /healthz for the API)", r.Method, r.URL.Path)
+	}))
+	s.mux = m
+	return s
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP serves the API; panics become internal.panic errors.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) method(m string, h handlerFunc) http.HandlerFunc {
+	return s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method != m && !(m == http.MethodGet && r.Method == http.MethodHead) {
+			w.Header().Set("Allow", m)
+			return diag.Errorf("request.method", diag.Location{}, "%s needs %s, not %s", r.URL.Path, m, r.Method)
+		}
+		return h(w, r)
+	})
+}
+
+// wrap turns a returned error into the JSON error response and times the call.
+func (s *Server) wrap(h handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		tw := &timedWriter{ResponseWriter: w, t0: t0}
+		defer func() {
+			if p := recover(); p != nil {
+				writeError(tw, diag.Errorf("internal.panic", diag.Location{}, "internal error: %v", p))
+			}
+		}()
+		if err := h(tw, r); err != nil {
+			writeError(tw, err)
+		}
+	}
+}
+
+// timedWriter adds Server-Timing (Go time spent in the handler) before the
+// header is written.
+type timedWriter struct {
+	http.ResponseWriter
+	t0    time.Time
+	extra string
+}
+
+func (t *timedWriter) WriteHeader(code int) {
+	st := fmt.Sprintf("go;dur=%.3f", float64(time.Since(t.t0).Microseconds())/1000)
+	if t.extra != "" {
+		st += ", " + t.extra
+	}
+	t.Header().Set("Server-Timing", st)
+	t.ResponseWriter.WriteHeader(code)
+}
+
+// errorBody is the CLI's --json error shape.
+type errorBody struct {
+	Code     string        `json:"code"`
+	Message  string        `json:"message"`
+	Location diag.Location `json:"location"`
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var de *diag.Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		de = diag.Errorf("request.too_large", diag.Location{}, "the request body is over the limit of %d bytes", mbe.Limit)
+	case errors.As(err, &de):
+	default:
+		de = diag.Errorf("internal.error", diag.Location{}, "%v", err)
+	}
+	if de.Code == "auth.missing" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dbtdefer"`)
+	}
+	writeJSON(w, StatusFor(de.Code), errorBody{Code: de.Code, Message: de.Message, Location: de.Location})
+}
+
+// StatusFor maps a stable error code to its HTTP status.
+func StatusFor(code string) int {
+	switch code {
+	case "request.too_large", "fetch.too_large":
+		return http.StatusRequestEntityTooLarge
+	case "request.method":
+		return http.StatusMethodNotAllowed
+	case "request.not_found", "manifest.unpublished", "state.none":
+		return http.StatusNotFound
+	case "request.media_type":
+		return http.StatusUnsupportedMediaType
+	case "auth.missing":
+		return http.StatusUnauthorized
+	case "auth.invalid", "auth.not_configured", "fetch.not_allowed":
+		return http.StatusForbidden
+	case "fetch.failed", "fetch.status", "store.failed":
+		return http.StatusBadGateway
+	case "manifest.no_store":
+		return http.StatusServiceUnavailable
+	case "not_implemented":
+		return http.StatusNotImplemented
+	case "defer.no_state":
+		return http.StatusBadRequest
+	}
+	switch {
+	case strings.HasPrefix(code, "internal."):
+		return http.StatusInternalServerError
+	case strings.HasPrefix(code, "request."), strings.HasPrefix(code, "options."), code == "ref.syntax", strings.HasPrefix(code, "fetch."):
+		return http.StatusBadRequest
+	case strings.HasSuffix(code, ".not_found"):
+		return http.StatusNotFound
+	}
+	return http.StatusUnprocessableEntity // the request was well-formed; the manifest or the model says no
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		fmt.Fprintf(&buf, `{"code":"internal.encode","message":%q,"location":{}}`+"\n", err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// healthz answers without touching any manifest.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.src.mu.Lock()
+	nproj := len(s.src.projects)
+	s.src.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"ok": true, "version": Version, "go": runtime.Version(), "uptimeMs": time.Since(s.boot).Milliseconds(),
+		"defaults": map[string]string{"manifest": s.cfg.DefaultManifest, "state": s.cfg.DefaultState},
+		"projects": nproj, "publishing": s.cfg.Token != "",
+		"memory": map[string]uint64{"sysBytes": ms.Sys, "heapInuseBytes": ms.HeapInuse, "heapAllocBytes": ms.HeapAlloc},
+		"routes": []string{"GET /healthz", "GET /v1/state", "GET /v1/resolve", "POST /v1/compile", "PUT /v1/manifests/{name}"},
+	})
+	return nil
+}
+
+// open loads the request's project: ?manifest= and ?state= (or the body's
+// fields) name published manifests or allow-listed URLs.
+func (s *Server) open(w http.ResponseWriter, r *http.Request, devRef, stateRef string) (*loaded, error) {
+	if devRef == "" {
+		devRef = s.cfg.DefaultManifest
+	}
+	if stateRef == "" {
+		stateRef = s.cfg.DefaultState
+	}
+	if stateRef == "none" {
+		stateRef = ""
+	}
+	revalidate := strings.Contains(r.Header.Get("Cache-Control"), "no-cache")
+	l, err := s.src.project(r.Context(), devRef, stateRef, revalidate)
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("X-Dbtdefer-Sources", l.describe())
+	if tw, ok := w.(*timedWriter); ok {
+		if l.opened {
+			tw.extra = fmt.Sprintf("open;dur=%.3f", float64(l.openTime.Microseconds())/1000)
+		} else {
+			tw.extra = "open;dur=0;desc=cached"
+		}
+	}
+	return l, nil
+}
+
+func (s *Server) state(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "manifest", "state"); err != nil {
+		return err
+	}
+	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
+	if err != nil {
+		return err
+	}
+	info := l.p.StateInfo()
+	if info == nil {
+		return diag.Errorf("state.none", diag.Location{}, "no state manifest: name one with ?state= or set DEFAULT_STATE")
+	}
+	if l.st != nil {
+		w.Header().Set("ETag", l.st.etag)
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+// resolveResult is the JS API's resolve() shape; each ref is the CLI's
+// `resolve --json` line.
+type resolveResult struct {
+	Refs        []resolve.RefResult `json:"refs"`
+	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
+}
+
+func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "manifest", "state", "from", "ref", "defer", "profile", "select", "exclude", "unknown", "packageFirst"); err != nil {
+		return err
+	}
+	refs := q["ref"]
+	if len(refs) == 0 {
+		return diag.Errorf("options.missing", diag.Location{}, "resolve: ref is required (name, package.name, name@v2, source:src.table or this)")
+	}
+	specs := make([]resolve.RefSpec, 0, len(refs))
+	for _, s := range refs {
+		spec, err := resolve.ParseRef(s)
+		if err != nil {
+			return err
+		}
+		specs = append(specs, spec)
+	}
+	co := callOptions{Defer: q.Get("defer"), Profile: q.Get("profile"), Exclude: q["exclude"], Unknown: q.Get("unknown")}
+	if sel, ok := q["select"]; ok {
+		co.Select = &sel
+	}
+	if v := q.Get("packageFirst"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return diag.Errorf("options.packageFirst", diag.Location{}, "packageFirst must be true or false, got %q", v)
+		}
+		co.PackageFirst = b
+	}
+	opt, err := co.options()
+	if err != nil {
+		return err
+	}
+	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
+	if err != nil {
+		return err
+	}
+	res, warns, err := l.p.Resolve(q.Get("from"), specs, opt)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, resolveResult{Refs: nonNil(res), Diagnostics: nonNil(warns)})
+	return nil
+}
+
+func (s *Server) compile(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	var req compileRequest
+	if err := decodeStrict("compile", body, &req); err != nil {
+		return err
+	}
+	if req.Model == "" && req.SQL == nil {
+		return diag.Errorf("options.missing", diag.Location{}, "compile: give model (a saved model), model and sql (an edited buffer), or sql (ad-hoc SQL)")
+	}
+	opt, err := req.options()
+	if err != nil {
+		return err
+	}
+	l, err := s.open(w, r, req.Manifest, req.State)
+	if err != nil {
+		return err
+	}
+	res, err := compileProject(l.p, req, opt)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// publish stores a manifest's compact form under a name. It needs the
+// bearer token; the token is never echoed.
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
+	if err := s.authorize(r); err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	if !nameRE.MatchString(name) {
+		return diag.Errorf("request.bad_name", diag.Location{}, "manifest name %q: use letters, digits, '.', '_' or '-'", name)
+	}
+	if s.cfg.Store == nil {
+		return diag.Errorf("manifest.no_store", diag.Location{}, "no manifest store is bound (R2 binding MANIFESTS)")
+	}
+	kind := Kind(r.URL.Query().Get("kind"))
+	if kind == "" {
+		kind = KindDev
+	}
+	if kind != KindDev && kind != KindState {
+		return diag.Errorf("options.kind", diag.Location{Suggestion: diag.Closest(string(kind), []string{"dev", "state"})}, "kind must be \"dev\" or \"state\", got %q", kind)
+	}
+	body, err := readBody(w, r, s.cfg.MaxPublishBytes)
+	if err != nil {
+		return err
+	}
+	data := body
+	if !IsCompact(body) {
+		if data, err = Compact(body, kind); err != nil {
+			return err
+		}
+	}
+	body = nil
+	// Validate before storing: a manifest the engine cannot open is refused.
+	if _, err := resolve.Open(resolve.Inputs{Manifest: data, ManifestName: name + ".json"}); err != nil {
+		return err
+	}
+	etag, err := s.cfg.Store.Put(r.Context(), storeKey(name), data)
+	if err != nil {
+		return storeErr(err)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"name": name, "kind": kind, "etag": etag, "bytes": len(data)})
+	return nil
+}
+
+func (s *Server) authorize(r *http.Request) error {
+	if s.cfg.Token == "" {
+		return diag.Errorf("auth.not_configured", diag.Location{}, "publishing is disabled: the Worker has no PUBLISH_TOKEN secret")
+	}
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return diag.Errorf("auth.missing", diag.Location{}, "publishing needs Authorization: Bearer <token>")
+	}
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.cfg.Token)) != 1 {
+		return diag.Errorf("auth.invalid", diag.Location{}, "the bearer token is not valid for publishing")
+	}
+	return nil
+}
+
+// readBody reads at most limit bytes of the body (413 beyond).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, diag.Errorf("request.read", diag.Location{}, "reading the request body failed: %v", err)
+	}
+	return b, nil
+}
+
+// onlyParams rejects unknown query parameters by name, with a suggestion.
+func onlyParams(q map[string][]string, known ...string) error {
+	for k := range q {
+		ok := false
+		for _, n := range known {
+			ok = ok || k == n
+		}
+		if !ok {
+			return diag.Errorf("request.unknown_param", diag.Location{Suggestion: diag.Closest(k, known)}, "unknown query parameter %q (known: %s)", k, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// decodeStrict decodes a JSON object, rejecting unknown fields and trailing
+// data with request.bad_json.
+func decodeStrict(what string, data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		loc := diag.Location{Offset: int(dec.InputOffset())}
+		msg := err.Error()
+		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			return diag.Errorf("request.unknown_field", loc, "%s: unknown field %s", what, f)
+		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			loc.Offset = int(se.Offset)
+			loc.Line, loc.Column = diag.LineCol(data, int(se.Offset))
+		}
+		if errors.Is(err, io.EOF) {
+			msg = "empty body; expected a JSON object"
+		}
+		return diag.Errorf("request.bad_json", loc, "%s: the body is not valid JSON: %s", what, msg)
+	}
+	if dec.More() {
+		return diag.Errorf("request.bad_json", diag.Location{Offset: int(dec.InputOffset())}, "%s: unexpected data after the JSON object", what)
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+// Store is where published (compact) manifests live: an R2 bucket in the
+// Worker (store_r2_js.go), a directory natively (store_dir.go).
+type Store interface {
+	// Head returns the object's ETag, or found=false.
+	Head(ctx context.Context, key string) (etag string, found bool, err error)
+	// Get returns the object's bytes and ETag, or found=false.
+	Get(ctx context.Context, key string) (data []byte, etag string, found bool, err error)
+	// Put stores data and returns its new ETag.
+	Put(ctx context.Context, key string, data []byte) (etag string, err error)
+}
+
+// storeKey is where a published manifest name lives in the Store.
+func storeKey(name string) string { return "manifests/" + name + ".json" }
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// source is one manifest as last loaded: a published name or an allow-listed
+// URL, with the validator it was loaded under.
+type source struct {
+	id      string // "store:NAME" or "url:URL"
+	data    []byte // compact form
+	etag    string
+	checked time.Time
+	// how the last request found it: "cached", "revalidated" (304 / same
+	// ETag) or "loaded" (new bytes).
+	status string
+}
+
+// sources loads manifests and keeps the opened projects, one Go instance's
+// whole memory of them (the Worker keeps the instance alive per isolate).
+type sources struct {
+	cfg *Config
+
+	mu       sync.Mutex
+	byID     map[string]*source
+	projects map[string]*projectEntry // by dev etag + state etag
+	order    []string                 // project keys, oldest first
+}
+
+type projectEntry struct {
+	p        *resolve.Project
+	openTime time.Duration
+}
+
+func newSources(cfg *Config) *sources {
+	return &sources{cfg: cfg, byID: map[string]*source{}, projects: map[string]*projectEntry{}}
+}
+
+// loaded is what one request used.
+type loaded struct {
+	p        *resolve.Project
+	dev, st  *source
+	opened   bool // this request opened (indexed) the project
+	openTime time.Duration
+}
+
+// project returns the project for a dev and an optional state reference
+// (published names or allow-listed URLs), loading and opening what changed.
+func (s *sources) project(ctx context.Context, devRef, stateRef string, revalidate bool) (*loaded, error) {
+	s.mu.Lock() // one load at a time: two isolate-wide copies would not fit in 128 MB
+	defer s.mu.Unlock()
+	dev, err := s.load(ctx, devRef, revalidate)
+	if err != nil {
+		return nil, err
+	}
+	var st *source
+	if stateRef != "" {
+		if st, err = s.load(ctx, stateRef, revalidate); err != nil {
+			return nil, err
+		}
+	}
+	key := dev.id + "@" + dev.etag
+	if st != nil {
+		key += "|" + st.id + "@" + st.etag
+	}
+	out := &loaded{dev: dev, st: st}
+	if e, ok := s.projects[key]; ok {
+		out.p, out.openTime = e.p, e.openTime
+		return out, nil
+	}
+	in := resolve.Inputs{Manifest: dev.data, ManifestName: displayName(dev.id)}
+	if st != nil {
+		in.State, in.StateName = st.data, displayName(st.id)
+	}
+	t0 := time.Now()
+	p, err := resolve.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	out.p, out.opened, out.openTime = p, true, time.Since(t0)
+	s.projects[key] = &projectEntry{p: p, openTime: out.openTime}
+	s.order = append(s.order, key)
+	for len(s.order) > s.cfg.MaxProjects {
+		delete(s.projects, s.order[0])
+		s.order = s.order[1:]
+	}
+	s.forgetUnused()
+	return out, nil
+}
+
+// forgetUnused drops sources no cached project uses, so old bytes can be freed.
+func (s *sources) forgetUnused() {
+	used := map[string]bool{}
+	for k := range s.projects {
+		for _, part := range strings.Split(k, "|") {
+			used[part] = true
+		}
+	}
+	for id, src := range s.byID {
+		if !used[id+"@"+src.etag] {
+			delete(s.byID, id)
+		}
+	}
+}
+
+func displayName(id string) string {
+	if strings.HasPrefix(id, "store:") {
+		return strings.TrimPrefix(id, "store:") + ".json"
+	}
+	return strings.TrimPrefix(id, "url:")
+}
+
+func (s *sources) load(ctx context.Context, ref string, revalidate bool) (*source, error) {
+	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
+		return s.loadURL(ctx, ref, revalidate)
+	}
+	if !nameRE.MatchString(ref) {
+		return nil, diag.Errorf("request.bad_name", diag.Location{}, "manifest name %q: use letters, digits, '.', '_' or '-' (or an allow-listed https URL)", ref)
+	}
+	if s.cfg.Store == nil {
+		return nil, diag.Errorf("manifest.no_store", diag.Location{}, "no manifest store is bound (R2 binding MANIFESTS)")
+	}
+	id := "store:" + ref
+	src := s.byID[id]
+	now := s.cfg.now()
+	if src != nil && !revalidate && now.Sub(src.checked) < s.cfg.RevalidateAfter {
+		src.status = "cached"
+		return src, nil
+	}
+	if src != nil {
+		etag, found, err := s.cfg.Store.Head(ctx, storeKey(ref))
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		if found && etag == src.etag {
+			src.checked, src.status = now, "revalidated"
+			return src, nil
+		}
+	}
+	data, etag, found, err := s.cfg.Store.Get(ctx, storeKey(ref))
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if !found {
+		return nil, diag.Errorf("manifest.unpublished", diag.Location{Suggestion: ""}, "no manifest is published under the name %q (publish it with PUT /v1/manifests/%s)", ref, ref)
+	}
+	src = &source{id: id, data: data, etag: etag, checked: now, status: "loaded"}
+	s.byID[id] = src
+	return src, nil
+}
+
+func storeErr(err error) error {
+	return diag.Errorf("store.failed", diag.Location{}, "manifest store: %v", err)
+}
+
+// allowed reports whether u may be fetched: equal to an allow-list entry, or
+// under one that ends in "/".
+func (c *Config) allowed(u string) bool {
+	for _, a := range c.AllowURLs {
+		if a == "" {
+			continue
+		}
+		if u == a || strings.HasSuffix(a, "/") && strings.HasPrefix(u, a) && !strings.Contains(u[len(a):], "..") {
+			return true
+		}
+	}
+	return false
+}
+
+// loadURL fetches an allow-listed manifest, conditionally on the ETag it was
+// last loaded with; a 304 keeps the compact form (and the opened project).
+func (s *sources) loadURL(ctx context.Context, u string, revalidate bool) (*source, error) {
+	if !s.cfg.allowed(u) {
+		return nil, diag.Errorf("fetch.not_allowed", diag.Location{}, "the URL is not on the Worker's allow-list (ALLOWED_MANIFEST_URLS); the Worker fetches only allow-listed manifests")
+	}
+	id := "url:" + u
+	src := s.byID[id]
+	now := s.cfg.now()
+	if src != nil && !revalidate && now.Sub(src.checked) < s.cfg.RevalidateAfter {
+		src.status = "cached"
+		return src, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, diag.Errorf("fetch.bad_url", diag.Location{}, "cannot fetch: %v", err)
+	}
+	if src != nil && src.etag != "" {
+		req.Header.Set("If-None-Match", src.etag)
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := s.cfg.HTTP.Do(req)
+	if err != nil {
+		return nil, diag.Errorf("fetch.failed", diag.Location{File: u}, "fetching the manifest failed: %v", errors.Unwrap(err))
+	}
+	defer res.Body.Close()
+	switch {
+	case res.StatusCode == http.StatusNotModified && src != nil:
+		src.checked, src.status = now, "revalidated"
+		return src, nil
+	case res.StatusCode != http.StatusOK:
+		return nil, diag.Errorf("fetch.status", diag.Location{File: u}, "fetching the manifest answered HTTP %d", res.StatusCode)
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, s.cfg.MaxFetchBytes+1))
+	if err != nil {
+		return nil, diag.Errorf("fetch.failed", diag.Location{File: u}, "reading the manifest failed: %v", err)
+	}
+	if int64(len(body)) > s.cfg.MaxFetchBytes {
+		return nil, diag.Errorf("fetch.too_large", diag.Location{File: u}, "the manifest is over %d bytes; publish a compact form instead (dbtdefer-worker compact)", s.cfg.MaxFetchBytes)
+	}
+	etag := res.Header.Get("ETag")
+	if etag == "" {
+		h := sha256.Sum256(body)
+		etag = `"sha256-` + hex.EncodeToString(h[:12]) + `"`
+	}
+	data := body
+	if !IsCompact(body) {
+		if data, err = Compact(body, KindDev); err != nil {
+			return nil, err
+		}
+	}
+	src = &source{id: id, data: data, etag: etag, checked: now, status: "loaded"}
+	s.byID[id] = src
+	return src, nil
+}
+
+// describe is the X-Dbtdefer-Sources header: which manifests answered and how.
+func (l *loaded) describe() string {
+	d := func(role string, s *source) string {
+		return fmt.Sprintf("%s=%s; etag=%s; %s", role, s.id, s.etag, s.status)
+	}
+	out := d("manifest", l.dev)
+	if l.st != nil {
+		out += ", " + d("state", l.st)
+	}
+	return out
+}
