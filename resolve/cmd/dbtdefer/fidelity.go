@@ -1,0 +1,204 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
+)
+
+func init() {
+	register(&command{name: "fidelity", summary: "re-render every compiled node of the manifests under PATH... and compare with dbt's compiled code", run: runFidelity})
+}
+
+// fidelityInputs finds what sits beside a manifest: dbt_project.yml (vars,
+// quoting, dispatch) and catalog.json (column introspection).
+func fidelityProject(manifestPath string) (resolve.Inputs, resolve.CompileRequest, []byte, error) {
+	var in resolve.Inputs
+	var req resolve.CompileRequest
+	data, err := readFile(manifestPath)
+	if err != nil {
+		return in, req, nil, err
+	}
+	in.Manifest, in.ManifestName = data, manifestPath
+	dir := filepath.Dir(manifestPath)
+	var catalog []byte
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if b, err := os.ReadFile(filepath.Join(d, "dbt_project.yml")); err == nil {
+			if pc, err := compile.ParseProjectYAML(b); err == nil {
+				req.ProjectVars, req.Dispatch = pc.Vars, pc.Dispatch
+				in.Quoting = pc.Quoting
+			}
+			break
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "catalog.json")); err == nil {
+		catalog = b
+	}
+	return in, req, catalog, nil
+}
+
+// FidelityOf measures one manifest file.
+func fidelityOf(path string) (*resolve.FidelityReport, error) {
+	in, req, catalog, err := fidelityProject(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := resolve.Open(in)
+	if err != nil {
+		return nil, err
+	}
+	if catalog != nil {
+		_ = p.SetCompileCatalog(catalog)
+	}
+	return p.Fidelity(req), nil
+}
+
+func findManifests(paths []string) ([]string, error) {
+	var out []string
+	for _, root := range paths {
+		st, err := os.Stat(root)
+		if err != nil {
+			return nil, usagef("cannot read %s: %v", root, err)
+		}
+		if !st.IsDir() {
+			out = append(out, root)
+			continue
+		}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && d.Name() == "manifest.json" {
+				out = append(out, p)
+			}
+			return nil
+		})
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func pct(n, m int) string {
+	if m == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(m))
+}
+
+func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
+	verbose := fs.Bool("v", false, "list every mismatching node")
+	examples := fs.Int("examples", 2, "examples printed per mismatch cause")
+	paths, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usagef("fidelity needs at least one PATH (a manifest.json or a directory to walk)")
+	}
+	asJSON := fs.Lookup("json").Value.String() == "true"
+	files, err := findManifests(paths)
+	if err != nil {
+		return err
+	}
+	reps := make([]*resolve.FidelityReport, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i, f := range files {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			reps[i], errs[i] = fidelityOf(f)
+		}()
+	}
+	wg.Wait()
+	var tot, ex, st, se, inc int
+	type cause struct {
+		n    int
+		exs  []string
+		self int
+	}
+	causes := map[string]*cause{}
+	for i, f := range files {
+		if errs[i] != nil {
+			if !asJSON {
+				fmt.Fprintf(out, "%s: skipped: %v\n", f, firstLineOf(errs[i].Error()))
+			}
+			continue
+		}
+		r := reps[i]
+		if r.Total == 0 {
+			continue
+		}
+		tot += r.Total
+		ex += r.Exact
+		st += r.SelfTotal
+		se += r.SelfExact
+		inc += r.ExactIncremental
+		if asJSON {
+			jsonOut(out, r)
+			continue
+		}
+		fmt.Fprintf(out, "%s: %d/%d exact (%s); self-contained %d/%d\n", f, r.Exact, r.Total, pct(r.Exact, r.Total), r.SelfExact, r.SelfTotal)
+		for _, m := range r.Mismatches {
+			c := causes[m.Cause]
+			if c == nil {
+				c = &cause{}
+				causes[m.Cause] = c
+			}
+			c.n++
+			if m.SelfContained {
+				c.self++
+			}
+			if len(c.exs) < *examples {
+				c.exs = append(c.exs, m.UniqueID+" ("+filepath.Base(filepath.Dir(f))+"): "+m.Detail)
+			}
+			if *verbose {
+				fmt.Fprintf(out, "  %s [%s] %s\n", m.UniqueID, m.Cause, m.Detail)
+			}
+		}
+	}
+	if !asJSON {
+		names := make([]string, 0, len(causes))
+		for k := range causes {
+			names = append(names, k)
+		}
+		sort.Slice(names, func(i, j int) bool { return causes[names[i]].n > causes[names[j]].n || causes[names[i]].n == causes[names[j]].n && names[i] < names[j] })
+		if len(names) > 0 {
+			fmt.Fprintln(out, "mismatches by cause:")
+		}
+		for _, k := range names {
+			c := causes[k]
+			fmt.Fprintf(out, "  %5d  %s (self-contained: %d)\n", c.n, k, c.self)
+			for _, e := range c.exs {
+				fmt.Fprintf(out, "           e.g. %s\n", strings.TrimSpace(e))
+			}
+		}
+		if inc > 0 {
+			fmt.Fprintf(out, "exact only with is_incremental() true: %d\n", inc)
+		}
+	}
+	fmt.Fprintf(out, "self-contained: %d/%d exact (%s)\n", se, st, pct(se, st))
+	fmt.Fprintf(out, "fidelity: %d/%d exact (%s)\n", ex, tot, pct(ex, tot))
+	return nil
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,328 @@
+// Package compile renders dbt nodes to compiled SQL the way dbt-core's
+// compiler does: the dbt Jinja context (ref, source, this, config, var,
+// env_var, target, is_incremental, adapter.dispatch, return, exceptions,
+// modules, graph, model…), the macro namespace rebuilt from manifest.macros in
+// dbt's order, and ephemeral CTE injection with dbt's exact text layouts.
+//
+// It does not decide where a ref() points: a Host (the top-level resolve
+// package) answers ref(), source() and this, so compiled previews and
+// resolve agree by construction. Anything that would need the warehouse
+// (run_query, statement, relation and column introspection) renders an empty
+// answer, adds a diagnostic and marks the result as depending on the outside.
+package compile
+
+import (
+	"strings"
+
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/jinja"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/dbtdefer/dbtdefer/resolve/relation"
+)
+
+// Error codes of this package.
+const (
+	CodeRender      = "compile.render"      // Jinja failed (the cause's code is in the message)
+	CodeCompiler    = "compile.error"       // exceptions.raise_compiler_error or a dbt compile error
+	CodeVar         = "compile.var"         // required var missing
+	CodeEnvVar      = "compile.env_var"     // required env var missing
+	CodeWarehouse   = "compile.warehouse"   // a call that needs the warehouse was stubbed
+	CodePython      = "compile.python"      // Python models are not rendered
+	CodeWarn        = "compile.warn"        // exceptions.warn
+	CodeUnsupported = "compile.unsupported" // a context member dbtdefer does not provide
+)
+
+// Host answers ref(), source() and this for the node being rendered. The
+// top-level resolve package implements it with its resolution engine.
+type Host interface {
+	Ref(from *manifest.Node, name, pkg, version string) (*Rel, error)
+	Source(from *manifest.Node, source, table string) (*Rel, error)
+	This(n *manifest.Node) (*Rel, error)
+	// CTEName is the name part of an ephemeral's CTE (`__dbt__cte__<name>`).
+	CTEName(n *manifest.Node) string
+}
+
+// Dispatch is one entry of dbt_project.yml's `dispatch:` config.
+type Dispatch struct {
+	MacroNamespace string   `json:"macroNamespace"`
+	SearchOrder    []string `json:"searchOrder"`
+}
+
+// Options are what a manifest does not carry.
+type Options struct {
+	// Vars are --vars (highest precedence).
+	Vars map[string]any
+	// ProjectVars is the root dbt_project.yml `vars:` block: global keys, and
+	// package names mapping to package-scoped vars.
+	ProjectVars map[string]any
+	// Env answers env_var().
+	Env map[string]string
+	// Target overrides or adds target fields (name, schema, database, …).
+	Target map[string]any
+	// IsIncremental is what is_incremental() answers (dbt's built-in macro;
+	// a project override still runs).
+	IsIncremental bool
+	FullRefresh   bool
+	// Dispatch is the project's dispatch config.
+	Dispatch []Dispatch
+	// Catalog answers adapter.get_columns_in_relation.
+	Catalog *Catalog
+	// InvocationID and RunStartedAt default to the manifest's metadata.
+	InvocationID string
+	RunStartedAt string
+	Limits       jinja.Limits
+}
+
+// Result is one compiled node or snippet.
+type Result struct {
+	SQL string
+	// Refs are the host records of every ref/source/this resolved, in call
+	// order (ephemeral bodies included), duplicates removed.
+	Refs []any
+	// CTEs are the injected ephemeral CTEs (extra_ctes).
+	CTEs        []manifest.CTE
+	Diagnostics []diag.Diagnostic
+	// Outside lists why the render depended on something outside the
+	// manifest (is_incremental, run_query, introspection, missing vars…);
+	// empty means self-contained.
+	Outside []string
+	// PreInjected is the rendered SQL before CTE injection.
+	PreInjected string
+}
+
+// Compiler holds the per-manifest caches: the macro namespace, parsed
+// templates. Obtain one with For; it is safe for concurrent use.
+type Compiler struct {
+	m       *manifest.Manifest
+	root    string
+	adapter relation.Adapter
+	chain   []string
+	macros  *macroIndex
+	version string
+	tmpls   tmplCache
+	target  map[string]any
+	legacy  bool // dbt < 1.6 CTE layout
+	quoting relation.Quoting
+}
+
+// For returns the Compiler of m (cached for the manifest's life; see Forget).
+// quoting is the project's quoting config.
+func For(m *manifest.Manifest, root string, adapter relation.Adapter, quoting relation.Quoting) *Compiler {
+	if c, ok := cache.Load(m); ok {
+		return c.(*Compiler)
+	}
+	c := &Compiler{m: m, root: root, adapter: adapter, version: m.Meta.DbtVersion, quoting: quoting}
+	c.chain = append(append([]string{}, adapter.DispatchChain...), "default")
+	if len(adapter.DispatchChain) == 0 && adapter.Name != "" {
+		c.chain = []string{strings.ToLower(adapter.Name), "default"}
+	}
+	c.macros = newMacroIndex(m, c.chain[:len(c.chain)-1])
+	c.legacy = !deferral.AtLeast(c.version, 1, 6) && c.version != ""
+	c.target = inferTarget(m, adapter)
+	act, _ := cache.LoadOrStore(m, c)
+	return act.(*Compiler)
+}
+
+// Manifest returns the compiler's manifest.
+func (c *Compiler) Manifest() *manifest.Manifest { return c.m }
+
+// Target is the inferred target (type, name, schema, database…).
+func (c *Compiler) Target() map[string]any { return c.target }
+
+// inferTarget builds target from the dev nodes: the adapter type, name
+// "dev", and the most common database/schema of the models.
+func inferTarget(m *manifest.Manifest, a relation.Adapter) map[string]any {
+	dbs, schemas := map[string]int{}, map[string]int{}
+	n := 0
+	for _, uid := range m.Keys("nodes") {
+		if !strings.HasPrefix(uid, "model.") && !strings.HasPrefix(uid, "seed.") {
+			continue
+		}
+		nd, err := m.Node(uid)
+		if err != nil {
+			continue
+		}
+		if nd.HasDatabase {
+			dbs[nd.Database]++
+		}
+		if nd.HasSchema {
+			schemas[nd.Schema]++
+		}
+		n++
+		if n > 400 {
+			break
+		}
+	}
+	top := func(c map[string]int) string {
+		best, bn := "", -1
+		for k, v := range c {
+			if v > bn || v == bn && len(k) < len(best) || v == bn && len(k) == len(best) && k < best {
+				best, bn = k, v
+			}
+		}
+		return best
+	}
+	t := map[string]any{"type": m.Meta.AdapterType, "name": "dev", "target_name": "dev", "threads": int64(1), "profile_name": m.Meta.ProjectName}
+	if db := top(dbs); db != "" {
+		t["database"] = db
+	}
+	if s := top(schemas); s != "" {
+		t["schema"] = s
+	}
+	switch a.Name {
+	case "bigquery":
+		t["project"] = t["database"]
+		t["dataset"] = t["schema"]
+	case "snowflake", "postgres", "redshift":
+		t["dbname"] = t["database"]
+	}
+	return t
+}
+
+// Compile renders code (a node's raw_code, an edited buffer, or a snippet
+// when n is nil) and injects ephemeral CTEs.
+func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) (*Result, error) {
+	if opt == nil {
+		opt = &Options{}
+	}
+	s := &session{c: c, h: h, opt: opt, ephem: map[string]*ephemeral{}, refSeen: map[any]bool{}}
+	res := &Result{}
+	if n != nil && n.Language == "python" {
+		return nil, diag.Errorf(CodePython, diag.Location{UniqueID: n.UniqueID, File: n.OriginalFilePath},
+			"%s is a Python model: dbt does not render Python models with Jinja (compiled code is the raw code plus a generated postfix), so dbtdefer does not preview them", n.UniqueID)
+	}
+	sql, ctes, err := s.compileNode(n, code)
+	res.Refs = s.refs
+	res.Diagnostics = s.diags
+	res.Outside = s.outside
+	if err != nil {
+		return res, err
+	}
+	res.PreInjected = sql
+	if len(ctes) > 0 {
+		res.CTEs = ctes
+		res.SQL = InjectCTEs(sql, ctes, c.legacy)
+	} else {
+		res.SQL = sql
+	}
+	return res, nil
+}
+
+// ephemeral is an ephemeral model compiled once per session.
+type ephemeral struct {
+	sql  string
+	ctes []manifest.CTE
+	busy bool
+}
+
+// session is one Compile call: the nodes it renders share it.
+type session struct {
+	c       *Compiler
+	h       Host
+	opt     *Options
+	ephem   map[string]*ephemeral
+	refs    []any
+	refSeen map[any]bool
+	diags   []diag.Diagnostic
+	outside []string
+	graph   jinja.Value
+	depth   int
+}
+
+func (s *session) addRef(r *Rel) {
+	if r.Record == nil {
+		return
+	}
+	key := any(r.Record)
+	if k, ok := r.Record.(interface{ Key() string }); ok {
+		key = k.Key()
+	}
+	defer func() { recover() }() // unhashable records are kept as they come
+	if s.refSeen[key] {
+		return
+	}
+	s.refSeen[key] = true
+	s.refs = append(s.refs, r.Record)
+}
+
+func (s *session) diag(d diag.Diagnostic) {
+	for _, x := range s.diags {
+		if x.Code == d.Code && x.Message == d.Message {
+			return
+		}
+	}
+	s.diags = append(s.diags, d)
+}
+
+// dependOutside records a dependency on the warehouse or host input.
+func (s *session) dependOutside(what string, loc diag.Location) {
+	for _, x := range s.outside {
+		if x == what {
+			return
+		}
+	}
+	s.outside = append(s.outside, what)
+	s.diag(diag.Diagnostic{Code: CodeWarehouse, Severity: diag.SeverityWarning, Location: loc,
+		Message: what + ": needs the warehouse or host input; dbtdefer rendered an empty/default answer"})
+}
+
+// compileNode renders one node's code and collects its ephemeral CTEs
+// (_recursively_prepend_ctes): dependencies first, deduplicated by id.
+func (s *session) compileNode(n *manifest.Node, code string) (string, []manifest.CTE, error) {
+	nc := newNodeCtx(s, n)
+	out, err := nc.render(code)
+	if err != nil {
+		return "", nil, err
+	}
+	var list []manifest.CTE
+	for _, uid := range nc.extraCTEs {
+		e, err := s.ephemeral(uid)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, sub := range e.ctes {
+			list = addCTE(list, sub)
+		}
+		en, _ := s.c.m.Node(uid)
+		list = addCTE(list, manifest.CTE{ID: uid, SQL: " __dbt__cte__" + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"})
+	}
+	return out, list, nil
+}
+
+func addCTE(list []manifest.CTE, c manifest.CTE) []manifest.CTE {
+	for i := range list {
+		if list[i].ID == c.ID {
+			if c.SQL != "" {
+				list[i].SQL = c.SQL
+			}
+			return list
+		}
+	}
+	if c.SQL != "" {
+		list = append(list, c)
+	}
+	return list
+}
+
+func (s *session) ephemeral(uid string) (*ephemeral, error) {
+	if e, ok := s.ephem[uid]; ok {
+		if e.busy {
+			return nil, diag.Errorf(CodeCompiler, diag.Location{UniqueID: uid}, "Found a cycle: ephemeral model %s refers to itself", uid)
+		}
+		return e, nil
+	}
+	n, err := s.c.m.Node(uid)
+	if err != nil {
+		return nil, err
+	}
+	e := &ephemeral{busy: true}
+	s.ephem[uid] = e
+	sql, ctes, err := s.compileNode(n, n.RawCode)
+	e.busy = false
+	if err != nil {
+		return nil, err
+	}
+	e.sql, e.ctes = sql, ctes
+	return e, nil
+}
