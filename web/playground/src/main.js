@@ -1,0 +1,838 @@
+// main.js is the playground page: it loads a dev and a production manifest
+// into dbtdefer (Go wasm in a Web Worker, via ../dbtdefer.js) and into a small
+// index worker of its own (model list, raw code, lineage), then shows, for
+// the chosen model and defer flags, the compiled preview, every ref with the
+// rule that decided it, two modes side by side, and the lineage.
+//
+// Manifest data only ever reaches the DOM as text (dom.js); see the
+// hostile-manifest test in test/run.mjs.
+import { h, replace, safeHref, $ } from "./dom.js";
+import { ruleWords, ENV_WORDS, MODES } from "./rules.js";
+import { search } from "./fuzzy.js";
+import { sqlEditor, sqlViewer } from "./editors.js";
+import { extractRefs, substitute, keyOf, callText } from "./refs.js";
+
+const here = import.meta.url; // dist/playground.js
+const rel = (p) => new URL(p, here).href;
+const DEMO = { dev: rel("./demo/jaffle-shop-dev.json"), prod: rel("./demo/jaffle-shop-prod.json") };
+
+const S = {
+  api: null,
+  project: null,
+  inputs: { dev: null, prod: null, catalog: null }, // {blob, name, url?, demo?}
+  devRelations: [],
+  unknown: "missing",
+  models: [],
+  byName: new Map(),
+  uid: "",
+  node: null,
+  mode: "standard",
+  select: "",
+  cmp: ["off", "standard"],
+  compile: null, // null: not tried; true: works; false: not implemented in this build
+  adapter: "",
+  stateMeta: null,
+  devMeta: null,
+  gen: 0,
+  loadGen: 0,
+  last: null, // the latest evaluation, for copy buttons and tests
+};
+
+// ---- workers -----------------------------------------------------------------
+
+const indexWorker = new Worker(rel("./index-worker.js"), { type: "module", name: "dbtdefer-playground-index" });
+let nextId = 0;
+const pending = new Map();
+indexWorker.onmessage = (e) => {
+  const { id, ok, error } = e.data;
+  const p = pending.get(id);
+  pending.delete(id);
+  if (error) p?.reject(new Error(error));
+  else p?.resolve(ok);
+};
+function index(op, args) {
+  return new Promise((resolve, reject) => {
+    const id = ++nextId;
+    pending.set(id, { resolve, reject });
+    indexWorker.postMessage({ id, op, args });
+  });
+}
+
+async function api() {
+  if (!S.api) {
+    S.api = (async () => {
+      const mod = await import(rel("../../dbtdefer.js"));
+      await mod.initialize({ wasmURL: rel("../../dist/dbtdefer.wasm") });
+      return mod;
+    })();
+    S.api.catch(() => (S.api = null));
+  }
+  return S.api;
+}
+
+// ---- elements ----------------------------------------------------------------
+
+const el = {
+  banner: $("#state-banner"),
+  progress: $("#progress"),
+  progressBar: $("#progress-bar"),
+  progressLabel: $("#progress-label"),
+  loadError: $("#load-error"),
+  inputsSummary: $("#inputs-summary"),
+  modelInput: $("#model-input"),
+  modelList: $("#model-list"),
+  modelMeta: $("#model-meta"),
+  modeGroup: $("#mode-group"),
+  modeHelp: $("#mode-help"),
+  selectInput: $("#select-input"),
+  compileNote: $("#compile-note"),
+  diagnostics: $("#diagnostics"),
+  refBody: $("#ref-table tbody"),
+  previewMode: $("#preview-mode"),
+  revert: $("#revert"),
+  cmpLeft: $("#cmp-left"),
+  cmpRight: $("#cmp-right"),
+  cmpSummary: $("#compare-summary"),
+  lineage: $("#lineage"),
+  devRelations: $("#dev-relations"),
+  unknownPolicy: $("#unknown-policy"),
+  toast: $("#toast"),
+  drop: $("#drop-overlay"),
+};
+
+const editor = sqlEditor($("#editor"), () => schedule(), "Model SQL, editable");
+const preview = sqlViewer($("#preview"), "Compiled preview");
+const cmpViews = [sqlViewer($("#cmp-left-sql"), "Left compiled SQL"), sqlViewer($("#cmp-right-sql"), "Right compiled SQL")];
+
+// ---- controls ----------------------------------------------------------------
+
+for (const m of MODES) {
+  const id = `mode-${m.value}`;
+  el.modeGroup.append(
+    h("input", { type: "radio", name: "mode", id, value: m.value, onchange: () => setMode(m.value) }),
+    h("label", { for: id }, h("span", { class: "seg-label", text: m.label }), h("code", { class: "seg-flag", text: m.flag })),
+  );
+  for (const s of [el.cmpLeft, el.cmpRight]) s.append(h("option", { value: m.value, text: `${m.label} (${m.flag})` }));
+}
+el.cmpLeft.addEventListener("change", () => ((S.cmp[0] = el.cmpLeft.value), schedule()));
+el.cmpRight.addEventListener("change", () => ((S.cmp[1] = el.cmpRight.value), schedule()));
+
+function setMode(mode, quiet) {
+  S.mode = mode;
+  const radio = document.getElementById(`mode-${mode}`);
+  if (radio) radio.checked = true;
+  el.modeHelp.textContent = MODES.find((m) => m.value === mode)?.help ?? "";
+  if (!quiet) schedule();
+}
+
+el.selectInput.addEventListener("input", () => {
+  S.select = el.selectInput.value;
+  schedule(300);
+});
+
+el.devRelations.addEventListener("change", () => {
+  S.devRelations = el.devRelations.value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
+  reopen();
+});
+el.unknownPolicy.addEventListener("change", () => {
+  S.unknown = el.unknownPolicy.value;
+  schedule();
+});
+
+el.revert.addEventListener("click", () => {
+  if (S.node) editor.set(S.node.rawCode);
+  schedule(0);
+});
+
+$("#copy-link").addEventListener("click", () => copy(location.href, "Link copied"));
+for (const b of document.querySelectorAll("button.copy")) {
+  b.addEventListener("click", () => {
+    const what = b.dataset.copy;
+    const text = what === "editor" ? editor.text : what === "preview" ? preview.text : what === "left" ? cmpViews[0].text : cmpViews[1].text;
+    copy(text, "SQL copied");
+  });
+}
+
+async function copy(text, msg) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const t = h("textarea", { class: "vh" });
+    t.value = text;
+    document.body.append(t);
+    t.select();
+    document.execCommand("copy");
+    t.remove();
+  }
+  toast(msg);
+}
+
+let toastTimer;
+function toast(msg) {
+  el.toast.textContent = msg;
+  el.toast.classList.add("show");
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.toast.classList.remove("show"), 1600);
+}
+
+// ---- the model picker (combobox) ---------------------------------------------
+
+let results = [];
+let active = -1;
+
+function openList() {
+  renderList();
+  el.modelList.hidden = false;
+  el.modelInput.setAttribute("aria-expanded", "true");
+}
+function closeList() {
+  el.modelList.hidden = true;
+  el.modelInput.setAttribute("aria-expanded", "false");
+  el.modelInput.removeAttribute("aria-activedescendant");
+}
+
+function renderList() {
+  const q = el.modelInput.value === (S.node?.name ?? "") ? "" : el.modelInput.value;
+  results = search(S.models, q, (m) => m.name, 60);
+  active = results.length ? 0 : -1;
+  const items = results.map(({ item, positions }, i) => {
+    const name = h("span", { class: "opt-name" });
+    const pos = new Set(positions);
+    let buf = "";
+    let inMark = false;
+    const flush = () => {
+      if (buf) name.append(inMark ? h("mark", { text: buf }) : document.createTextNode(buf));
+      buf = "";
+    };
+    [...item.name].forEach((ch, k) => {
+      if (pos.has(k) !== inMark) {
+        flush();
+        inMark = pos.has(k);
+      }
+      buf += ch;
+    });
+    flush();
+    return h(
+      "li",
+      {
+        id: `opt-${i}`,
+        role: "option",
+        "aria-selected": i === active ? "true" : "false",
+        "data-uid": item.uniqueId,
+        onmousedown: (e) => e.preventDefault(),
+        onclick: () => choose(item.uniqueId),
+      },
+      name,
+      h("span", { class: "opt-meta", text: [item.type !== "model" ? item.type : "", item.materialized, item.package].filter(Boolean).join(" · ") }),
+    );
+  });
+  if (!items.length) items.push(h("li", { class: "opt-empty", role: "option", "aria-disabled": "true", text: "No model matches" }));
+  const total = S.models.length;
+  if (total > results.length && results.length) items.push(h("li", { class: "opt-more", role: "presentation", text: `showing ${results.length} of ${total}; type to narrow` }));
+  replace(el.modelList, items);
+  setActive(active);
+}
+
+function setActive(i) {
+  active = i;
+  for (const li of el.modelList.querySelectorAll("[role=option]")) li.setAttribute("aria-selected", "false");
+  const li = document.getElementById(`opt-${i}`);
+  if (li) {
+    li.setAttribute("aria-selected", "true");
+    el.modelInput.setAttribute("aria-activedescendant", li.id);
+    li.scrollIntoView({ block: "nearest" });
+  }
+}
+
+el.modelInput.addEventListener("input", () => openList());
+el.modelInput.addEventListener("focus", () => el.modelInput.select());
+el.modelInput.addEventListener("click", () => openList());
+el.modelInput.addEventListener("blur", () => {
+  closeList();
+  if (S.node) el.modelInput.value = S.node.name;
+});
+el.modelInput.addEventListener("keydown", (e) => {
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    e.preventDefault();
+    if (el.modelList.hidden) return openList();
+    const n = results.length;
+    if (n) setActive((active + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+  } else if (e.key === "Enter") {
+    e.preventDefault();
+    if (!el.modelList.hidden && results[active]) choose(results[active].item.uniqueId);
+  } else if (e.key === "Escape") {
+    if (!el.modelList.hidden) {
+      e.preventDefault();
+      closeList();
+      if (S.node) el.modelInput.value = S.node.name;
+    }
+  }
+});
+
+async function choose(uid, quiet) {
+  closeList();
+  S.uid = uid;
+  let node;
+  try {
+    node = await index("node", { uniqueId: uid });
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  if (S.uid !== uid) return;
+  S.node = node;
+  el.modelInput.value = node.name;
+  const bits = [node.uniqueId, node.materialized && `materialized: ${node.materialized}`, node.path,
+    !node.inState ? "new in dev (not in production)" : node.changed ? "changed since production" : "unchanged since production"];
+  el.modelMeta.textContent = bits.filter(Boolean).join(" · ");
+  editor.set(node.rawCode);
+  if (!quiet) schedule(0);
+}
+
+// ---- loading -----------------------------------------------------------------
+
+function progress(label, loaded, total) {
+  el.progress.hidden = false;
+  el.progressLabel.textContent = label;
+  if (total > 0) {
+    el.progressBar.max = total;
+    el.progressBar.value = Math.min(loaded, total);
+  } else el.progressBar.removeAttribute("value");
+}
+function progressDone() {
+  el.progress.hidden = true;
+}
+
+const mb = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
+
+/** fetchFile downloads url with a progress bar and returns a File. */
+async function fetchFile(url, label) {
+  const u = safeHref(url);
+  if (!u) throw new Error(`${label}: only http(s) URLs can be loaded (${String(url).slice(0, 80)})`);
+  const res = await fetch(u);
+  if (!res.ok) throw new Error(`${label}: HTTP ${res.status} ${res.statusText} from ${u}`);
+  const total = Number(res.headers.get("Content-Length")) || 0;
+  const chunks = [];
+  let loaded = 0;
+  if (res.body?.getReader) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      progress(`Downloading ${label}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ""}`, loaded, total);
+    }
+  } else chunks.push(new Uint8Array(await res.arrayBuffer()));
+  const name = decodeURIComponent(new URL(u).pathname.split("/").pop() || "manifest.json");
+  return new File(chunks, name, { type: "application/json" });
+}
+
+/** load opens whatever S.inputs hold: both workers, then the first view. */
+async function load({ keepModel } = {}) {
+  const gen = ++S.loadGen;
+  el.loadError.hidden = true;
+  const { dev, prod } = S.inputs;
+  if (!dev) return;
+  try {
+    progress("Reading manifests…", 0, 0);
+    const [devIdx, prodIdx] = await Promise.all([
+      index("load", { which: "dev", blob: dev.blob }),
+      index("load", { which: "state", blob: prod?.blob ?? null }),
+      openProject(),
+    ]);
+    if (gen !== S.loadGen) return;
+    S.devMeta = devIdx.metadata;
+    S.stateMeta = prodIdx?.metadata ?? null;
+    S.models = devIdx.models;
+    S.byName = new Map();
+    for (const m of S.models) S.byName.set(m.name, S.byName.has(m.name) ? null : m.uniqueId);
+    S.adapter = S.project.info?.adapterType ?? S.devMeta.adapterType;
+    for (const v of [editor, preview, ...cmpViews]) v.setDialect(S.adapter);
+    renderInputs();
+    await renderBanner();
+    progressDone();
+    const want = keepModel ?? hashParams().get("model") ?? "";
+    const uid = findModel(want) ?? findModel("customers") ?? pickDefault();
+    if (uid) await choose(uid, true);
+    await refresh();
+  } catch (err) {
+    progressDone();
+    showError(err);
+  }
+}
+
+function pickDefault() {
+  return S.models.find((m) => m.type === "model")?.uniqueId ?? S.models[0]?.uniqueId;
+}
+
+function findModel(want) {
+  if (!want) return undefined;
+  if (S.models.some((m) => m.uniqueId === want)) return want;
+  return S.byName.get(want) ?? undefined;
+}
+
+/** openProject (re)opens the project in the wasm with the current inputs. */
+async function openProject() {
+  const mod = await api();
+  const { dev, prod, catalog } = S.inputs;
+  const opts = {
+    manifest: dev.blob,
+    onProgress: ({ phase, file, loaded, total }) => {
+      const words = { fetch: "Downloading", read: "Reading", copy: "Copying into the engine", index: "Indexing", ready: "Ready" }[phase] ?? phase;
+      progress(`${words}${file ? ` ${file}` : ""}${total ? ` (${mb(total)})` : ""}…`, phase === "index" ? 0 : loaded, phase === "index" ? 0 : total);
+    },
+  };
+  if (prod) opts.state = prod.blob;
+  if (catalog) opts.catalog = catalog.blob;
+  if (S.devRelations.length) opts.devRelations = S.devRelations;
+  const old = S.project;
+  S.project = await mod.openProject(opts);
+  old?.dispose().catch(() => {});
+  return S.project;
+}
+
+/** reopen reopens the wasm project after the dev-existence inputs change. */
+async function reopen() {
+  if (!S.inputs.dev) return;
+  try {
+    progress("Reopening with the new dev relations…", 0, 0);
+    await openProject();
+    progressDone();
+    renderInputs();
+    schedule(0);
+  } catch (err) {
+    progressDone();
+    showError(err);
+  }
+}
+
+function showError(err) {
+  console.error(err);
+  el.loadError.hidden = false;
+  el.loadError.textContent = `${err?.code ? `${err.code}: ` : ""}${err?.message ?? err}`;
+}
+
+async function setInput(which, file, extra = {}) {
+  S.inputs[which] = file ? { blob: file, name: file.name || which, ...extra } : null;
+}
+
+async function loadURLs(devURL, prodURL, { demo } = {}) {
+  try {
+    const [d, p] = await Promise.all([fetchFile(devURL, "dev manifest"), prodURL ? fetchFile(prodURL, "production manifest") : null]);
+    await setInput("dev", d, { url: demo ? "" : devURL, demo });
+    await setInput("prod", p, { url: demo ? "" : prodURL, demo });
+    await load({ keepModel: hashParams().get("model") ?? undefined });
+  } catch (err) {
+    progressDone();
+    showError(err);
+  }
+}
+
+$("#load-demo").addEventListener("click", () => {
+  S.inputs.catalog = null;
+  loadURLs(DEMO.dev, DEMO.prod, { demo: true });
+});
+
+for (const which of ["dev", "prod"]) {
+  $(`#${which}-file`).addEventListener("change", async (e) => {
+    const f = e.target.files?.[0];
+    if (!f) return;
+    await setInput(which, f);
+    if (which === "dev" && S.inputs.prod?.demo) S.inputs.prod = null;
+    if (which === "prod" && S.inputs.dev?.demo) {
+      // A production manifest alone keeps the demo's dev until one is given.
+    }
+    await load();
+  });
+}
+$("#catalog-file").addEventListener("change", async (e) => {
+  const f = e.target.files?.[0];
+  if (!f) return;
+  await setInput("catalog", f);
+  reopen();
+});
+$("#catalog-clear").addEventListener("click", () => {
+  S.inputs.catalog = null;
+  $("#catalog-file").value = "";
+  reopen();
+});
+for (const form of document.querySelectorAll("form.url-form")) {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const which = form.dataset.which;
+    const url = form.querySelector("input").value.trim();
+    if (!url) return;
+    try {
+      const f = await fetchFile(url, which === "dev" ? "dev manifest" : "production manifest");
+      await setInput(which, f, { url });
+      if (which === "dev" && S.inputs.prod?.demo) S.inputs.prod = null;
+      await load();
+    } catch (err) {
+      progressDone();
+      showError(err);
+    }
+  });
+}
+
+// Drag and drop anywhere on the page.
+let dragDepth = 0;
+window.addEventListener("dragenter", (e) => {
+  if (![...(e.dataTransfer?.types ?? [])].includes("Files")) return;
+  e.preventDefault();
+  dragDepth++;
+  el.drop.hidden = false;
+});
+window.addEventListener("dragover", (e) => e.preventDefault());
+window.addEventListener("dragleave", () => {
+  if (--dragDepth <= 0) (dragDepth = 0), (el.drop.hidden = true);
+});
+window.addEventListener("drop", async (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  el.drop.hidden = true;
+  const files = [...(e.dataTransfer?.files ?? [])];
+  if (files.length) await takeFiles(files);
+});
+
+/** takeFiles sorts dropped files into dev manifest, production manifest and catalog. */
+async function takeFiles(files) {
+  const kinds = await Promise.all(files.map(sniff));
+  const manifests = [];
+  let catalog = null;
+  for (let i = 0; i < files.length; i++) {
+    if (kinds[i].kind === "catalog") catalog = files[i];
+    else if (kinds[i].kind === "manifest") manifests.push({ file: files[i], ...kinds[i] });
+  }
+  if (catalog) await setInput("catalog", catalog);
+  if (manifests.length >= 2) {
+    const named = manifests.find((m) => /prod|state|production/i.test(m.file.name));
+    let prod = named;
+    if (!prod) prod = [...manifests].sort((a, b) => (a.generatedAt || "").localeCompare(b.generatedAt || ""))[0];
+    const dev = manifests.find((m) => m !== prod);
+    await setInput("dev", dev.file);
+    await setInput("prod", prod.file);
+    await load();
+  } else if (manifests.length === 1) {
+    const m = manifests[0];
+    const which = /prod|state|production/i.test(m.file.name) ? "prod" : "dev";
+    await setInput(which, m.file);
+    if (which === "dev" && S.inputs.prod?.demo) S.inputs.prod = null;
+    await load();
+  } else if (catalog) reopen();
+  else showError(new Error(`not a manifest.json or catalog.json: ${files.map((f) => f.name).join(", ")}`));
+}
+
+async function sniff(file) {
+  const head = await file.slice(0, 8192).text();
+  const schema = /"dbt_schema_version"\s*:\s*"([^"]*)"/.exec(head)?.[1] ?? "";
+  const generatedAt = /"generated_at"\s*:\s*"([^"]*)"/.exec(head)?.[1] ?? "";
+  if (/\/catalog\//.test(schema) || /catalog/i.test(file.name)) return { kind: "catalog", generatedAt };
+  if (/\/run-results\//.test(schema)) return { kind: "run-results", generatedAt };
+  return { kind: "manifest", generatedAt };
+}
+
+// ---- evaluation ----------------------------------------------------------------
+
+let timer;
+function schedule(delay = 150) {
+  clearTimeout(timer);
+  timer = setTimeout(refresh, delay);
+}
+
+function callOpts(mode) {
+  const o = { defer: mode, unknown: S.unknown };
+  const words = S.select.split(/\s+/).filter(Boolean);
+  if (words.length) o.select = words;
+  return o;
+}
+
+/**
+ * evaluate compiles the editor's SQL under one mode. Without a working
+ * compile() it falls back to resolving the refs the code makes and
+ * substituting them (approx: true).
+ */
+async function evaluate(mode) {
+  const p = S.project;
+  const node = S.node;
+  const text = editor.text;
+  const edited = text !== node.rawCode;
+  const opts = callOpts(mode);
+  let compileError = null;
+  if (S.compile !== false) {
+    try {
+      const r = await p.compile({ model: node.uniqueId, ...(edited ? { sql: text } : {}), ...opts });
+      S.compile = true;
+      return { mode, sql: r.sql ?? "", refs: r.refs ?? [], ctes: r.ctes ?? [], diagnostics: r.diagnostics ?? [], approx: false };
+    } catch (err) {
+      if (err?.code === "not_implemented") S.compile = false;
+      else compileError = err;
+    }
+  }
+  const diagnostics = [];
+  let refs = [];
+  if (!edited) {
+    const r = await p.explain({ model: node.uniqueId, ...opts });
+    refs = r.refs;
+    diagnostics.push(...(r.diagnostics ?? []));
+  } else {
+    const specs = extractRefs(text);
+    if (specs.length) {
+      try {
+        const r = await p.resolve({ from: node.uniqueId, ref: specs, ...opts });
+        refs = r.refs;
+        diagnostics.push(...(r.diagnostics ?? []));
+      } catch {
+        // One bad ref fails the call: resolve them one by one to show the rest.
+        for (const s of specs) {
+          try {
+            const r = await p.resolve({ from: node.uniqueId, ref: s, ...opts });
+            refs.push(...r.refs);
+          } catch (err) {
+            diagnostics.push({ severity: "error", code: err.code, message: err.message });
+          }
+        }
+      }
+    }
+  }
+  if (compileError) diagnostics.unshift({ severity: "error", code: compileError.code, message: compileError.message });
+  return { mode, sql: substitute(text, refs), refs, ctes: [], diagnostics, approx: true };
+}
+
+async function refresh() {
+  if (!S.project || !S.node) return;
+  const gen = ++S.gen;
+  let main, left, right;
+  try {
+    main = await evaluate(S.mode);
+    left = S.cmp[0] === S.mode ? main : await evaluate(S.cmp[0]);
+    right = S.cmp[1] === S.mode ? main : S.cmp[1] === S.cmp[0] ? left : await evaluate(S.cmp[1]);
+  } catch (err) {
+    if (gen === S.gen) renderFailure(err);
+    return;
+  }
+  if (gen !== S.gen) return;
+  S.last = { main, left, right };
+  renderMain(main);
+  renderCompare(left, right);
+  renderLineage(main);
+  el.revert.disabled = editor.text === S.node.rawCode;
+  writeHash();
+  document.body.dataset.ready = "true";
+  document.body.dataset.compile = S.compile ? "real" : "approx";
+}
+
+// ---- rendering -----------------------------------------------------------------
+
+const envClass = (env) => (env === "state" ? "rel-state" : env === "ephemeral" ? "rel-eph" : "rel-dev");
+
+function marksFor(refs, extra = () => ({})) {
+  return refs.filter((r) => r.relation).map((r) => ({
+    text: r.relation,
+    cls: `rel ${envClass(r.env)}`,
+    title: `${callText(r)} → ${ENV_WORDS[r.env] ?? r.env}: ${ruleWords(r.rule).label}`,
+    ...extra(r),
+  }));
+}
+
+function renderFailure(err) {
+  replace(el.diagnostics, h("p", { class: "diag diag-error", role: "alert" }, h("strong", { text: err?.code ?? "error" }), " ", err?.message ?? String(err)));
+}
+
+function renderMain(res) {
+  const modeInfo = MODES.find((m) => m.value === res.mode);
+  el.previewMode.textContent = `${modeInfo.label} · ${modeInfo.flag}${res.approx ? " · approximate" : ""}`;
+  preview.set(res.sql, marksFor(res.refs));
+  el.compileNote.hidden = !res.approx;
+  if (res.approx) {
+    el.compileNote.textContent =
+      "This build of dbtdefer cannot compile Jinja yet: the preview substitutes each ref(), source() and {{ this }} with its resolved relation and leaves other Jinja as written. The ref table is exact.";
+  }
+  const diags = res.diagnostics.slice(0, 8).map((d) =>
+    h("p", { class: `diag diag-${d.severity === "error" ? "error" : "warn"}` }, h("strong", { text: d.code ?? d.severity ?? "note" }), " ", d.message ?? ""),
+  );
+  replace(el.diagnostics, diags);
+  renderRefTable(res.refs);
+}
+
+function renderRefTable(refs) {
+  const rows = refs.map((r) => {
+    const words = ruleWords(r.rule);
+    const other = r.env === "state" ? r.devRelation : r.env === "dev" ? r.stateRelation : "";
+    const badges = [h("span", { class: `badge ${r.env === "state" ? "b-state" : r.env === "ephemeral" ? "b-eph" : "b-dev"}`, text: ENV_WORDS[r.env] ?? r.env })];
+    if (r.assumption) badges.push(h("span", { class: "badge b-assume", title: "Decided by the unknown-existence policy, not by evidence", text: "assumed" }));
+    if (r.selected && r.kind !== "this") badges.push(h("span", { class: "badge b-sel", text: "selected" }));
+    return h(
+      "tr",
+      { "data-ref": keyOf(r), "data-env": r.env, "data-rule": r.rule },
+      h("td", { class: "c-ref" }, h("code", { text: callText(r) })),
+      h(
+        "td",
+        { class: "c-rel" },
+        h("code", { class: `rel ${envClass(r.env)}`, text: r.relation ?? "" }),
+        other && other !== r.relation ? h("div", { class: "small muted" }, r.env === "state" ? "dev would be " : "production is ", h("code", { text: other })) : null,
+      ),
+      h("td", { class: "c-env" }, badges),
+      h("td", { class: "c-why" }, h("strong", { class: "rule", title: words.meaning, "data-code": r.rule, text: words.label }), h("div", { class: "reason", text: r.reason ?? "" })),
+    );
+  });
+  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "4", class: "muted", text: "This model makes no ref(), source() or this call." })));
+  replace(el.refBody, rows);
+}
+
+function renderCompare(left, right) {
+  const lm = new Map(left.refs.map((r) => [keyOf(r), r]));
+  const rm = new Map(right.refs.map((r) => [keyOf(r), r]));
+  const differ = new Set();
+  for (const [k, r] of lm) if (rm.has(k) && rm.get(k).relation !== r.relation) differ.add(k);
+  const mk = (refs) => marksFor(refs, (r) => (differ.has(keyOf(r)) ? { cls: `rel ${envClass(r.env)} rel-diff` } : {}));
+  cmpViews[0].set(left.sql, mk(left.refs));
+  cmpViews[1].set(right.sql, mk(right.refs));
+  const title = (res) => {
+    const m = MODES.find((x) => x.value === res.mode);
+    return [m.label, " ", h("code", { class: "small", text: m.flag })];
+  };
+  replace($("#cmp-left-h"), title(left));
+  replace($("#cmp-right-h"), title(right));
+  el.cmpLeft.value = left.mode;
+  el.cmpRight.value = right.mode;
+  if (!differ.size) {
+    replace(el.cmpSummary, left.mode === right.mode ? "Pick two different modes to compare." : "Both modes resolve every ref to the same relation.");
+    return;
+  }
+  const items = [...differ].map((k) =>
+    h("li", { "data-ref": k }, h("code", { text: callText(lm.get(k)) }), ": ", h("code", { class: `rel ${envClass(lm.get(k).env)}`, text: lm.get(k).relation }), " vs ", h("code", { class: `rel ${envClass(rm.get(k).env)}`, text: rm.get(k).relation })),
+  );
+  replace(el.cmpSummary, h("span", { text: `${differ.size} of ${lm.size} ${lm.size === 1 ? "ref differs" : "refs differ"}:` }), h("ul", { class: "diff-list" }, items));
+}
+
+function renderLineage(res) {
+  const node = S.node;
+  const byUid = new Map(res.refs.filter((r) => r.kind !== "this").map((r) => [r.uniqueId, r]));
+  const card = (n, role) => {
+    const r = byUid.get(n.uniqueId);
+    const env = n.type === "source" ? "source" : r ? r.env : "";
+    const label = env === "state" ? "production" : env === "dev" ? "dev" : env === "ephemeral" ? "ephemeral" : env === "source" ? "source" : role === "child" ? n.type : "not referenced in the code";
+    const clickable = ["model", "seed", "snapshot"].includes(n.type) && S.models.some((m) => m.uniqueId === n.uniqueId);
+    const body = [h("span", { class: "ln-name", text: n.name }), h("span", { class: `badge ${env === "state" ? "b-state" : env === "dev" ? "b-dev" : env === "ephemeral" ? "b-eph" : "b-plain"}`, text: label })];
+    if (r?.relation) body.push(h("code", { class: "ln-rel small", text: r.relation }));
+    return clickable
+      ? h("li", {}, h("button", { type: "button", class: "ln-card", "data-uid": n.uniqueId, title: `Open ${n.uniqueId}`, onclick: () => choose(n.uniqueId) }, body))
+      : h("li", {}, h("div", { class: "ln-card static", "data-uid": n.uniqueId }, body));
+  };
+  const parents = node.parents.map((n) => card(n, "parent"));
+  const kids = node.children.filter((c) => c.type !== "test").map((n) => card(n, "child"));
+  replace(
+    el.lineage,
+    h("div", { class: "ln-col" }, h("h3", { text: `Parents (${parents.length})` }), parents.length ? h("ul", { class: "ln-list" }, parents) : h("p", { class: "muted small", text: "No parents." })),
+    h("div", { class: "ln-arrow", "aria-hidden": "true", text: "→" }),
+    h("div", { class: "ln-col ln-self" }, h("h3", { text: "This model" }), h("ul", { class: "ln-list" }, h("li", {}, h("div", { class: "ln-card self" }, h("span", { class: "ln-name", text: node.name }), h("span", { class: "badge b-dev", text: "built in dev" }))))),
+    h("div", { class: "ln-arrow", "aria-hidden": "true", text: "→" }),
+    h("div", { class: "ln-col" }, h("h3", { text: `Children (${kids.length})${node.tests ? ` · ${node.tests} tests` : ""}` }), kids.length ? h("ul", { class: "ln-list" }, kids) : h("p", { class: "muted small", text: "No downstream models." })),
+  );
+}
+
+function renderInputs() {
+  const { dev, prod, catalog } = S.inputs;
+  const desc = (x) => (x ? `${x.name}${x.blob?.size ? ` (${mb(x.blob.size)})` : ""}${x.demo ? " · demo" : ""}` : "none");
+  $("#dev-name").textContent = `Loaded: ${desc(dev)}`;
+  $("#prod-name").textContent = `Loaded: ${desc(prod)}`;
+  $("#catalog-name").textContent = catalog ? `Loaded: ${desc(catalog)}` : "";
+  $("#catalog-clear").hidden = !catalog;
+  const counts = S.project?.info?.counts ?? {};
+  const extra = [catalog && "catalog", S.devRelations.length && `${S.devRelations.length} dev relations`].filter(Boolean);
+  el.inputsSummary.textContent = `${dev?.demo ? "Demo: jaffle-shop" : desc(dev)}${prod ? ` vs ${prod.demo ? "its production run" : desc(prod)}` : ", no production manifest"}${extra.length ? ` · ${extra.join(", ")}` : ""} · ${S.models.filter((m) => m.type === "model").length} models${counts.model ? "" : ""}`;
+  $("#demo-note").hidden = !dev?.demo;
+}
+
+function fmtDate(s) {
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return s;
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+async function renderBanner() {
+  let info = null;
+  try {
+    info = await S.project.stateInfo();
+  } catch {
+    info = null;
+  }
+  const meta = S.stateMeta;
+  if (!info && !meta) {
+    replace(el.banner, h("span", { class: "banner-title", text: "No production manifest" }), h("span", { class: "muted", text: " — load one: with nothing to defer to, every ref reads dev." }));
+    return;
+  }
+  const field = (label, value, cls) => (value ? h("span", { class: "bf" }, h("span", { class: "bf-l", text: label }), h("span", { class: `bf-v ${cls ?? ""}`, text: value })) : null);
+  const links = (meta?.links ?? []).map((l) => safeHref(l.url)).filter(Boolean);
+  const link = links.length ? h("a", { href: links[0], class: "bf-link", rel: "noopener noreferrer", target: "_blank", "data-testid": "run-link" }, "Open the run ↗") : null;
+  replace(
+    el.banner,
+    h("span", { class: "banner-title", text: "Production state" }),
+    field("project", info?.projectName || meta?.projectName),
+    field("generated", fmtDate(info?.generatedAt || meta?.generatedAt)),
+    field("invocation", info?.invocationId || meta?.invocationId, "mono"),
+    field("dbt", info?.dbtVersion || meta?.dbtVersion),
+    field("adapter", info?.adapterType || meta?.adapterType),
+    link,
+  );
+  const versions = [S.devMeta?.dbtVersion && `dev manifest: dbt ${S.devMeta.dbtVersion}`, S.api && `engine ${(await S.api).version}`].filter(Boolean);
+  $("#versions").textContent = versions.join(" · ");
+}
+
+// ---- the URL records the view ---------------------------------------------------
+
+function hashParams() {
+  return new URLSearchParams(location.hash.replace(/^#/, ""));
+}
+
+function writeHash() {
+  const q = new URLSearchParams();
+  const name = S.node?.name;
+  q.set("model", name && S.byName.get(name) === S.node.uniqueId ? name : S.node.uniqueId);
+  q.set("mode", S.mode);
+  if (S.select.trim()) q.set("select", S.select.trim());
+  if (S.cmp[0] !== "off" || S.cmp[1] !== "standard") q.set("cmp", S.cmp.join(","));
+  if (S.unknown !== "missing") q.set("unknown", S.unknown);
+  if (S.inputs.dev?.url) q.set("dev", S.inputs.dev.url);
+  if (S.inputs.prod?.url) q.set("prod", S.inputs.prod.url);
+  const next = `#${q.toString()}`;
+  if (location.hash !== next) history.replaceState(null, "", next);
+}
+
+function readHash() {
+  const q = hashParams();
+  const mode = q.get("mode");
+  setMode(MODES.some((m) => m.value === mode) ? mode : "standard", true);
+  S.select = q.get("select") ?? "";
+  el.selectInput.value = S.select;
+  const cmp = (q.get("cmp") ?? "off,standard").split(",");
+  S.cmp = [0, 1].map((i) => (MODES.some((m) => m.value === cmp[i]) ? cmp[i] : ["off", "standard"][i]));
+  S.unknown = q.get("unknown") === "present" ? "present" : "missing";
+  el.unknownPolicy.value = S.unknown;
+  return { model: q.get("model"), dev: q.get("dev"), prod: q.get("prod") };
+}
+
+window.addEventListener("hashchange", async () => {
+  const want = readHash();
+  if ((want.dev && want.dev !== S.inputs.dev?.url) || (want.prod && want.prod !== S.inputs.prod?.url)) {
+    return loadURLs(want.dev ?? DEMO.dev, want.prod ?? DEMO.prod);
+  }
+  const uid = findModel(want.model);
+  if (uid && uid !== S.uid) await choose(uid, true);
+  schedule(0);
+});
+
+// ---- start -----------------------------------------------------------------------
+
+// Tests and curious users can read the latest results here (plain data).
+window.dbtdeferPlayground = {
+  get state() {
+    return { model: S.node?.uniqueId, mode: S.mode, select: S.select, compile: S.compile, last: S.last };
+  },
+  takeFiles,
+};
+
+const start = readHash();
+if (start.dev) loadURLs(start.dev, start.prod);
+else loadURLs(DEMO.dev, DEMO.prod, { demo: true });
