@@ -1,0 +1,262 @@
+// dbtdefer — resolve dbt's --defer / --favor-state client-side.
+// Hand-written types for dbtdefer.js. Result shapes are the Go structs'
+// JSON (package resolve; wasm/browser/calls.go), the same the CLI prints
+// with --json (`dbtdefer resolve --json`), field for field.
+
+/** The version of dbtdefer.js; the wasm must report the same at start. */
+export declare const version: string;
+
+/** Starts the wasm. Call once (again only after a failed start). */
+export declare function initialize(options?: InitializeOptions): Promise<void>;
+
+export interface InitializeOptions {
+  /** Where dbtdefer.wasm is; default: dist/dbtdefer.wasm next to dbtdefer.js. Relative to the page. */
+  wasmURL?: string | URL;
+  /** An already compiled module, for hosts that cannot fetch (give this or wasmURL). */
+  wasmModule?: WebAssembly.Module;
+  /** Run the wasm in a Web Worker (node: worker_threads). Default: true where `Worker` exists (browsers), else false. */
+  worker?: boolean;
+}
+
+/**
+ * An input file: bytes, a Blob/File, or a URL. A string is always a URL
+ * (relative to the page), never JSON text. URLs are fetched with conditional
+ * requests (If-None-Match) and kept in the Cache API (in memory in node), so
+ * reopening re-downloads nothing while the server's ETag is unchanged;
+ * file: URLs are read from disk in node.
+ */
+export type Input = Uint8Array | ArrayBuffer | ArrayBufferView | Blob | URL | string;
+
+/** Opens a project: indexes the dev manifest and the optional state and oracle inputs. */
+export declare function openProject(options: OpenOptions): Promise<Project>;
+
+export interface OpenOptions {
+  /** The dev (current) manifest.json. Required. */
+  manifest: Input;
+  /** Production's manifest.json: the defer state. */
+  state?: Input;
+  /** Dev catalog.json: which dev relations exist (the dev-existence oracle). */
+  catalog?: Input;
+  /** Dev run_results.json: successful builds exist in dev. */
+  runResults?: Input;
+  /** Dev relations known to exist: "schema.name" or "db.schema.name". */
+  devRelations?: string[];
+  /** dbt_project.yml; its `quoting:` block overrides the manifest's. */
+  projectYml?: Input;
+  /** Extra request headers for URL inputs (e.g. Authorization). */
+  headers?: Record<string, string>;
+  /** Keep URL inputs in the Cache API and revalidate them (default true). */
+  cache?: boolean;
+  /** Reject manifests larger than this many bytes (0: no limit). */
+  maxManifestBytes?: number;
+  /** Called as the inputs load; in a worker the page stays responsive meanwhile. */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  /** fetch (downloading a URL), read (a Blob), copy (into the wasm), index (Go indexing), ready. */
+  phase: "fetch" | "read" | "copy" | "index" | "ready";
+  file: string;
+  loaded: number;
+  /** 0 when unknown (e.g. a compressed response). */
+  total: number;
+}
+
+/** The defer flags every resolve, explain and compile call takes (the CLI's flags). */
+export interface CallOptions {
+  /** off (default), standard (--defer) or favor-state (--defer --favor-state). */
+  defer?: "off" | "standard" | "favor-state";
+  /** dbt behaviour: auto (from the dev manifest's dbt_version), legacy (≤1.7), modern (1.8+), fusion. */
+  profile?: "auto" | "legacy" | "modern" | "fusion";
+  /** dbt --select. Absent: the node itself is selected (as `dbt compile -s MODEL`); [] selects nothing. */
+  select?: string | string[];
+  exclude?: string | string[];
+  /** Dev relations nothing reports on: "missing" (default, dbt's empty dev schema) or "present". */
+  unknown?: "missing" | "present";
+  /** Search the calling package before the root project (dbt 1.11 flag; always in Fusion). */
+  packageFirst?: boolean;
+}
+
+export interface ResolveOptions extends CallOptions {
+  /** The calling node: unique_id or name. Omitted: an ad-hoc snippet in the root project. */
+  from?: string;
+  /** name, package.name, name@v2, source:src.table or this. */
+  ref: string | string[];
+}
+
+export interface CompileOptions extends CallOptions {
+  /** A saved model (alone), or the model an edited buffer belongs to (with sql). */
+  model?: string;
+  /** The editor buffer, or ad-hoc SQL without model. */
+  sql?: string;
+  /** --vars */
+  vars?: Record<string, unknown>;
+  /** Overrides of target.* (name, schema, database, type…). */
+  target?: Record<string, unknown>;
+  /** env_var() values. */
+  env?: Record<string, string>;
+  /** The answer is_incremental() gives. */
+  incremental?: boolean;
+}
+
+export interface ExplainOptions extends CallOptions {
+  /** The model to explain: name or unique_id. */
+  model: string;
+}
+
+export interface SelectOptions {
+  select?: string | string[];
+  exclude?: string | string[];
+}
+
+export interface Project {
+  /** Warnings found while opening (future schema, state from another project…). */
+  readonly warnings: Diagnostic[];
+  readonly info: ProjectInfo;
+  /** Resolves ref()/source()/this from a node (Go: resolve.Project.Resolve). */
+  resolve(options: ResolveOptions): Promise<ResolveResult>;
+  /** Compiles a preview: saved model, edited buffer or ad-hoc SQL (Go: resolve.Project.Compile). */
+  compile(options: CompileOptions): Promise<CompileResult>;
+  /** Evaluates dbt selection syntax (Go: resolve.Project.SelectSet). */
+  select(selection: string | string[] | SelectOptions): Promise<SelectResult>;
+  /** Every ref(), source() and this of a model, each with the rule that decided it. */
+  explain(options: ExplainOptions | string): Promise<ExplainResult>;
+  /** Which production run the state came from, and where and when it was fetched; null without a state. */
+  stateInfo(): Promise<StateInfo | null>;
+  /** Frees the project in the wasm (wasm memory is reused, never returned). Later calls fail with project.disposed. */
+  dispose(): Promise<void>;
+}
+
+export interface ProjectInfo {
+  projectName?: string;
+  adapterType?: string;
+  dbtVersion?: string;
+  schemaVersion: number;
+  /** Entries per manifest section (nodes by resource type, sources, macros…). */
+  counts: Record<string, number>;
+  hasState: boolean;
+  state: StateInfo | null;
+}
+
+/** Go: resolve.RefResult. */
+export interface RefResult {
+  /** The ref as written: "stg_orders", "pkg.name", "name@v2", "source:src.table", "this". */
+  ref: string;
+  kind: "ref" | "source" | "this";
+  uniqueId: string;
+  /** What the ref renders to in compiled SQL. */
+  relation: string;
+  /** Where it resolved: dev, state (production) or ephemeral (a CTE). */
+  env: "dev" | "state" | "ephemeral";
+  /** The rule that fired, e.g. defer-off, favor-state-unselected, dev-exists, dev-unknown-assumed-missing, not-in-state, source-never-deferred, this-never-deferred. */
+  rule: string;
+  /** The rule in words. */
+  reason: string;
+  /** True when the decision rested on the unknown-existence policy. */
+  assumption?: boolean;
+  /** What said the dev relation exists: "catalog", "run_results", "relation list". */
+  evidence?: string;
+  database?: string;
+  schema?: string;
+  identifier?: string;
+  devRelation?: string;
+  stateRelation?: string;
+  /** Whether the target was in the selection. */
+  selected: boolean;
+  /** The production run, when the ref went to the state. */
+  state?: StateInfo;
+}
+
+export interface ResolveResult {
+  refs: RefResult[];
+  diagnostics: Diagnostic[];
+}
+
+export interface ExplainResult {
+  uniqueId: string;
+  refs: RefResult[];
+  /** Warnings, and an error diagnostic for each ref that failed (the others are still explained). */
+  diagnostics: Diagnostic[];
+}
+
+export interface SelectResult {
+  /** Selected unique_ids, sorted. */
+  uniqueIds: string[];
+  diagnostics: Diagnostic[];
+}
+
+export interface CompileResult {
+  sql: string;
+  refs: RefResult[];
+  ctes: unknown[];
+  diagnostics: Diagnostic[];
+  state: StateInfo | null;
+}
+
+/** Go: resolve.StateInfo, plus where the bytes came from. */
+export interface StateInfo {
+  invocationId?: string;
+  generatedAt?: string;
+  invocationStartedAt?: string;
+  dbtVersion?: string;
+  schemaVersion: number;
+  projectName?: string;
+  adapterType?: string;
+  env?: Record<string, string>;
+  /** The state's name in messages: its URL, file name, or "state/manifest.json". */
+  file?: string;
+  /** Present on Project.stateInfo(). */
+  source?: StateSource | null;
+}
+
+export type StateSource =
+  | { kind: "bytes"; size: number }
+  | { kind: "blob"; name: string; size: number }
+  | { kind: "file"; url: string; size: number }
+  | {
+      kind: "url";
+      url: string;
+      /** 200: downloaded now; 304: unchanged, read from the cache; 0: offline, read from the cache. */
+      status: number;
+      fromCache: boolean;
+      offline?: boolean;
+      etag?: string;
+      lastModified?: string;
+      /** When these bytes were downloaded (ISO 8601). */
+      fetchedAt?: string;
+      /** When the server was last asked (ISO 8601). */
+      checkedAt: string;
+      size: number;
+    };
+
+/** Go: diag.Location. */
+export interface Location {
+  file?: string;
+  uniqueId?: string;
+  offset?: number;
+  line?: number;
+  column?: number;
+  /** "Did you mean" for near-miss names. */
+  suggestion?: string;
+}
+
+/** Go: diag.Diagnostic. */
+export interface Diagnostic {
+  code: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  location: Location;
+}
+
+/**
+ * Every failure: an Error that is also data. Stable codes include
+ * options.unknown_key, options.type, options.missing, initialize.twice,
+ * initialize.required, version.mismatch, wasm.load, wasm.exited,
+ * fetch.http, fetch.network, manifest.*, ref.not_found, node.not_found,
+ * defer.no_state, project.disposed, not_implemented, internal.panic.
+ */
+export declare class DbtdeferError extends Error {
+  readonly code: string;
+  readonly location: Location;
+  toJSON(): { code: string; message: string; location: Location };
+}

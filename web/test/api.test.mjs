@@ -1,0 +1,261 @@
+// The whole JS API in node, on the main thread and in a worker thread.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { base, bytes, duck, expected, fresh, jaffle, prodInvocation, root } from "./helpers.mjs";
+import { DbtdeferError } from "../errors.js";
+
+/** rejects asserts that p fails with a DbtdeferError of this code; returns it. */
+async function rejects(p, code, contains) {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof DbtdeferError, `not a DbtdeferError: ${e?.stack ?? e}`);
+    if (code instanceof RegExp) assert.match(e.code, code, e.message);
+    else assert.equal(e.code, code, e.message);
+    if (contains) assert.match(e.message, contains);
+    const data = JSON.parse(JSON.stringify(e));
+    assert.deepEqual(Object.keys(data).sort(), ["code", "location", "message"]);
+    return e;
+  }
+  assert.fail(`expected a ${code} error`);
+}
+
+for (const worker of [false, true]) {
+  describe(`node, ${worker ? "worker thread" : "main thread"}`, () => {
+    let api, p;
+    const phases = [];
+
+    before(async () => {
+      api = await fresh();
+      await api.initialize({ worker });
+      p = await api.openProject({
+        manifest: await bytes(new URL("dev/manifest.json", jaffle)),
+        state: await bytes(new URL("prod/manifest.json", jaffle)),
+        onProgress: (e) => phases.push(e.phase),
+      });
+    });
+    after(() => p?.dispose());
+
+    test("opens a dev/prod pair and reports progress", () => {
+      assert.equal(p.info.projectName, "jaffle_shop");
+      assert.equal(p.info.adapterType, "postgres");
+      assert.ok(p.info.hasState);
+      assert.equal(p.info.state.invocationId, prodInvocation);
+      assert.deepEqual(p.warnings, []);
+      assert.deepEqual(phases, ["copy", "index", "ready"]);
+    });
+
+    for (const mode of ["off", "standard", "favor-state"]) {
+      test(`resolve under defer ${mode}`, async () => {
+        const { refs, diagnostics } = await p.resolve({ from: "customers", ref: "stg_customers", defer: mode });
+        assert.deepEqual(diagnostics, []);
+        assert.equal(refs.length, 1);
+        const r = refs[0];
+        assert.deepEqual({ relation: r.relation, env: r.env, rule: r.rule }, expected[mode]);
+        assert.equal(r.uniqueId, "model.jaffle_shop.stg_customers");
+        assert.equal(r.selected, false);
+        if (r.env === "state") assert.equal(r.state.invocationId, prodInvocation);
+      });
+    }
+
+    test("resolve takes several refs, sources and this", async () => {
+      const { refs } = await p.resolve({ from: "model.jaffle_shop.customers", ref: ["stg_customers", "this"], defer: "standard", unknown: "present" });
+      assert.deepEqual(refs.map((r) => [r.kind, r.env, r.rule]), [
+        ["ref", "dev", "dev-unknown-assumed-present"],
+        ["this", "dev", "this-never-deferred"],
+      ]);
+    });
+
+    test("the result matches the CLI's --json field for field", async () => {
+      const cli = execCLI(["resolve", "--manifest", rel(jaffle, "dev/manifest.json"), "--state", rel(jaffle, "prod/manifest.json"),
+        "--defer", "standard", "--from", "customers", "stg_customers", "--json"]);
+      const { refs } = await p.resolve({ from: "customers", ref: "stg_customers", defer: "standard" });
+      const want = JSON.parse(cli);
+      delete want.state.file; // the CLI names the state by its path, the API by what it was given
+      const got = structuredClone(refs[0]);
+      delete got.state.file;
+      assert.deepEqual(Object.keys(got), Object.keys(want));
+      assert.deepEqual(got, want);
+    });
+
+    test("explain gives every ref of a model with its rule", async () => {
+      const e = await p.explain({ model: "customers", defer: "favor-state" });
+      assert.equal(e.uniqueId, "model.jaffle_shop.customers");
+      const refs = e.refs.filter((r) => r.kind === "ref");
+      assert.ok(refs.length >= 2);
+      for (const r of refs) assert.equal(r.rule, "favor-state-unselected", r.ref);
+      assert.equal(e.refs.at(-1).kind, "this");
+      assert.deepEqual((await p.explain("customers")).refs.map((r) => r.env).filter((x) => x !== "dev"), []);
+    });
+
+    test("select returns unique_ids", async () => {
+      const s = await p.select("customers");
+      assert.ok(s.uniqueIds.includes("model.jaffle_shop.customers"));
+      const s2 = await p.select({ select: ["customers", "orders"], exclude: "orders" });
+      assert.ok(!s2.uniqueIds.includes("model.jaffle_shop.orders"));
+    });
+
+    test("stateInfo names the production run and where the bytes came from", async () => {
+      const s = await p.stateInfo();
+      assert.equal(s.invocationId, prodInvocation);
+      assert.equal(s.dbtVersion, "1.8.0a1");
+      assert.deepEqual(s.source, { kind: "bytes", size: (await bytes(new URL("prod/manifest.json", jaffle))).byteLength });
+    });
+
+    test("compile validates, then answers (or not_implemented until resolve exports Compile)", async (t) => {
+      await rejects(p.compile({ model: "customers", varz: {} }), "options.unknown_key", /"varz" \(did you mean "vars"\?\)/);
+      await rejects(p.compile({ model: "customers", incremental: "yes" }), "options.type", /incremental/);
+      await rejects(p.compile({}), "options.missing");
+      await rejects(p.compile({ model: "nope_model" }), "node.not_found");
+      let res;
+      try {
+        res = await p.compile({ model: "customers", defer: "standard" });
+      } catch (e) {
+        if (e.code === "not_implemented") return t.skip("resolve does not export Compile yet");
+        throw e;
+      }
+      assert.match(res.sql, /"postgres"\."prod"\."stg_customers"/);
+    });
+
+    test("options are validated and unknown keys rejected by name", async () => {
+      const e = await rejects(p.resolve({ from: "customers", ref: "x", defr: "standard" }), "options.unknown_key", /"defr"/);
+      assert.equal(e.location.suggestion, "defer");
+      await rejects(p.resolve({ from: "customers", ref: "x", defer: "favour-state" }), "options.type", /did you mean "favor-state"/);
+      await rejects(p.resolve({ from: "customers" }), "options.missing", /ref/);
+      await rejects(p.resolve({ from: "customers", ref: 3 }), "options.type");
+      await rejects(p.resolve(null), "options.type");
+      await rejects(p.select({ selector: "x" }), "options.unknown_key", /did you mean "select"/);
+      await rejects(api.openProject({ manifest: new Uint8Array(), statee: "x" }), "options.unknown_key", /did you mean "state"/);
+      await rejects(api.openProject({ state: new Uint8Array([1]) }), "options.missing", /manifest/);
+      await rejects(api.openProject({ manifest: 42 }), "options.type");
+    });
+
+    test("resolve errors are data with dbt's wording and a suggestion", async () => {
+      const e = await rejects(p.resolve({ from: "customers", ref: "stg_custmers" }), "ref.not_found", /depends on a node named 'stg_custmers' which was not found/);
+      assert.equal(e.location.suggestion, "stg_customers");
+      assert.equal(e.location.uniqueId, "model.jaffle_shop.customers");
+      await rejects(p.resolve({ from: "nobody", ref: "x" }), "node.not_found");
+    });
+
+    test("a corrupt manifest is an error, not a dead instance", async () => {
+      const corrupt = new TextEncoder().encode('{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {"model.a.b": {');
+      const e = await rejects(api.openProject({ manifest: corrupt }), /^manifest\./, /truncated/);
+      assert.equal(e.location.file, "manifest.json");
+      await rejects(api.openProject({ manifest: await bytes(new URL("dev/manifest.json", jaffle)), state: new TextEncoder().encode("not json") }), /^manifest\./);
+      // The instance lives on.
+      assert.equal((await p.resolve({ from: "customers", ref: "stg_customers" })).refs.length, 1);
+    });
+
+    test("initialize runs once; openProject needs it", async () => {
+      await rejects(api.initialize({ worker }), "initialize.twice");
+      const other = await fresh();
+      await rejects(other.openProject({ manifest: new Uint8Array() }), "initialize.required");
+      await rejects(other.initialize({ wasmUrl: "x" }), "options.unknown_key", /did you mean "wasmURL"/);
+      // A failed start may be retried.
+      await rejects(other.initialize({ wasmURL: new URL("nope.wasm", root), worker }), "wasm.load");
+    });
+
+    test("Blob and file: URL inputs", async () => {
+      const q = await api.openProject({
+        manifest: new Blob([await readFile(new URL("dev/manifest.json", duck))]),
+        state: new URL("prod/manifest.json", duck),
+        catalog: new URL("dev/catalog.json", duck).href,
+      });
+      const { refs } = await q.resolve({ from: "customers", ref: "stg_customers", defer: "standard" });
+      assert.equal(refs[0].relation, '"jaffle_shop"."main"."stg_customers"');
+      assert.equal(refs[0].evidence, "catalog");
+      assert.equal((await q.stateInfo()).source.kind, "file");
+      await q.dispose();
+      await rejects(q.stateInfo(), "project.disposed");
+    });
+
+    test("run_results, devRelations and projectYml feed the project", async () => {
+      const q = await api.openProject({
+        manifest: await bytes(new URL("dev/manifest.json", duck)),
+        state: await bytes(new URL("prod/manifest.json", duck)),
+        runResults: await bytes(new URL("dev/run_results.json", duck)),
+        projectYml: new TextEncoder().encode("name: jaffle_shop\nquoting:\n  identifier: false\n"),
+      });
+      const { refs } = await q.resolve({ from: "customers", ref: "stg_customers", defer: "standard" });
+      assert.equal(refs[0].evidence, "run_results");
+      assert.equal(refs[0].relation, '"jaffle_shop"."main".stg_customers');
+      await q.dispose();
+      const r = await api.openProject({ manifest: await bytes(new URL("dev/manifest.json", jaffle)), state: await bytes(new URL("prod/manifest.json", jaffle)), devRelations: ["dbt_dconnors.stg_customers"] });
+      const res = await r.resolve({ from: "customers", ref: "stg_customers", defer: "standard" });
+      assert.deepEqual(pick(res.refs[0]), expected.standardDevKnown);
+      await r.dispose();
+    });
+
+    test("defer without a state is an error", async () => {
+      const q = await api.openProject({ manifest: await bytes(new URL("dev/manifest.json", jaffle)) });
+      assert.equal(await q.stateInfo(), null);
+      await rejects(q.resolve({ from: "customers", ref: "stg_customers", defer: "standard" }), "defer.no_state");
+      await q.dispose();
+    });
+
+    test("a URL state is revalidated: 200, then 304 from the cache", { skip: !base && "no devserver (run test/run.mjs)" }, async () => {
+      const url = `${base}/testdata/defer-jaffle-shop-postgres/prod/manifest.json?${worker ? "w" : "m"}`;
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      const fetchPhases = [];
+      const a = await api.openProject({ manifest: dev, state: url, onProgress: (e) => e.phase === "fetch" && fetchPhases.push(e) });
+      const b = await api.openProject({ manifest: dev, state: url });
+      const [sa, sb] = [await a.stateInfo(), await b.stateInfo()];
+      assert.equal(sa.source.status, 200);
+      assert.equal(sa.source.fromCache, false);
+      assert.equal(sb.source.status, 304);
+      assert.equal(sb.source.fromCache, true);
+      assert.equal(sb.source.etag, sa.source.etag);
+      assert.equal(sb.source.fetchedAt, sa.source.fetchedAt);
+      assert.equal(sb.invocationId, prodInvocation);
+      assert.equal(sb.file, url);
+      assert.ok(fetchPhases.length >= 2 && fetchPhases.at(-1).loaded === sa.source.size);
+      const { refs } = await b.resolve({ from: "customers", ref: "stg_customers", defer: "favor-state" });
+      assert.deepEqual(pick(refs[0]), expected["favor-state"]);
+      await a.dispose();
+      await b.dispose();
+      await rejects(api.openProject({ manifest: dev, state: `${base}/testdata/nope.json` }), "fetch.http", /404/);
+    });
+  });
+}
+
+test("version handshake: a wasm of another version is refused", { skip: !process.env.DBTDEFER_MISMATCH_WASM && "no mismatched wasm (run test/run.mjs)" }, async () => {
+  const api = await fresh();
+  await rejects(api.initialize({ wasmURL: new URL(`file://${process.env.DBTDEFER_MISMATCH_WASM}`), worker: false }), "version.mismatch", /0\.0\.0-mismatch/);
+});
+
+test("dbtdefer.js and the Go bridge carry the same version", async () => {
+  const go = await readFile(new URL("wasm/browser/version.go", root), "utf8");
+  const { version } = await import("../version.js");
+  assert.equal(/var Version = "([^"]+)"/.exec(go)?.[1], version);
+  const pkg = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+  assert.equal(pkg.version, version);
+});
+
+test("dbtdefer.d.ts declares every Project method and option", async () => {
+  const dts = await readFile(new URL("../dbtdefer.d.ts", import.meta.url), "utf8");
+  const js = await readFile(new URL("../dbtdefer.js", import.meta.url), "utf8");
+  for (const m of ["resolve", "compile", "select", "explain", "stateInfo", "dispose", "initialize", "openProject"]) {
+    assert.match(dts, new RegExp(`\\b${m}\\(`), m);
+  }
+  // Every option key the JS accepts is typed.
+  for (const [, keys] of js.matchAll(/check\("\w+", \w+, \{([^}]*)\}/g)) {
+    for (const [, k] of keys.matchAll(/(\w+):/g)) assert.match(dts, new RegExp(`\\b${k}\\??:`), k);
+  }
+});
+
+function pick(r) {
+  return { relation: r.relation, env: r.env, rule: r.rule };
+}
+
+function rel(dir, p) {
+  return new URL(p, dir).pathname;
+}
+
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+function execCLI(args) {
+  const bin = new URL("bin/dbtdefer", root).pathname;
+  if (!existsSync(bin)) execFileSync("go", ["build", "-o", bin, "./resolve/cmd/dbtdefer"], { cwd: root.pathname });
+  return execFileSync(bin, args, { encoding: "utf8" }).split("\n")[0];
+}
