@@ -245,3 +245,22 @@ func TestJSONHelper(t *testing.T) {
 		t.Fatalf("%q %v", s, err)
 	}
 }
+
+func TestHostileFormatSpecs(t *testing.T) {
+	for _, src := range []string{
+		`{{ '%*d' % (2000000000, 1) }}`,
+		`{{ '{:2000000000}'.format(1) }}`,
+		`{{ '{:.2000000000f}'.format(1.0) }}`,
+		`{{ '%.2000000000f' % 1.0 }}`,
+	} {
+		env := NewEnvironment()
+		env.Limits = Limits{MaxOutput: 1 << 20}
+		start := time.Now()
+		if _, err := env.Render(mustParse(t, src), nil); code(err) != CodeOutput && code(err) != CodeSteps {
+			t.Errorf("%s: want a limit error, got %v", src, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: took %v", src, d)
+		}
+	}
+}

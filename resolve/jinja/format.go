@@ -113,6 +113,8 @@ func percentFormat(st *State, f string, arg Value) (string, error) {
 		if i >= len(f) {
 			return "", valueErr("incomplete format")
 		}
+		// Widths and precisions allocate; charge them before formatting.
+		st.work(spec.width+spec.prec, st.pos)
 		conv := f[i]
 		if conv == '%' {
 			b.WriteByte('%')
@@ -509,6 +511,8 @@ func formatValue(st *State, v Value, specStr string) (string, error) {
 			p = p[1:]
 		}
 	}
+	// Widths and precisions allocate; charge them so hostile specs hit the limits.
+	st.work(s.width+s.prec, st.pos)
 	if len(p) > 1 {
 		return "", valueErr("Invalid format specifier '%s' for object of type '%s'", specStr, v.typeName())
 	}
