@@ -79,6 +79,12 @@ const (
 	fReturns
 	fOverloads
 	fConstraints
+	// nested values recorded while scanning config and depends_on
+	fCfgEnabled     // config.enabled
+	fCfgPersistDocs // config.persist_docs
+	fCfgContract    // config.contract
+	fDepNodes       // depends_on.nodes
+	fDepMacros      // depends_on.macros
 	nFields
 )
 
@@ -179,12 +185,7 @@ func buildIndex(m *manifest.Manifest) *index {
 			for i := lo; i < hi; i++ {
 				sp := span{locs[i].a, locs[i].b}
 				start := len(buf)
-				eachMember(ix.data, sp, func(k []byte, v span) bool {
-					if f, ok := fieldByKey[string(k)]; ok {
-						buf = append(buf, fieldSpan{f, v})
-					}
-					return true
-				})
+				buf = scanEntry(ix.data, sp, buf)
 				ix.entries[i] = entry{whole: sp}
 				ix.entries[i].fields = buf[start:len(buf):len(buf)]
 			}
@@ -198,6 +199,155 @@ func buildIndex(m *manifest.Manifest) *index {
 	}
 	wg.Wait()
 	return ix
+}
+
+// fieldOf maps a top-level entry key to its field (a switch: no map lookup,
+// no allocation).
+func fieldOf(k []byte) field {
+	switch string(k) {
+	case "resource_type":
+		return fResourceType
+	case "name":
+		return fName
+	case "package_name":
+		return fPackageName
+	case "original_file_path":
+		return fOriginalFilePath
+	case "patch_path":
+		return fPatchPath
+	case "fqn":
+		return fFQN
+	case "tags":
+		return fTags
+	case "config":
+		return fConfig
+	case "unrendered_config":
+		return fUnrenderedConfig
+	case "raw_code":
+		return fRawCode
+	case "raw_sql":
+		return fRawSQL
+	case "checksum":
+		return fChecksum
+	case "depends_on":
+		return fDependsOn
+	case "description":
+		return fDescription
+	case "columns":
+		return fColumns
+	case "contract":
+		return fContract
+	case "latest_version":
+		return fLatestVersion
+	case "version":
+		return fVersion
+	case "access":
+		return fAccess
+	case "deprecation_date":
+		return fDeprecationDate
+	case "source_name":
+		return fSourceName
+	case "database":
+		return fDatabase
+	case "schema":
+		return fSchema
+	case "identifier":
+		return fIdentifier
+	case "quoting":
+		return fQuoting
+	case "freshness":
+		return fFreshness
+	case "loaded_at_field":
+		return fLoadedAtField
+	case "external":
+		return fExternal
+	case "unrendered_database":
+		return fUnrenderedDatabase
+	case "unrendered_schema":
+		return fUnrenderedSchema
+	case "test_metadata":
+		return fTestMetadata
+	case "group":
+		return fGroup
+	case "owner":
+		return fOwner
+	case "maturity":
+		return fMaturity
+	case "url":
+		return fURL
+	case "type":
+		return fType
+	case "label":
+		return fLabel
+	case "model":
+		return fModel
+	case "defaults":
+		return fDefaults
+	case "entities":
+		return fEntities
+	case "dimensions":
+		return fDimensions
+	case "measures":
+		return fMeasures
+	case "primary_entity":
+		return fPrimaryEntity
+	case "query_params":
+		return fQueryParams
+	case "exports":
+		return fExports
+	case "arguments":
+		return fArguments
+	case "returns":
+		return fReturns
+	case "overloads":
+		return fOverloads
+	case "constraints":
+		return fConstraints
+	}
+	return fNone
+}
+
+// scanEntry appends the known top-level keys of the entry at sp to buf, and
+// the nested values of config and depends_on that selection reads (objects
+// only, first occurrence first, as objGet would find them).
+func scanEntry(d []byte, sp span, buf []fieldSpan) []fieldSpan {
+	eachMember(d, sp, func(k []byte, v span) bool {
+		f := fieldOf(k)
+		if f == fNone {
+			return true
+		}
+		buf = append(buf, fieldSpan{f, v})
+		switch f {
+		case fConfig:
+			if d[v.a] == '{' {
+				eachMember(d, v, func(k []byte, v span) bool {
+					switch string(k) {
+					case "enabled":
+						buf = append(buf, fieldSpan{fCfgEnabled, v})
+					case "persist_docs":
+						buf = append(buf, fieldSpan{fCfgPersistDocs, v})
+					case "contract":
+						buf = append(buf, fieldSpan{fCfgContract, v})
+					}
+					return true
+				})
+			}
+		case fDependsOn:
+			if d[v.a] == '{' {
+				eachMember(d, v, func(k []byte, v span) bool {
+					switch string(k) {
+					case "nodes":
+						buf = append(buf, fieldSpan{fDepNodes, v})
+					case "macros":
+						buf = append(buf, fieldSpan{fDepMacros, v})
+					}
+					return true
+				})
+			}
+		}
+		return true
+	})
+	return buf
 }
 
 // macroIndex scans the macros section once: macro_sql and depends_on.macros.
@@ -263,17 +413,11 @@ func NewGraph(m *manifest.Manifest) *Graph {
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		g.enabled[i] = true
-		if cfg := e.get(fConfig); cfg.ok() {
-			if en, ok := objGet(d, cfg, "enabled"); ok && kind(d, en) == 'f' {
-				g.enabled[i] = false
-			}
+		if en := e.get(fCfgEnabled); kind(d, en) == 'f' {
+			g.enabled[i] = false
 		}
-		dep := e.get(fDependsOn)
-		if !dep.ok() {
-			continue
-		}
-		ns, ok := objGet(d, dep, "nodes")
-		if !ok {
+		ns := e.get(fDepNodes)
+		if !ns.ok() {
 			continue
 		}
 		rt := g.resourceType(int32(i))

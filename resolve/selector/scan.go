@@ -2,7 +2,9 @@ package selector
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/valyala/fastjson"
@@ -28,9 +30,39 @@ func skipWS(d []byte, i int) int {
 	return i
 }
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// byteMask has the high bit set in the lowest byte of w equal to b (bytes
+// above the first match may be flagged spuriously; only the lowest counts).
+func byteMask(w uint64, b byte) uint64 {
+	x := w ^ (lsb * uint64(b))
+	return (x - lsb) &^ x & msb
+}
+
 // skipString returns the index just past the string starting at d[i] == '"'.
+// Short strings (most keys and values) are scanned eight bytes at a time for
+// a quote or a backslash; long ones switch to bytes.IndexByte.
 func skipString(d []byte, i int) (int, bool) {
 	i++
+	for n := 0; n < 4 && i+8 <= len(d); n++ {
+		w := binary.LittleEndian.Uint64(d[i:])
+		m := byteMask(w, '"') | byteMask(w, '\\')
+		if m == 0 {
+			i += 8
+			continue
+		}
+		k := i + bits.TrailingZeros64(m)>>3
+		if d[k] == '"' {
+			return k + 1, true
+		}
+		i = k + 2 // skip the escaped byte
+		if i > len(d) {
+			return len(d), false
+		}
+	}
 	for {
 		j := bytes.IndexByte(d[i:], '"')
 		if j < 0 {
@@ -49,6 +81,39 @@ func skipString(d []byte, i int) (int, bool) {
 	}
 }
 
+// skipClass classifies the bytes skipContainer looks at: 1 a quote, 2 an
+// opening bracket, 3 a closing one; everything else is jumped over.
+var skipClass = [256]uint8{'"': 1, '{': 2, '[': 2, '}': 3, ']': 3}
+
+// skipContainer returns the index just past the object or array starting at
+// d[i]. Brackets inside strings are skipped with the strings; brackets are
+// counted, not matched (the manifest package validated the document).
+func skipContainer(d []byte, i int) (int, bool) {
+	depth := 0
+	for i < len(d) {
+		switch skipClass[d[i]] {
+		case 0:
+			i++
+			continue
+		case 1:
+			var ok bool
+			if i, ok = skipString(d, i); !ok {
+				return len(d), false
+			}
+			continue
+		case 2:
+			depth++
+		case 3:
+			depth--
+			if depth == 0 {
+				return i + 1, true
+			}
+		}
+		i++
+	}
+	return len(d), false
+}
+
 // skipValue returns the index just past the JSON value starting at d[i]
 // (after whitespace).
 func skipValue(d []byte, i int) (start, end int, ok bool) {
@@ -62,27 +127,8 @@ func skipValue(d []byte, i int) (start, end int, ok bool) {
 		end, ok = skipString(d, i)
 		return start, end, ok
 	case '{', '[':
-		depth := 0
-		for i < len(d) {
-			switch d[i] {
-			case '"':
-				var sok bool
-				i, sok = skipString(d, i)
-				if !sok {
-					return start, len(d), false
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return start, i + 1, true
-				}
-			}
-			i++
-		}
-		return start, len(d), false
+		end, ok = skipContainer(d, i)
+		return start, end, ok
 	default:
 		for i < len(d) {
 			c := d[i]

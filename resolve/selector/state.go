@@ -225,7 +225,7 @@ func truthy(d []byte, sp span) bool {
 }
 
 func (c *cmp) samePersisted() bool {
-	pd, _ := objPath(c.d1, c.e1.get(fConfig), "persist_docs")
+	pd := c.e1.get(fCfgPersistDocs)
 	if r, _ := objGet(c.d1, pd, "relation"); truthy(c.d1, r) {
 		if !strEqualOrAbsent(c.d1, c.e1.get(fDescription), c.d2, c.e2.get(fDescription)) {
 			return false
@@ -312,7 +312,7 @@ func (c *cmp) sameRefRepr() (bool, string) {
 func contractOf(d []byte, e *entry) (enforced bool, checksum string) {
 	ct := e.get(fContract)
 	if !ct.ok() {
-		ct, _ = objPath(d, e.get(fConfig), "contract")
+		ct = e.get(fCfgContract)
 	}
 	en, _ := objGet(d, ct, "enforced")
 	cs, _ := objGet(d, ct, "checksum")
@@ -405,13 +405,8 @@ func (sc *stateCache) diffOf(g *Graph, p int32, opt *Options) *diff {
 }
 
 func (sc *stateCache) macrosChanged(g *Graph, p int32) (bool, error) {
-	e := &g.ix.entries[p]
-	dep := e.get(fDependsOn)
-	if !dep.ok() {
-		return false, nil
-	}
-	ms, ok := objGet(g.ix.data, dep, "macros")
-	if !ok {
+	ms := g.ix.entries[p].get(fDepMacros)
+	if !ms.ok() {
 		return false, nil
 	}
 	tainted := sc.taintedMacros(g)
@@ -590,7 +585,7 @@ func checksumName(d []byte, e *entry) string {
 
 func sameDependsOnSet(c *cmp) bool {
 	set := func(d []byte, e *entry) map[string]bool {
-		ns, _ := objGet(d, e.get(fDependsOn), "nodes")
+		ns := e.get(fDepNodes)
 		out := map[string]bool{}
 		for _, s := range strList(d, ns) {
 			out[s] = true
