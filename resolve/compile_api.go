@@ -97,6 +97,16 @@ func (req *CompileRequest) CompileOptions(p *Project) *compile.Options {
 // the request's defer mode, resolving every ref with the same engine as
 // Resolve.
 func (p *Project) Compile(req CompileRequest) (*CompileResult, error) {
+	res, err := p.compileReq(req)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// compileReq is Compile; on a render error it also returns what the render
+// had learnt (Outside), for the fidelity report.
+func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 	call, warns, err := p.NewCall(req.Model, req.Options)
 	if err != nil {
 		return nil, err
@@ -138,7 +148,11 @@ func (p *Project) Compile(req CompileRequest) (*CompileResult, error) {
 	h := &compileHost{p: p, call: call}
 	r, err := p.Compiler().Compile(h, n, code, req.CompileOptions(p))
 	if err != nil {
-		return nil, err
+		var partial *CompileResult
+		if r != nil {
+			partial = &CompileResult{UniqueID: uidOf(n), Outside: r.Outside}
+		}
+		return partial, err
 	}
 	out := &CompileResult{UniqueID: uidOf(n), SQL: r.SQL, CTEs: r.CTEs, Strategy: StrategyRender, Outside: r.Outside,
 		SelfContained: len(r.Outside) == 0, Refs: []RefResult{}, Diagnostics: append(warns, r.Diagnostics...)}
@@ -374,7 +388,7 @@ func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 		rep.Total++
 		req := base
 		req.Model = uid
-		res, err := p.Compile(req)
+		res, err := p.compileReq(req)
 		var mm *FidelityMismatch
 		self := true
 		switch {
@@ -382,6 +396,16 @@ func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 			code, msg := "error", err.Error()
 			if de, ok := err.(*diag.Error); ok {
 				code, msg = de.Code, de.Message
+			}
+			if res != nil && len(res.Outside) > 0 {
+				self = false
+				if code != compile.CodeVar && code != compile.CodeEnvVar {
+					o := res.Outside[0]
+					if i := strings.IndexAny(o, "(:"); i > 0 {
+						o = o[:i]
+					}
+					code = code + " after warehouse stub " + o
+				}
 			}
 			mm = &FidelityMismatch{UniqueID: uid, Cause: code, Detail: firstLine(msg, 300)}
 			if code == compile.CodeVar || code == compile.CodeEnvVar || code == compile.CodePython {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/relation"
@@ -69,11 +70,12 @@ func (a *adapterObj) GetAttr(name string) (jinja.Value, bool) {
 	case "Relation":
 		return jinja.ObjectValue(&relClass{nc: nc}), true
 	case "Column":
-		return jinja.ObjectValue(&columnClass{}), true
+		return jinja.ObjectValue(columnClass{adapter: s.c.adapter.Name, version: s.c.version}), true
 	case "get_columns_in_relation":
 		return fn(func(st *jinja.State, args []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			r, _ := arg(args, kw, 0, "relation")
 			if cols, ok := s.catalogColumns(r); ok {
+				s.dependOutside("adapter.get_columns_in_relation("+r.String()+") (answered from catalog)", st.Location())
 				return cols, nil
 			}
 			s.dependOutside("adapter.get_columns_in_relation("+r.String()+")", st.Location())
@@ -89,6 +91,15 @@ func (a *adapterObj) GetAttr(name string) (jinja.Value, bool) {
 				sc, _ := argStr(args, kw, 1, "schema")
 				id, _ := argStr(args, kw, 2, "identifier")
 				desc = fmt.Sprintf("adapter.%s(%s, %s, %s)", name, db, sc, id)
+			}
+			if name == "get_relation" {
+				db, _ := argStr(args, kw, 0, "database")
+				sc, _ := argStr(args, kw, 1, "schema")
+				id, _ := argStr(args, kw, 2, "identifier")
+				if r, ok := s.catalogRelation(db, sc, id); ok {
+					s.dependOutside(desc+" (answered from catalog)", st.Location())
+					return r, nil
+				}
 			}
 			s.dependOutside(desc, st.Location())
 			return jinja.None(), nil
@@ -280,15 +291,80 @@ func (c *columnObj) GetAttr(name string) (jinja.Value, bool) {
 	return jinja.Value{}, false
 }
 
-type columnClass struct{}
+type columnClass struct {
+	adapter, version string
+}
 
 func (columnClass) String() string { return "<class 'Column'>" }
-func (columnClass) GetAttr(name string) (jinja.Value, bool) {
+
+// translateType is the adapter Column class's translate_type.
+func (c columnClass) translateType(dtype string) string {
+	var labels map[string]string
+	lower := false
+	switch c.adapter {
+	case "bigquery":
+		labels = map[string]string{"TEXT": "STRING", "FLOAT": "FLOAT64", "INTEGER": "INT64"}
+	case "databricks":
+		labels, lower = map[string]string{"LONG": "BIGINT"}, true
+	case "spark":
+		return dtype
+	case "trino":
+		labels = map[string]string{"STRING": "VARCHAR", "FLOAT": "DOUBLE"}
+	case "athena":
+		labels = map[string]string{"STRING": "VARCHAR", "TEXT": "VARCHAR"}
+	default:
+		labels = map[string]string{"STRING": "TEXT"}
+		if c.version != "" && !deferral.AtLeast(c.version, 1, 7) {
+			labels = map[string]string{"STRING": "TEXT", "TIMESTAMP": "TIMESTAMP", "FLOAT": "FLOAT", "INTEGER": "INT"}
+			if deferral.AtLeast(c.version, 1, 3) {
+				labels["BOOLEAN"] = "BOOLEAN"
+			}
+		}
+	}
+	out := dtype
+	if v, ok := labels[strings.ToUpper(dtype)]; ok {
+		out = v
+	}
+	if lower {
+		out = strings.ToLower(out)
+	}
+	return out
+}
+
+func (c columnClass) GetAttr(name string) (jinja.Value, bool) {
+	switch name {
+	case "translate_type":
+		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
+			t, _ := argStr(a, kw, 0, "dtype")
+			return jinja.Str(c.translateType(t)), nil
+		}), true
+	case "string_type":
+		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
+			n, ok := arg(a, kw, 0, "size")
+			if c.adapter == "bigquery" {
+				return jinja.Str("string"), nil
+			}
+			if !ok || n.IsNone() {
+				return jinja.Str("character varying"), nil
+			}
+			return jinja.Str(fmt.Sprintf("character varying(%d)", n.AsInt())), nil
+		}), true
+	case "numeric_type":
+		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
+			t, _ := argStr(a, kw, 0, "dtype")
+			p, _ := arg(a, kw, 1, "precision")
+			sc, _ := arg(a, kw, 2, "scale")
+			if p.IsNone() || sc.IsNone() || p.IsUndefined() || sc.IsUndefined() {
+				return jinja.Str(t), nil
+			}
+			return jinja.Str(fmt.Sprintf("%s(%s,%s)", t, p.String(), sc.String())), nil
+		}), true
+	}
 	if name == "create" {
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			n, _ := argStr(a, kw, 0, "name")
 			t, _ := argStr(a, kw, 1, "label_or_dtype")
-			return jinja.ObjectValue(&columnObj{name: n, dtype: t}), nil
+			return jinja.ObjectValue(&columnObj{name: n, dtype: c.translateType(t)}), nil
 		}), true
 	}
 	return jinja.Value{}, false
@@ -319,7 +395,12 @@ func (t *tableObj) GetAttr(name string) (jinja.Value, bool) {
 
 // Catalog answers column introspection from a dev catalog.json.
 type Catalog struct {
-	rels map[string][]catCol // lower(db.schema.name) → columns in index order
+	rels  map[string][]catCol // lower(db.schema.name) → columns in index order
+	parts map[string]catRel
+}
+
+type catRel struct {
+	db, schema, name, typ string
 }
 
 type catCol struct {
@@ -334,7 +415,7 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	if err != nil {
 		return nil, diag.Errorf("catalog.syntax", diag.Location{}, "catalog.json: %v", err)
 	}
-	c := &Catalog{rels: map[string][]catCol{}}
+	c := &Catalog{rels: map[string][]catCol{}, parts: map[string]catRel{}}
 	for _, sec := range []string{"nodes", "sources"} {
 		o := v.GetObject(sec)
 		if o == nil {
@@ -345,7 +426,9 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 			if md == nil {
 				return
 			}
-			key := strings.ToLower(string(md.GetStringBytes("database")) + "." + string(md.GetStringBytes("schema")) + "." + string(md.GetStringBytes("name")))
+			cr := catRel{db: string(md.GetStringBytes("database")), schema: string(md.GetStringBytes("schema")), name: string(md.GetStringBytes("name")), typ: strings.ToLower(string(md.GetStringBytes("type")))}
+			key := strings.ToLower(cr.db + "." + cr.schema + "." + cr.name)
+			c.parts[key] = cr
 			var cols []catCol
 			if co := e.GetObject("columns"); co != nil {
 				co.Visit(func(_ []byte, cv *fastjson.Value) {
@@ -375,7 +458,29 @@ func (s *session) catalogColumns(r jinja.Value) (jinja.Value, bool) {
 	}
 	out := make([]jinja.Value, len(cols))
 	for i, c := range cols {
-		out[i] = jinja.ObjectValue(&columnObj{name: c.name, dtype: c.typ, quote: s.c.adapter.QuoteChar})
+		t := c.typ
+		if s.c.adapter.Name == "snowflake" && strings.EqualFold(t, "TEXT") {
+			t = "VARCHAR" // describe table's name for what information_schema calls TEXT
+		}
+		out[i] = jinja.ObjectValue(&columnObj{name: c.name, dtype: t, quote: s.c.adapter.QuoteChar})
 	}
 	return jinja.NewList(out...), true
+}
+
+// catalogRelation answers get_relation from the catalog: the relation as
+// the warehouse lists it, or false.
+func (s *session) catalogRelation(db, schema, id string) (jinja.Value, bool) {
+	if s.opt.Catalog == nil {
+		return jinja.Value{}, false
+	}
+	cr, ok := s.opt.Catalog.parts[strings.ToLower(db+"."+schema+"."+id)]
+	if !ok {
+		return jinja.Value{}, false
+	}
+	typ := "table"
+	if strings.Contains(cr.typ, "view") {
+		typ = "view"
+	}
+	rel := s.c.adapter.ForRef(relation.Parts{Database: cr.db, Schema: cr.schema, Identifier: cr.name, HasDatabase: true, HasSchema: true}, s.c.quoting)
+	return jinja.ObjectValue(&relObj{r: rel, changed: true, typ: typ, cls: relationClass(s.c.adapter.Name)}), true
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/dbtdefer/dbtdefer/resolve/relation"
+	"github.com/valyala/fastjson"
 )
 
 // Error codes of this package.
@@ -135,22 +136,38 @@ func (c *Compiler) Target() map[string]any { return c.target }
 func inferTarget(m *manifest.Manifest, a relation.Adapter) map[string]any {
 	dbs, schemas := map[string]int{}, map[string]int{}
 	n := 0
+	var p fastjson.Parser
 	for _, uid := range m.Keys("nodes") {
-		if !strings.HasPrefix(uid, "model.") && !strings.HasPrefix(uid, "seed.") {
+		if !strings.HasPrefix(uid, "model.") && !strings.HasPrefix(uid, "seed.") && !strings.HasPrefix(uid, "test.") && !strings.HasPrefix(uid, "snapshot.") {
 			continue
 		}
 		nd, err := m.Node(uid)
 		if err != nil {
 			continue
 		}
-		if nd.HasDatabase {
+		// A custom schema becomes <target.schema>_<custom> with dbt's default
+		// generate_schema_name: vote for the target part only.
+		var cfgSchema, cfgDB string
+		hasCfgDB := false
+		if v, err := p.ParseBytes(nd.Raw); err == nil {
+			cfgSchema = string(v.GetStringBytes("config", "schema"))
+			if x := v.Get("config", "database"); x != nil && x.Type() == fastjson.TypeString {
+				cfgDB, hasCfgDB = string(x.GetStringBytes()), true
+			}
+		}
+		if nd.HasDatabase && (!hasCfgDB || cfgDB != nd.Database) {
 			dbs[nd.Database]++
 		}
 		if nd.HasSchema {
-			schemas[nd.Schema]++
+			switch {
+			case cfgSchema == "":
+				schemas[nd.Schema] += 2
+			case strings.HasSuffix(nd.Schema, "_"+cfgSchema):
+				schemas[strings.TrimSuffix(nd.Schema, "_"+cfgSchema)]++
+			}
 		}
 		n++
-		if n > 400 {
+		if n > 600 {
 			break
 		}
 	}

@@ -353,7 +353,7 @@ func (nc *nodeCtx) member(name string) (jinja.Value, bool) {
 		return jinja.ObjectValue(&flagsObj{s: s}), true
 	case "api":
 		return jinja.ObjectValue(&dictObj{name: "api", attrs: map[string]jinja.Value{
-			"Relation": jinja.ObjectValue(&relClass{nc: nc}), "Column": jinja.ObjectValue(&columnClass{})}}), true
+			"Relation": jinja.ObjectValue(&relClass{nc: nc}), "Column": jinja.ObjectValue(columnClass{adapter: c.adapter.Name, version: c.version})}}), true
 	case "load_result":
 		return fn(func(st *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			nc.s.dependOutside("load_result()", st.Location())
@@ -655,6 +655,14 @@ func sortedKeysOrdered(m map[string]any) []string { return sortedKeys(m) }
 func (v *varObj) Call(st *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 	name, _ := argStr(a, kw, 0, "var_name")
 	if x, ok := v.merged().GetStr(name); ok {
+		// dbt renders string values with the node's context (get_rendered_var).
+		if x.Kind() == jinja.KindString && jinja.HasJinja(x.AsString()) {
+			out, err := v.nc.render(x.AsString())
+			if err != nil {
+				return jinja.Value{}, err
+			}
+			return jinja.Str(out), nil
+		}
 		return x, nil
 	}
 	if d, ok := arg(a, kw, 1, "default"); ok {
@@ -772,6 +780,7 @@ func (nc *nodeCtx) addTestKwargs() error {
 		return err
 	}
 	nc.vals["_dbt_generic_test_kwargs"] = out
+	nc.vals["_dbt_schema_test_kwargs"] = out // dbt < 1.0
 	return nil
 }
 

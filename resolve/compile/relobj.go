@@ -211,6 +211,10 @@ func (o *relObj) GetAttr(name string) (jinja.Value, bool) {
 			c.r.Quote.Identifier = false
 			return jinja.ObjectValue(c), nil
 		}), true
+	case "metadata":
+		d := jinja.NewDict()
+		d.SetStr("type", jinja.Str(o.cls))
+		return jinja.DictValue(d), true
 	case "get":
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			k, _ := argStr(a, kw, 0, "key")
@@ -221,6 +225,17 @@ func (o *relObj) GetAttr(name string) (jinja.Value, bool) {
 		}), true
 	}
 	return jinja.Value{}, false
+}
+
+// Items makes the relation a mapping for Jinja's `is mapping` test, as
+// dbt's dataclass relations are (dbt_utils._is_relation relies on it).
+func (o *relObj) Items() [][2]jinja.Value {
+	var out [][2]jinja.Value
+	for _, k := range []string{"path", "type", "quote_policy", "include_policy", "metadata"} {
+		v, _ := o.GetAttr(k)
+		out = append(out, [2]jinja.Value{jinja.Str(k), v})
+	}
+	return out
 }
 
 func policyObj(p relation.Policy) jinja.Value {
