@@ -148,9 +148,13 @@ func (o *relObj) GetAttr(name string) (jinja.Value, bool) {
 	case "quote_character":
 		return jinja.Str(o.r.QuoteChar), true
 	case "render":
-		return fn(func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) { return jinja.Str(o.String()), nil }), true
+		return fn(func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) {
+			return jinja.Str(o.String()), nil
+		}), true
 	case "render_limited":
-		return fn(func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) { return jinja.Str(o.String()), nil }), true
+		return fn(func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) {
+			return jinja.Str(o.String()), nil
+		}), true
 	case "include":
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			c := o.clone()

@@ -176,7 +176,9 @@ func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
 		for k := range causes {
 			names = append(names, k)
 		}
-		sort.Slice(names, func(i, j int) bool { return causes[names[i]].n > causes[names[j]].n || causes[names[i]].n == causes[names[j]].n && names[i] < names[j] })
+		sort.Slice(names, func(i, j int) bool {
+			return causes[names[i]].n > causes[names[j]].n || causes[names[i]].n == causes[names[j]].n && names[i] < names[j]
+		})
 		if len(names) > 0 {
 			fmt.Fprintln(out, "mismatches by cause:")
 		}

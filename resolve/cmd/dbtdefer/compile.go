@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
+)
+
+func init() {
+	register(&command{name: "compile", summary: "compile a model (or --sql FILE) to SQL under a defer mode, with ephemeral CTEs inlined", run: runCompile})
+}
+
+func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
+	var pf projectFlags
+	pf.register(fs)
+	sqlFile := fs.String("sql", "", "compile this file's text (an edited buffer of MODEL, or a snippet without MODEL); - reads stdin")
+	vars := fs.String("vars", "", "--vars as JSON or YAML (e.g. '{\"start\": \"2024-01-01\"}')")
+	project := fs.String("project", "", "dbt_project.yml for vars, quoting and dispatch (default: beside the manifest or one level up)")
+	target := fs.String("target", "", "target overrides as JSON (e.g. '{\"name\": \"prod\"}')")
+	incremental := fs.Bool("incremental", false, "answer is_incremental() with true")
+	strategy := fs.String("strategy", "render", "render, rewrite (substitute deferred relations in dbt's saved compiled code) or auto")
+	var envs multiFlag
+	fs.Var(&envs, "env", "NAME=VALUE for env_var(); repeatable")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("compile takes one MODEL, got %d", len(pos))
+	}
+	p, opt, err := pf.open(fs)
+	if err != nil {
+		return err
+	}
+	asJSON := fs.Lookup("json").Value.String() == "true"
+	printWarnings(out, p.Warnings, asJSON)
+	req := resolve.CompileRequest{Options: opt, Strategy: *strategy, IsIncremental: *incremental}
+	if len(pos) == 1 {
+		req.Model = pos[0]
+	}
+	if *sqlFile != "" {
+		var b []byte
+		if *sqlFile == "-" {
+			b, err = io.ReadAll(os.Stdin)
+		} else {
+			b, err = readFile(*sqlFile)
+		}
+		if err != nil {
+			return err
+		}
+		s := string(b)
+		req.SQL = &s
+	} else if req.Model == "" {
+		return usagef("compile needs a MODEL or --sql FILE")
+	}
+	pyml := *project
+	if pyml == "" {
+		dir := filepath.Dir(pf.manifest)
+		for _, d := range []string{dir, filepath.Dir(dir)} {
+			if _, err := os.Stat(filepath.Join(d, "dbt_project.yml")); err == nil {
+				pyml = filepath.Join(d, "dbt_project.yml")
+				break
+			}
+		}
+	}
+	if pyml != "" {
+		b, err := readFile(pyml)
+		if err != nil {
+			return err
+		}
+		pc, err := compile.ParseProjectYAML(b)
+		if err != nil {
+			return err
+		}
+		req.ProjectVars, req.Dispatch = pc.Vars, pc.Dispatch
+	}
+	if *vars != "" {
+		pc, err := compile.ParseProjectYAML([]byte("vars: " + strings.TrimSpace(*vars)))
+		if err != nil {
+			return usagef("--vars: %v", err)
+		}
+		req.Vars = pc.Vars
+	}
+	if *target != "" {
+		if err := json.Unmarshal([]byte(*target), &req.Target); err != nil {
+			return usagef("--target: %v", err)
+		}
+	}
+	for _, e := range envs {
+		k, v, ok := strings.Cut(e, "=")
+		if !ok {
+			return usagef("--env wants NAME=VALUE, got %q", e)
+		}
+		if req.Env == nil {
+			req.Env = map[string]string{}
+		}
+		req.Env[k] = v
+	}
+	if pf.catalog != "" {
+		if b, err := readFile(pf.catalog); err == nil {
+			if err := p.SetCompileCatalog(b); err != nil {
+				return err
+			}
+		}
+	}
+	res, err := p.Compile(req)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return jsonOut(out, res)
+	}
+	for _, d := range res.Diagnostics {
+		fmt.Fprintf(stderr, "%s: %s\n", d.Severity, d.Message)
+	}
+	_, err = io.WriteString(out, res.SQL)
+	if err == nil && !strings.HasSuffix(res.SQL, "\n") {
+		_, err = io.WriteString(out, "\n")
+	}
+	return err
+}
