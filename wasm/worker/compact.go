@@ -58,8 +58,25 @@ var keptFields = map[string]bool{
 	"raw_code": true, "raw_sql": true, "macro_sql": true,
 }
 
-// codeFields are dropped from state manifests.
-var codeFields = map[string]bool{"raw_code": true, "raw_sql": true, "macro_sql": true}
+// stateFields are the fields a state entry keeps: deferral reads only
+// coordinates, materialization, versions and checksums from production.
+var stateFields = map[string]bool{
+	"resource_type": true, "name": true, "package_name": true, "original_file_path": true,
+	"database": true, "schema": true, "alias": true, "identifier": true, "relation_name": true,
+	"source_name": true, "quoting": true, "access": true, "group": true, "version": true,
+	"latest_version": true, "is_latest_version": true, "checksum": true, "deferred": true,
+	"defer_relation": true,
+}
+
+// stateKeepsNode reports whether a state node is kept: only refable ones
+// (ref() can defer to them); tests and analyses are never deferred to.
+func stateKeepsNode(v *fastjson.Value) bool {
+	switch string(v.GetStringBytes("resource_type")) {
+	case "model", "seed", "snapshot":
+		return true
+	}
+	return false
+}
 
 // keptConfig are the config keys the engine (and dbt selection) reads.
 var keptConfig = map[string]bool{
@@ -178,6 +195,9 @@ func compactSection(dec *json.Decoder, out *bytes.Buffer, p *fastjson.Parser, ke
 		if err != nil {
 			return err
 		}
+		if kind == KindState && key == "nodes" && !stateKeepsNode(v) {
+			continue
+		}
 		if !first {
 			out.WriteByte(',')
 		}
@@ -223,6 +243,12 @@ func writeEntry(out *bytes.Buffer, v *fastjson.Value, kind Kind) {
 	var buf []byte
 	obj.Visit(func(k []byte, fv *fastjson.Value) {
 		key := string(k)
+		if fv.Type() == fastjson.TypeNull { // the engine reads null and absent alike
+			return
+		}
+		if kind == KindState && !stateFields[key] && key != "config" && key != "external" {
+			return
+		}
 		switch {
 		case key == "config" && fv.Type() == fastjson.TypeObject:
 			field(key)
@@ -233,7 +259,7 @@ func writeEntry(out *bytes.Buffer, v *fastjson.Value, kind Kind) {
 		case key == "test_metadata" && fv.Type() == fastjson.TypeObject:
 			field(key)
 			writeSubset(out, fv, map[string]bool{"name": true, "namespace": true})
-		case keptFields[key] && !(kind == KindState && codeFields[key]):
+		case keptFields[key]:
 			field(key)
 			buf = fv.MarshalTo(buf[:0])
 			out.Write(buf)
@@ -246,7 +272,7 @@ func writeSubset(out *bytes.Buffer, v *fastjson.Value, keep map[string]bool) {
 	out.WriteByte('{')
 	n := 0
 	v.GetObject().Visit(func(k []byte, fv *fastjson.Value) {
-		if !keep[string(k)] {
+		if !keep[string(k)] || fv.Type() == fastjson.TypeNull {
 			return
 		}
 		if n > 0 {
