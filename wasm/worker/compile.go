@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
@@ -63,24 +62,30 @@ func nonBlank(words []string) []string {
 type compileRequest struct {
 	Model       string            `json:"model"`
 	SQL         *string           `json:"sql"`
-	Vars        json.RawMessage   `json:"vars"`
-	Target      json.RawMessage   `json:"target"`
+	Vars        map[string]any    `json:"vars"`
+	Target      map[string]any    `json:"target"`
 	Env         map[string]string `json:"env"`
 	Incremental *bool             `json:"incremental"`
+	// Strategy is render (default), rewrite or auto; rewrite needs saved
+	// compiled code, which the compact form drops, so render is what works.
+	Strategy string `json:"strategy"`
 	// Manifest and State are published names or allow-listed URLs.
 	Manifest string `json:"manifest"`
 	State    string `json:"state"`
 	callOptions
 }
 
-// compileProject is the one place the Worker reaches the compiler. Until
-// package resolve exports Project.Compile it validates the request and
-// answers not_implemented (HTTP 501); see compile_engine.go when it lands.
-var compileProject = func(p *resolve.Project, r compileRequest, opt resolve.Options) (any, error) {
-	if r.Model != "" {
-		if _, err := p.FindNode(r.Model); err != nil {
-			return nil, err
-		}
+// compileProject is the one place the Worker reaches the compiler
+// (resolve.Project.Compile); the result is the CLI's `compile --json` shape.
+func compileProject(p *resolve.Project, r compileRequest, opt resolve.Options) (any, error) {
+	req := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Vars: r.Vars, Env: r.Env, Target: r.Target, Strategy: r.Strategy}
+	if r.Incremental != nil {
+		req.IsIncremental = *r.Incremental
 	}
-	return nil, diag.Errorf("not_implemented", diag.Location{}, "compile is not available in this build yet (package resolve does not export Compile)")
+	res, err := p.Compile(req)
+	if err != nil {
+		return nil, err
+	}
+	res.Refs, res.CTEs, res.Diagnostics = nonNil(res.Refs), nonNil(res.CTEs), nonNil(res.Diagnostics)
+	return res, nil
 }
