@@ -1,7 +1,6 @@
 package selector
 
 import (
-	"runtime"
 	"sort"
 	"sync"
 
@@ -113,8 +112,9 @@ type fieldSpan struct {
 
 // entry is what the scan keeps of one manifest entry.
 type entry struct {
-	whole  span
-	fields []fieldSpan // sub-slice of a per-chunk buffer
+	whole   span
+	fields  []fieldSpan // sub-slice of a per-run buffer
+	members []span      // every member, key start to value end
 }
 
 func (e *entry) get(f field) span {
@@ -129,7 +129,9 @@ func (e *entry) get(f field) span {
 // index is the field scan of one manifest: every member entry's known
 // top-level keys, in member order.
 type index struct {
+	m       *manifest.Manifest
 	data    []byte
+	once    sync.Once
 	ids     []string
 	pos     map[string]int32
 	section []uint8
@@ -142,63 +144,6 @@ type index struct {
 type macroEntry struct {
 	sql  span
 	deps []string
-}
-
-// buildIndex lists the members of m and scans every entry's top-level keys,
-// in parallel chunks when more than one CPU is available.
-func buildIndex(m *manifest.Manifest) *index {
-	ix := &index{data: m.Bytes(), pos: map[string]int32{}}
-	type loc struct{ a, b int32 }
-	var locs []loc
-	for si, sec := range memberSections {
-		for _, uid := range m.Keys(sec) {
-			raw, off, ok := m.Raw(sec, uid)
-			if !ok {
-				continue
-			}
-			if _, dup := ix.pos[uid]; dup {
-				continue
-			}
-			ix.pos[uid] = int32(len(ix.ids))
-			ix.ids = append(ix.ids, uid)
-			ix.section = append(ix.section, uint8(si))
-			locs = append(locs, loc{int32(off), int32(off + len(raw))})
-		}
-	}
-	ix.entries = make([]entry, len(locs))
-	workers := runtime.GOMAXPROCS(0)
-	if workers > 8 {
-		workers = 8
-	}
-	if len(locs) < 2000 {
-		workers = 1
-	}
-	chunk := (len(locs) + workers - 1) / max(workers, 1)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(locs))
-		if lo >= hi {
-			continue
-		}
-		scan := func(lo, hi int) {
-			buf := make([]fieldSpan, 0, (hi-lo)*24)
-			for i := lo; i < hi; i++ {
-				sp := span{locs[i].a, locs[i].b}
-				start := len(buf)
-				buf = scanEntry(ix.data, sp, buf)
-				ix.entries[i] = entry{whole: sp}
-				ix.entries[i].fields = buf[start:len(buf):len(buf)]
-			}
-		}
-		if workers == 1 {
-			scan(lo, hi)
-			continue
-		}
-		wg.Add(1)
-		go func() { defer wg.Done(); scan(lo, hi) }()
-	}
-	wg.Wait()
-	return ix
 }
 
 // fieldOf maps a top-level entry key to its field (a switch: no map lookup,
@@ -307,49 +252,6 @@ func fieldOf(k []byte) field {
 	return fNone
 }
 
-// scanEntry appends the known top-level keys of the entry at sp to buf, and
-// the nested values of config and depends_on that selection reads (objects
-// only, first occurrence first, as objGet would find them).
-func scanEntry(d []byte, sp span, buf []fieldSpan) []fieldSpan {
-	eachMember(d, sp, func(k []byte, v span) bool {
-		f := fieldOf(k)
-		if f == fNone {
-			return true
-		}
-		buf = append(buf, fieldSpan{f, v})
-		switch f {
-		case fConfig:
-			if d[v.a] == '{' {
-				eachMember(d, v, func(k []byte, v span) bool {
-					switch string(k) {
-					case "enabled":
-						buf = append(buf, fieldSpan{fCfgEnabled, v})
-					case "persist_docs":
-						buf = append(buf, fieldSpan{fCfgPersistDocs, v})
-					case "contract":
-						buf = append(buf, fieldSpan{fCfgContract, v})
-					}
-					return true
-				})
-			}
-		case fDependsOn:
-			if d[v.a] == '{' {
-				eachMember(d, v, func(k []byte, v span) bool {
-					switch string(k) {
-					case "nodes":
-						buf = append(buf, fieldSpan{fDepNodes, v})
-					case "macros":
-						buf = append(buf, fieldSpan{fDepMacros, v})
-					}
-					return true
-				})
-			}
-		}
-		return true
-	})
-	return buf
-}
-
 // macroIndex scans the macros section once: macro_sql and depends_on.macros.
 func (ix *index) macroIndex(m *manifest.Manifest) map[string]macroEntry {
 	ix.macroOnce.Do(func() {
@@ -395,15 +297,29 @@ type Graph struct {
 	// (for indirect selection), by member position.
 	testDeps map[int32][]string
 
+	once sync.Once
+
 	mu    sync.Mutex
 	state *stateCache // comparison against the last state manifest used
 }
 
-// NewGraph indexes m for selection. The cost is one scan over the member
-// entries' top-level keys (parallel when several CPUs are available).
+// NewGraph prepares m for selection. The index (one scan over the member
+// entries' top-level keys, parallel when several CPUs are available) is built
+// on first use: by a selection, or by the comparison of another graph against
+// m as its state manifest, which scans m taking that graph's entries as hints.
 func NewGraph(m *manifest.Manifest) *Graph {
-	ix := buildIndex(m)
-	g := &Graph{m: m, ix: ix, testDeps: map[int32][]string{}}
+	return &Graph{m: m, ix: newIndex(m)}
+}
+
+// ensure builds the index and the edges once.
+func (g *Graph) ensure() {
+	g.once.Do(g.build)
+}
+
+func (g *Graph) build() {
+	ix := g.ix
+	ix.ensure(nil)
+	g.testDeps = map[int32][]string{}
 	n := len(ix.ids)
 	g.enabled = make([]bool, n)
 	d := ix.data
@@ -486,7 +402,6 @@ func NewGraph(m *manifest.Manifest) *Graph {
 			fill[p]++
 		}
 	}
-	return g
 }
 
 // Manifest returns the manifest the graph was built from.
@@ -494,6 +409,7 @@ func (g *Graph) Manifest() *manifest.Manifest { return g.m }
 
 // Len is the number of graph members (enabled entries).
 func (g *Graph) Len() int {
+	g.ensure()
 	n := 0
 	for _, e := range g.enabled {
 		if e {
@@ -505,12 +421,14 @@ func (g *Graph) Len() int {
 
 // Has reports whether uniqueID is an enabled graph member.
 func (g *Graph) Has(uniqueID string) bool {
+	g.ensure()
 	p, ok := g.ix.pos[uniqueID]
 	return ok && g.enabled[p]
 }
 
 // Parents returns the direct parents of uniqueID in the graph, sorted.
 func (g *Graph) Parents(uniqueID string) []string {
+	g.ensure()
 	p, ok := g.ix.pos[uniqueID]
 	if !ok {
 		return nil
@@ -520,6 +438,7 @@ func (g *Graph) Parents(uniqueID string) []string {
 
 // Children returns the direct children of uniqueID in the graph, sorted.
 func (g *Graph) Children(uniqueID string) []string {
+	g.ensure()
 	p, ok := g.ix.pos[uniqueID]
 	if !ok {
 		return nil

@@ -94,6 +94,7 @@ type set map[int32]bool
 // selectors, dbt's default (fqn:*, source:*, exposure:*, metric:*,
 // semantic_model:*) is used.
 func Select(g *Graph, selectors []string, opt Options) (*Result, error) {
+	g.ensure()
 	switch opt.Indirect {
 	case "":
 		opt.Indirect = IndirectEager

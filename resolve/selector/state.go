@@ -33,12 +33,15 @@ func (g *Graph) stateFor(state *manifest.Manifest, stateGraph *Graph) *stateCach
 	if g.state != nil && g.state.state == state {
 		return g.state
 	}
+	g.ensure()
 	var sx *index
 	if stateGraph != nil && stateGraph.m == state {
 		sx = stateGraph.ix
 	} else {
-		sx = buildIndex(state)
+		sx = newIndex(state)
 	}
+	// the state side mostly repeats the current side: scan it with hints
+	sx.ensure(g.ix)
 	sc := &stateCache{state: state, sx: sx, diffs: map[int32]*diff{}, warned: map[string]bool{}}
 	g.state = sc
 	return sc

@@ -1,0 +1,338 @@
+package selector
+
+import (
+	"bytes"
+	"runtime"
+	"sync"
+
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+)
+
+// newIndex prepares the (lazy) index of m; ensure builds it.
+func newIndex(m *manifest.Manifest) *index {
+	return &index{m: m, data: m.Bytes()}
+}
+
+// ensure builds the index once. hint, when not nil, is the built index of a
+// similar manifest (the other side of a state comparison): an entry member
+// whose bytes equal the hint's counterpart member is taken over without
+// scanning it. The result is the same with or without a hint.
+func (ix *index) ensure(hint *index) {
+	ix.once.Do(func() { ix.build(hint) })
+}
+
+// sectionJob is one contiguous run of a section's keys, scanned in one go.
+type sectionJob struct {
+	sec    uint8
+	keys   []string
+	slots  []int32 // member position per key, -1 for a duplicate unique_id
+	next   string  // the key following the run, "" at the section's end
+	failed bool
+}
+
+func (ix *index) build(hint *index) {
+	m := ix.m
+	total := 0
+	for _, sec := range memberSections {
+		total += len(m.Keys(sec))
+	}
+	ix.pos = make(map[string]int32, total)
+	ix.ids = make([]string, 0, total)
+	ix.section = make([]uint8, 0, total)
+	workers := runtime.GOMAXPROCS(0)
+	if workers > 8 {
+		workers = 8
+	}
+	if total < 2000 {
+		workers = 1
+	}
+	var jobs []*sectionJob
+	for si, sec := range memberSections {
+		keys := m.Keys(sec)
+		if len(keys) == 0 {
+			continue
+		}
+		slots := make([]int32, len(keys))
+		for k, uid := range keys {
+			if _, dup := ix.pos[uid]; dup {
+				slots[k] = -1
+				continue
+			}
+			slots[k] = int32(len(ix.ids))
+			ix.pos[uid] = slots[k]
+			ix.ids = append(ix.ids, uid)
+			ix.section = append(ix.section, uint8(si))
+		}
+		chunk := (len(keys) + workers - 1) / workers
+		if chunk < 1000 {
+			chunk = len(keys)
+		}
+		for lo := 0; lo < len(keys); lo += chunk {
+			hi := min(lo+chunk, len(keys))
+			j := &sectionJob{sec: uint8(si), keys: keys[lo:hi], slots: slots[lo:hi]}
+			if hi < len(keys) {
+				j.next = keys[hi]
+			}
+			jobs = append(jobs, j)
+		}
+	}
+	ix.entries = make([]entry, len(ix.ids))
+	if workers == 1 || len(jobs) == 1 {
+		for _, j := range jobs {
+			ix.walk(j, hint)
+		}
+	} else {
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, workers)
+		for _, j := range jobs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() { defer wg.Done(); ix.walk(j, hint); <-sem }()
+		}
+		wg.Wait()
+	}
+	// a run whose walk did not check out: every entry where m.Raw puts it
+	for _, j := range jobs {
+		if !j.failed {
+			continue
+		}
+		sec := memberSections[j.sec]
+		s := entryScanner{}
+		for k, uid := range j.keys {
+			raw, off, ok := m.Raw(sec, uid)
+			if !ok || j.slots[k] < 0 {
+				continue
+			}
+			s.d = ix.data[:off+len(raw)]
+			ix.scanInto(&s, j.slots[k], off, hint)
+		}
+	}
+}
+
+// scanInto scans the entry at off into member slot p and returns its end.
+func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, bool) {
+	var he *entry
+	if hint != nil {
+		uid := ix.ids[p]
+		hp, ok := int32(-1), false
+		if int(p) < len(hint.ids) && hint.ids[p] == uid {
+			hp, ok = p, true
+		} else {
+			hp, ok = hint.pos[uid]
+		}
+		if ok {
+			he = &hint.entries[hp]
+			s.hd = hint.data
+		}
+	}
+	f0, m0 := len(s.fields), len(s.members)
+	end, ok := s.entry(off, he)
+	e := &ix.entries[p]
+	e.whole = span{int32(off), int32(end)}
+	e.fields = s.fields[f0:len(s.fields):len(s.fields)]
+	e.members = s.members[m0:len(s.members):len(s.members)]
+	return end, ok
+}
+
+// walk scans a run of consecutive section entries, finding each next entry
+// right after the previous one instead of asking the manifest where it is.
+// The walk checks out when the keys it meets are exactly the run's keys, and
+// it ends where the next run starts (or at the section's closing brace); then
+// every entry is where m.Raw would put it (a duplicate key would show up as
+// an extra or out-of-order key). Otherwise the run is marked failed.
+func (ix *index) walk(j *sectionJob, hint *index) {
+	m, d := ix.m, ix.data
+	sec := memberSections[j.sec]
+	_, off, ok := m.Raw(sec, j.keys[0])
+	if !ok {
+		j.failed = true
+		return
+	}
+	s := entryScanner{d: d,
+		fields:  make([]fieldSpan, 0, len(j.keys)*24),
+		members: make([]span, 0, len(j.keys)*40)}
+	i := off
+	for k := range j.keys {
+		var end int
+		if p := j.slots[k]; p >= 0 {
+			end, ok = ix.scanInto(&s, p, i, hint)
+		} else {
+			_, end, ok = skipValue(d, i)
+		}
+		if !ok {
+			j.failed = true
+			return
+		}
+		i = skipWS(d, end)
+		if i >= len(d) {
+			j.failed = true
+			return
+		}
+		next := j.next
+		if k+1 < len(j.keys) {
+			next = j.keys[k+1]
+		}
+		if next == "" {
+			if d[i] != '}' {
+				j.failed = true
+			}
+			return
+		}
+		if d[i] != ',' {
+			j.failed = true
+			return
+		}
+		i = skipWS(d, i+1)
+		if i >= len(d) || d[i] != '"' {
+			j.failed = true
+			return
+		}
+		ke, ok := skipString(d, i)
+		if !ok || string(d[i+1:ke-1]) != next {
+			j.failed = true
+			return
+		}
+		i = skipWS(d, ke)
+		if i >= len(d) || d[i] != ':' {
+			j.failed = true
+			return
+		}
+		i = skipWS(d, i+1)
+		if k+1 == len(j.keys) {
+			// the next run's first entry must start where m.Raw says
+			if _, noff, ok := m.Raw(sec, next); !ok || noff != i {
+				j.failed = true
+			}
+			return
+		}
+	}
+}
+
+// entryScanner scans entries into shared buffers.
+type entryScanner struct {
+	d       []byte
+	fields  []fieldSpan
+	members []span
+	hd      []byte // the hint's data
+}
+
+// entry scans the entry value at d[i]: every member's extent (key start to
+// value end) and the known fields, and returns the value's end. he is the
+// counterpart entry of the hint manifest, or nil. A member's bytes that
+// equal the counterpart's next member (and end where a member must) have the
+// same fields, shifted: a JSON value's extent is fixed by its bytes.
+func (s *entryScanner) entry(i int, he *entry) (int, bool) {
+	d := s.d
+	i = skipWS(d, i)
+	if i >= len(d) {
+		return i, false
+	}
+	if d[i] != '{' {
+		_, end, ok := skipValue(d, i)
+		return end, ok
+	}
+	i = skipWS(d, i+1)
+	if i < len(d) && d[i] == '}' {
+		return i + 1, true
+	}
+	var hm []span
+	var hf []fieldSpan
+	if he != nil {
+		hm, hf = he.members, he.fields
+	}
+	j, fi := 0, 0
+	for i < len(d) {
+		if d[i] != '"' {
+			return i, false
+		}
+		ks := i
+		matched := false
+		if j < len(hm) {
+			ms := hm[j]
+			n := int(ms.b - ms.a)
+			if ks+n < len(d) && bytes.Equal(d[ks:ks+n], s.hd[ms.a:ms.b]) {
+				if k := skipWS(d, ks+n); k < len(d) && (d[k] == ',' || d[k] == '}') {
+					delta := int32(ks) - ms.a
+					for fi < len(hf) && hf[fi].sp.a < ms.a {
+						fi++
+					}
+					for ; fi < len(hf) && hf[fi].sp.a < ms.b; fi++ {
+						f := hf[fi]
+						s.fields = append(s.fields, fieldSpan{f.f, span{f.sp.a + delta, f.sp.b + delta}})
+					}
+					s.members = append(s.members, span{int32(ks), int32(ks + n)})
+					i = k
+					matched = true
+				}
+			}
+		}
+		j++
+		if !matched {
+			ke, ok := skipString(d, i)
+			if !ok {
+				return ke, false
+			}
+			key := d[i+1 : ke-1]
+			i = skipWS(d, ke)
+			if i >= len(d) || d[i] != ':' {
+				return i, false
+			}
+			vs, ve, ok := skipValue(d, i+1)
+			if !ok {
+				return ve, false
+			}
+			v := span{int32(vs), int32(ve)}
+			if f := fieldOf(key); f != fNone {
+				s.fields = append(s.fields, fieldSpan{f, v})
+				switch f {
+				case fConfig:
+					s.nested(v, true)
+				case fDependsOn:
+					s.nested(v, false)
+				}
+			}
+			s.members = append(s.members, span{int32(ks), int32(ve)})
+			i = skipWS(d, ve)
+		}
+		if i >= len(d) {
+			return i, false
+		}
+		if d[i] == '}' {
+			return i + 1, true
+		}
+		if d[i] != ',' {
+			return i, false
+		}
+		i = skipWS(d, i+1)
+	}
+	return i, false
+}
+
+// nested records config.enabled/persist_docs/contract or
+// depends_on.nodes/macros.
+func (s *entryScanner) nested(v span, config bool) {
+	d := s.d
+	if d[v.a] != '{' {
+		return
+	}
+	eachMember(d, v, func(k []byte, v span) bool {
+		if config {
+			switch string(k) {
+			case "enabled":
+				s.fields = append(s.fields, fieldSpan{fCfgEnabled, v})
+			case "persist_docs":
+				s.fields = append(s.fields, fieldSpan{fCfgPersistDocs, v})
+			case "contract":
+				s.fields = append(s.fields, fieldSpan{fCfgContract, v})
+			}
+			return true
+		}
+		switch string(k) {
+		case "nodes":
+			s.fields = append(s.fields, fieldSpan{fDepNodes, v})
+		case "macros":
+			s.fields = append(s.fields, fieldSpan{fDepMacros, v})
+		}
+		return true
+	})
+}
