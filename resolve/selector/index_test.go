@@ -1,0 +1,85 @@
+package selector
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+)
+
+// refIndex builds the index the plain way: every entry where m.Raw puts
+// it, scanned without hints.
+func refIndex(m *manifest.Manifest) *index {
+	ix := newIndex(m)
+	ix.once.Do(func() {
+		ix.pos = map[string]int32{}
+		for si, sec := range memberSections {
+			for _, uid := range m.Keys(sec) {
+				if _, dup := ix.pos[uid]; dup {
+					continue
+				}
+				ix.pos[uid] = int32(len(ix.ids))
+				ix.ids = append(ix.ids, uid)
+				ix.section = append(ix.section, uint8(si))
+			}
+		}
+		ix.entries = make([]entry, len(ix.ids))
+		s := entryScanner{}
+		for p, uid := range ix.ids {
+			raw, off, _ := m.Raw(memberSections[ix.section[p]], uid)
+			s.d = ix.data[:off+len(raw)]
+			ix.scanInto(&s, int32(p), off, nil)
+		}
+	})
+	return ix
+}
+
+func sameIndex(t *testing.T, name string, got, want *index) {
+	t.Helper()
+	if !reflect.DeepEqual(got.ids, want.ids) || !reflect.DeepEqual(got.section, want.section) {
+		t.Fatalf("%s: member lists differ", name)
+	}
+	for p := range want.entries {
+		g, w := got.entries[p], want.entries[p]
+		if g.whole != w.whole || !reflect.DeepEqual(g.fields, w.fields) || !reflect.DeepEqual(g.members, w.members) {
+			t.Fatalf("%s: entry %s differs:\n got %+v\nwant %+v", name, want.ids[p], g, w)
+		}
+	}
+}
+
+// TestIndexWalkAndHints checks that walking the sections, in parallel runs
+// or not, and scanning with the other side's entries as hints give exactly
+// the plain index.
+func TestIndexWalkAndHints(t *testing.T) {
+	type mpair struct {
+		name     string
+		cur, old []byte
+	}
+	pairs := []mpair{{"synthetic", synthetic(3000, "dbt_dev", true, 7), synthetic(3000, "prod", false, 7)}}
+	for _, p := range corpusPairs(t) {
+		pairs = append(pairs, mpair{p.name, p.curB, p.oldB})
+	}
+	// duplicate keys: the last one wins in m.Raw, the walk must notice
+	dup := []byte(`{"nodes":{"model.p.a":{"name":"a"},"model.p.b":{"name":"b"},"model.p.a":{"name":"a2","config":{"enabled":false}}},"sources":{}}`)
+	pairs = append(pairs, mpair{"duplicates", dup, dup})
+	for _, p := range pairs {
+		cm, err := manifest.Open("cur", p.cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		om, err := manifest.Open("old", p.old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cur := newIndex(cm)
+		cur.ensure(nil)
+		sameIndex(t, p.name+"/cur", cur, refIndex(cm))
+		old := newIndex(om)
+		old.ensure(cur)
+		sameIndex(t, p.name+"/old-hinted", old, refIndex(om))
+		rev := newIndex(cm)
+		rev.ensure(old)
+		sameIndex(t, p.name+"/cur-hinted", rev, refIndex(cm))
+	}
+
+}
