@@ -367,6 +367,9 @@ type FidelityReport struct {
 	SelfExact int `json:"selfExact"`
 	// ExactIncremental counts nodes exact only with is_incremental() true.
 	ExactIncremental int                `json:"exactIncremental"`
+	// Skipped counts compiled nodes without raw code (dbt Fusion's
+	// "--placeholder--"), which cannot be re-rendered.
+	Skipped int `json:"skipped"`
 	Mismatches       []FidelityMismatch `json:"mismatches"`
 }
 
@@ -383,6 +386,10 @@ func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 	for _, uid := range p.Dev.Keys("nodes") {
 		n, err := p.Dev.Node(uid)
 		if err != nil || !n.HasCompiled {
+			continue
+		}
+		if strings.TrimSpace(n.RawCode) == "--placeholder--" {
+			rep.Skipped++ // dbt Fusion writes no raw code: nothing to re-render
 			continue
 		}
 		rep.Total++

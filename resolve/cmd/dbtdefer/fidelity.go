@@ -141,6 +141,9 @@ func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
 		}
 		r := reps[i]
 		if r.Total == 0 {
+			if r.Skipped > 0 && !asJSON {
+				fmt.Fprintf(out, "%s: %d compiled nodes without raw code (Fusion placeholder), skipped\n", f, r.Skipped)
+			}
 			continue
 		}
 		tot += r.Total
