@@ -118,3 +118,26 @@ func BenchmarkStateModifiedPlus(b *testing.B) {
 		benchPair(b, cur, old)
 	})
 }
+
+// BenchmarkIndex measures the plain index scan of one side of the synthetic
+// pair (DBTDEFER_BENCH_MB/2 MB), the largest part of a cold state:modified+.
+func BenchmarkIndex(b *testing.B) {
+	mb := 100
+	if v := os.Getenv("DBTDEFER_BENCH_MB"); v != "" {
+		fmt.Sscan(v, &mb)
+	}
+	data := synthetic(mb*1e6/2/3600, "dbt_dev", true, 100)
+	m, err := manifest.Open("cur", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	var cpu int64
+	for i := 0; i < b.N; i++ {
+		c0 := cpuNs()
+		newIndex(m).ensure(nil)
+		cpu += cpuNs() - c0
+	}
+	b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op")
+}

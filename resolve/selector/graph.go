@@ -466,6 +466,31 @@ func (g *Graph) resourceType(p int32) string {
 
 func resourceTypeOf(ix *index, p int32) string {
 	if s := ix.entries[p].get(fResourceType); s.ok() {
+		if s.b-s.a > 2 && ix.data[s.a] == '"' {
+			// the common names without an allocation
+			switch string(ix.data[s.a+1 : s.b-1]) {
+			case "model":
+				return "model"
+			case "test":
+				return "test"
+			case "seed":
+				return "seed"
+			case "snapshot":
+				return "snapshot"
+			case "source":
+				return "source"
+			case "unit_test":
+				return "unit_test"
+			case "analysis":
+				return "analysis"
+			case "operation":
+				return "operation"
+			case "exposure":
+				return "exposure"
+			case "metric":
+				return "metric"
+			}
+		}
 		if v := strVal(ix.data, s); v != "" {
 			return v
 		}

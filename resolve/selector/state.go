@@ -1,10 +1,12 @@
 package selector
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -21,7 +23,7 @@ type stateCache struct {
 	tainted   map[string]bool
 
 	mu       sync.Mutex
-	diffs    map[int32]*diff
+	diffs    []*diff // by member position, computed on demand
 	warnings []diag.Diagnostic
 	warned   map[string]bool
 }
@@ -42,9 +44,19 @@ func (g *Graph) stateFor(state *manifest.Manifest, stateGraph *Graph) *stateCach
 	}
 	// the state side mostly repeats the current side: scan it with hints
 	sx.ensure(g.ix)
-	sc := &stateCache{state: state, sx: sx, diffs: map[int32]*diff{}, warned: map[string]bool{}}
+	sc := &stateCache{state: state, sx: sx, diffs: make([]*diff, len(g.ix.ids)), warned: map[string]bool{}}
 	g.state = sc
 	return sc
+}
+
+// statePos is the state position of current member p (uid): the same
+// position when both manifests list their entries alike, else a lookup.
+func (sc *stateCache) statePos(p int32, uid string) (int32, bool) {
+	if int(p) < len(sc.sx.ids) && sc.sx.ids[p] == uid {
+		return p, true
+	}
+	op, ok := sc.sx.pos[uid]
+	return op, ok
 }
 
 // diff is what differs between a member and its state counterpart.
@@ -317,15 +329,44 @@ func contractOf(d []byte, e *entry) (enforced bool, checksum string) {
 	if !ct.ok() {
 		ct = e.get(fCfgContract)
 	}
-	en, _ := objGet(d, ct, "enforced")
-	cs, _ := objGet(d, ct, "checksum")
+	var en, cs span
+	var haveEn, haveCs bool
+	eachMember(d, ct, func(k []byte, v span) bool {
+		switch {
+		case !haveEn && string(k) == "enforced":
+			en, haveEn = v, true
+		case !haveCs && string(k) == "checksum":
+			cs, haveCs = v, true
+		}
+		return !haveEn || !haveCs
+	})
 	return kind(d, en) == 't', strVal(d, cs)
+}
+
+func contractSpan(e *entry) span {
+	if ct := e.get(fContract); ct.ok() {
+		return ct
+	}
+	return e.get(fCfgContract)
+}
+
+// macroName is strVal without an allocation for the lookup.
+func macroName(d []byte, v span) string {
+	if kind(d, v) == '"' && v.b-v.a >= 2 && bytes.IndexByte(d[v.a+1:v.b-1], '\\') < 0 {
+		return unsafe.String(&d[v.a+1], int(v.b-v.a-2))
+	}
+	return strVal(d, v)
 }
 
 // sameContract is ModelNode.same_contract, reporting breaking changes (a
 // warning for unversioned models, an error for versioned ones, as dbt does).
 // Constraint removals and materialization changes are not analysed yet.
 func (sc *stateCache) sameContract(c *cmp, uid string) (bool, error) {
+	// identical contract values (or none on either side): the same contract
+	if s1, s2 := contractSpan(c.e1), contractSpan(c.e2); !s1.ok() && !s2.ok() ||
+		s1.ok() && s2.ok() && string(c.d1[s1.a:s1.b]) == string(c.d2[s2.a:s2.b]) {
+		return true, nil
+	}
 	en1, cs1 := contractOf(c.d1, c.e1)
 	en2, cs2 := contractOf(c.d2, c.e2)
 	if !en2 && !en1 {
@@ -395,14 +436,17 @@ func normType(t string) string {
 // diffOf computes (once) what differs for member p.
 func (sc *stateCache) diffOf(g *Graph, p int32, opt *Options) *diff {
 	sc.mu.Lock()
-	if d, ok := sc.diffs[p]; ok {
+	if d := sc.diffs[p]; d != nil {
 		sc.mu.Unlock()
 		return d
 	}
 	sc.mu.Unlock()
 	d := sc.compute(g, p, opt)
 	sc.mu.Lock()
-	sc.diffs[p] = d
+	if sc.diffs[p] == nil {
+		sc.diffs[p] = d
+	}
+	d = sc.diffs[p]
 	sc.mu.Unlock()
 	return d
 }
@@ -422,7 +466,7 @@ func (sc *stateCache) macrosChanged(g *Graph, p int32) (bool, error) {
 				g.str(p, fName), g.str(p, fOriginalFilePath))
 			return false
 		}
-		if tainted[strVal(g.ix.data, v)] {
+		if len(tainted) > 0 && tainted[macroName(g.ix.data, v)] {
 			changed = true
 			return false
 		}
@@ -439,7 +483,7 @@ func (sc *stateCache) compute(g *Graph, p int32, opt *Options) *diff {
 	if sec != secSources {
 		d.macros, d.err = sc.macrosChanged(g, p)
 	}
-	op, found := sc.sx.pos[uid]
+	op, found := sc.statePos(p, uid)
 	parsed := sec == secNodes || sec == secFunctions // dbt's ParsedNode subclasses
 	if !found {
 		d.isNew = true
