@@ -201,7 +201,7 @@ func TestLimits(t *testing.T) {
 		if c.code != "" && code(err) != c.code {
 			t.Errorf("%s: code %q, want %q (%v)", c.src, code(err), c.code, err)
 		}
-		if d := time.Since(start); d > time.Second {
+		if d := time.Since(start); d > 3*time.Second { // ~0.4s natively; slack for loaded CI machines
 			t.Errorf("%s: took %v", c.src, d)
 		}
 	}
@@ -259,7 +259,7 @@ func TestHostileFormatSpecs(t *testing.T) {
 		if _, err := env.Render(mustParse(t, src), nil); code(err) != CodeOutput && code(err) != CodeSteps {
 			t.Errorf("%s: want a limit error, got %v", src, err)
 		}
-		if d := time.Since(start); d > time.Second {
+		if d := time.Since(start); d > 3*time.Second { // ~0.4s natively; slack for loaded CI machines
 			t.Errorf("%s: took %v", src, d)
 		}
 	}

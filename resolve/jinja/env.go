@@ -13,6 +13,8 @@
 package jinja
 
 import (
+	"strings"
+
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
 
@@ -101,10 +103,6 @@ type Template struct {
 	name string
 	src  string
 	body []stmt
-	// fast is set when the source has no Jinja syntax at all: dbt returns such
-	// text unchanged, trailing newline included (get_rendered's fast path).
-	fast bool
-	orig string
 }
 
 // Name returns the name the template was parsed with (used in error locations).
@@ -115,7 +113,7 @@ func (t *Template) Name() string { return t.name }
 func Parse(name, source string) (*Template, error) {
 	src := normalizeSource(source)
 	toks, lerr := tokenize(src)
-	t := &Template{name: name, src: src, orig: source}
+	t := &Template{name: name, src: src}
 	if lerr != nil {
 		return nil, diag.Errorf(CodeSyntax, t.loc(lerr.pos), "%s", lerr.msg)
 	}
@@ -132,7 +130,7 @@ func Parse(name, source string) (*Template, error) {
 // trailing-newline rule) entirely.
 func HasJinja(text string) bool {
 	for _, d := range [...]string{"{{", "{%", "{#", "}}", "%}", "#}"} {
-		if containsStr(text, d) {
+		if strings.Contains(text, d) {
 			return true
 		}
 	}
@@ -197,13 +195,4 @@ func (e *Environment) Call(fn Value, args []Value, kwargs []KwArg) (result Value
 	st := newState(e, t, nil)
 	defer st.recoverInto(&err)
 	return st.call(fn, args, kwargs, 0), nil
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }

@@ -411,7 +411,7 @@ func pyFormat(st *State, f string, args []Value, kwargs []KwArg) (string, error)
 			}
 			v = args[auto]
 			auto++
-		} else if n, err := strconv.Atoi(name); err == nil {
+		} else if n, err := strconv.Atoi(name); err == nil && isDigits(name) {
 			if n >= len(args) {
 				return "", valueErr("Replacement index %d out of range for positional args tuple", n)
 			}
@@ -447,7 +447,7 @@ func pyFormat(st *State, f string, args []Value, kwargs []KwArg) (string, error)
 				}
 				key := rest[1:k]
 				rest = rest[k+1:]
-				if n, err := strconv.Atoi(key); err == nil {
+				if n, err := strconv.Atoi(key); err == nil && isDigits(key) {
 					v = st.getitem(v, Int(int64(n)), st.pos)
 				} else {
 					v = st.getitem(v, Str(key), st.pos)
@@ -562,4 +562,14 @@ func formatValue(st *State, v Value, specStr string) (string, error) {
 		s.align = '<'
 	}
 	return s.padTo(str), nil
+}
+
+// isDigits reports a field name Python's formatter treats as an index.
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
