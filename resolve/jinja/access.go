@@ -33,6 +33,25 @@ type Lengther interface {
 	Len() int
 }
 
+// BinaryOperator is an Object taking part in arithmetic (+ - * / // % **),
+// e.g. dbt's datetime and timedelta. right is true when the object is the
+// right operand; ok false falls back to Python's TypeError.
+type BinaryOperator interface {
+	BinaryOp(op string, other Value, right bool) (result Value, ok bool, err error)
+}
+
+// Comparer is an Object with an order for < <= > >=: c is negative, zero or
+// positive as the object is less than, equal to or greater than other; ok
+// false means the types are not comparable.
+type Comparer interface {
+	Compare(other Value) (c int, ok bool)
+}
+
+// Container is an Object answering `x in obj` itself (e.g. a Python set).
+type Container interface {
+	Contains(item Value) bool
+}
+
 // Truther is an Object with its own truthiness.
 type Truther interface {
 	Truth() bool

@@ -264,3 +264,34 @@ func TestHostileFormatSpecs(t *testing.T) {
 		}
 	}
 }
+
+// days is a host number-like object, as dbt's timedelta would be.
+type days int
+
+func (d days) GetAttr(string) (Value, bool) { return Value{}, false }
+func (d days) String() string               { return itoa(int(d)) + " days" }
+func (d days) BinaryOp(op string, o Value, right bool) (Value, bool, error) {
+	od, ok := o.Object().(days)
+	if !ok || (op != "+" && op != "-") {
+		return Value{}, false, nil
+	}
+	if op == "-" {
+		return ObjectValue(d - od), true, nil
+	}
+	return ObjectValue(d + od), true, nil
+}
+func (d days) Compare(o Value) (int, bool) {
+	od, ok := o.Object().(days)
+	return int(d) - int(od), ok
+}
+
+func TestObjectOperators(t *testing.T) {
+	ctx := map[string]Value{"a": ObjectValue(days(7)), "b": ObjectValue(days(2))}
+	got := render(t, NewEnvironment(), `{{ a - b }} {{ a + b }} {{ a > b }} {{ b < a }} {{ a <= b }}`, ctx)
+	if got != "5 days 9 days True True False" {
+		t.Fatalf("got %q", got)
+	}
+	if _, err := NewEnvironment().Render(mustParse(t, `{{ a * b }}`), ctx); code(err) != CodeType {
+		t.Fatalf("unsupported op: %v", err)
+	}
+}

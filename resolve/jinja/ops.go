@@ -39,6 +39,11 @@ func (st *State) unsupported(op string, l, r Value, pos int) {
 
 // binop implements Python's arithmetic operators on Jinja values.
 func (st *State) binop(op string, l, r Value, pos int) Value {
+	if l.kind == KindObject || r.kind == KindObject {
+		if v, ok := st.objectBinop(op, l, r, pos); ok {
+			return v
+		}
+	}
 	if l.isInt() && r.isInt() {
 		a, b := l.n, r.n
 		switch op {
@@ -216,6 +221,29 @@ func (st *State) binop(op string, l, r Value, pos int) Value {
 	return Value{}
 }
 
+// objectBinop lets host objects implement operators, left operand first.
+func (st *State) objectBinop(op string, l, r Value, pos int) (Value, bool) {
+	if b, ok := l.ref.(BinaryOperator); ok && l.kind == KindObject {
+		v, ok, err := b.BinaryOp(op, r, false)
+		if err != nil {
+			st.hostErr(err, pos)
+		}
+		if ok {
+			return v, true
+		}
+	}
+	if b, ok := r.ref.(BinaryOperator); ok && r.kind == KindObject {
+		v, ok, err := b.BinaryOp(op, l, true)
+		if err != nil {
+			st.hostErr(err, pos)
+		}
+		if ok {
+			return v, true
+		}
+	}
+	return Value{}, false
+}
+
 // compare implements ==, !=, <, <=, >, >=, in and not in.
 func (st *State) compare(op string, l, r Value, pos int) bool {
 	switch op {
@@ -229,6 +257,17 @@ func (st *State) compare(op string, l, r Value, pos int) bool {
 		return !st.contains(r, l, pos)
 	}
 	c, ok := compareOrder(l, r)
+	if !ok && l.kind == KindObject {
+		if cm, is := l.ref.(Comparer); is {
+			c, ok = cm.Compare(r)
+		}
+	}
+	if !ok && r.kind == KindObject {
+		if cm, is := r.ref.(Comparer); is {
+			c, ok = cm.Compare(l)
+			c = -c
+		}
+	}
 	if !ok {
 		if l.kind == KindUndefined {
 			st.throw(CodeUndefined, pos, "%s", undefinedMsg(l))
@@ -378,7 +417,7 @@ func (st *State) contains(container, item Value, pos int) bool {
 	case KindUndefined:
 		return false
 	case KindObject:
-		if c, ok := container.ref.(interface{ Contains(Value) bool }); ok {
+		if c, ok := container.ref.(Container); ok {
 			return c.Contains(item)
 		}
 		if it, ok := container.ref.(Iterable); ok {
