@@ -1,6 +1,7 @@
 package selector
 
 import (
+	"bytes"
 	"sort"
 	"sync"
 
@@ -78,12 +79,9 @@ const (
 	fReturns
 	fOverloads
 	fConstraints
-	// nested values recorded while scanning config and depends_on
-	fCfgEnabled     // config.enabled
-	fCfgPersistDocs // config.persist_docs
-	fCfgContract    // config.contract
-	fDepNodes       // depends_on.nodes
-	fDepMacros      // depends_on.macros
+	// nested values recorded while scanning depends_on
+	fDepNodes  // depends_on.nodes
+	fDepMacros // depends_on.macros
 	nFields
 )
 
@@ -329,8 +327,10 @@ func (g *Graph) build() {
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		g.enabled[i] = true
-		if en := e.get(fCfgEnabled); kind(d, en) == 'f' {
-			g.enabled[i] = false
+		if cfg := e.get(fConfig); cfg.ok() && maybeDisabled(d[cfg.a:cfg.b]) {
+			if en, ok := objGet(d, cfg, "enabled"); ok && kind(d, en) == 'f' {
+				g.enabled[i] = false
+			}
 		}
 		ns := e.get(fDepNodes)
 		if !ns.ok() {
@@ -400,6 +400,26 @@ func (g *Graph) build() {
 		for _, p := range g.parentIdx[g.parentOff[i]:g.parentOff[i+1]] {
 			g.childIdx[fill[p]] = int32(i)
 			fill[p]++
+		}
+	}
+}
+
+// maybeDisabled reports whether a config object may hold "enabled": false:
+// whether some "enabled" in it is followed by a colon and an f. Without one,
+// its enabled key (the raw key bytes, as objGet compares them) is not false.
+func maybeDisabled(cfg []byte) bool {
+	const key = `"enabled"`
+	for {
+		k := bytes.Index(cfg, []byte(key))
+		if k < 0 {
+			return false
+		}
+		cfg = cfg[k+len(key):]
+		i := skipWS(cfg, 0)
+		if i < len(cfg) && cfg[i] == ':' {
+			if i = skipWS(cfg, i+1); i < len(cfg) && cfg[i] == 'f' {
+				return true
+			}
 		}
 	}
 }

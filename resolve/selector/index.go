@@ -284,11 +284,8 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 			v := span{int32(vs), int32(ve)}
 			if f := fieldOf(key); f != fNone {
 				s.fields = append(s.fields, fieldSpan{f, v})
-				switch f {
-				case fConfig:
-					s.nested(v, true)
-				case fDependsOn:
-					s.nested(v, false)
+				if f == fDependsOn {
+					s.dependsOn(v)
 				}
 			}
 			s.members = append(s.members, span{int32(ks), int32(ve)})
@@ -308,25 +305,13 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 	return i, false
 }
 
-// nested records config.enabled/persist_docs/contract or
-// depends_on.nodes/macros.
-func (s *entryScanner) nested(v span, config bool) {
+// dependsOn records depends_on.nodes and depends_on.macros.
+func (s *entryScanner) dependsOn(v span) {
 	d := s.d
 	if d[v.a] != '{' {
 		return
 	}
 	eachMember(d, v, func(k []byte, v span) bool {
-		if config {
-			switch string(k) {
-			case "enabled":
-				s.fields = append(s.fields, fieldSpan{fCfgEnabled, v})
-			case "persist_docs":
-				s.fields = append(s.fields, fieldSpan{fCfgPersistDocs, v})
-			case "contract":
-				s.fields = append(s.fields, fieldSpan{fCfgContract, v})
-			}
-			return true
-		}
 		switch string(k) {
 		case "nodes":
 			s.fields = append(s.fields, fieldSpan{fDepNodes, v})

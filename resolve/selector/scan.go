@@ -81,14 +81,132 @@ func skipString(d []byte, i int) (int, bool) {
 	}
 }
 
-// skipClass classifies the bytes skipContainer looks at: 1 a quote, 2 an
-// opening bracket, 3 a closing one; everything else is jumped over.
-var skipClass = [256]uint8{'"': 1, '{': 2, '[': 2, '}': 3, ']': 3}
+// eqMask has the high bit set in exactly the bytes of w equal to the byte
+// whose broadcast is c.
+func eqMask(w, c uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	x := w ^ c
+	return ^((x&low7 + low7) | x) & msb
+}
+
+// gather8 packs the high bits of m's bytes into a byte, bit i for byte i.
+func gather8(m uint64) uint64 { return (m >> 7) * 0x0102040810204080 >> 56 }
 
 // skipContainer returns the index just past the object or array starting at
 // d[i]. Brackets inside strings are skipped with the strings; brackets are
-// counted, not matched (the manifest package validated the document).
+// counted, not matched (the manifest package validated the document). It
+// reads eight bytes at a time: the quotes of a word give, by a prefix xor,
+// which of its bytes are inside strings, and the brackets outside strings
+// adjust the depth; words with a backslash go byte by byte.
 func skipContainer(d []byte, i int) (int, bool) {
+	const (
+		quote = lsb * '"'
+		bslsh = lsb * '\\'
+		open  = lsb * '{' // '[' | 0x20 == '{'
+		close = lsb * '}' // ']' | 0x20 == '}'
+		lower = lsb * 0x20
+	)
+	depth := 0
+	var inStr uint64 // 0xff inside a string at the word boundary, else 0
+	esc := false
+	for i+8 <= len(d) {
+		w := binary.LittleEndian.Uint64(d[i:])
+		if !esc && eqMask(w, bslsh) == 0 {
+			q := gather8(eqMask(w, quote))
+			wl := w | lower
+			o := gather8(eqMask(wl, open))
+			c := gather8(eqMask(wl, close))
+			// str: bytes at or after an odd number of quotes (inside)
+			str := q
+			str ^= str << 1
+			str ^= str << 2
+			str ^= str << 4
+			str = (str ^ inStr) & 0xff
+			o &^= str
+			c &^= str
+			if c == 0 {
+				depth += bits.OnesCount64(o)
+			} else {
+				for b := o | c; b != 0; b &= b - 1 {
+					bit := b & -b
+					if o&bit != 0 {
+						depth++
+					} else if depth--; depth == 0 {
+						return i + bits.TrailingZeros64(b) + 1, true
+					}
+				}
+			}
+			inStr = -(str >> 7) & 0xff
+			i += 8
+			continue
+		}
+		// a backslash in this word (or an escape carried in): byte by byte
+		in := inStr != 0
+		for end := i + 8; i < end; i++ {
+			ch := d[i]
+			if in {
+				switch {
+				case esc:
+					esc = false
+				case ch == '\\':
+					esc = true
+				case ch == '"':
+					in = false
+				}
+				continue
+			}
+			switch ch {
+			case '"':
+				in = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1, true
+				}
+			}
+		}
+		inStr = 0
+		if in {
+			inStr = 0xff
+		}
+	}
+	// the tail
+	in := inStr != 0
+	for ; i < len(d); i++ {
+		ch := d[i]
+		if in {
+			switch {
+			case esc:
+				esc = false
+			case ch == '\\':
+				esc = true
+			case ch == '"':
+				in = false
+			}
+			continue
+		}
+		switch ch {
+		case '"':
+			in = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1, true
+			}
+		}
+	}
+	return len(d), false
+}
+
+// skipClass classifies the bytes skipContainerScalar looks at: 1 a quote, 2
+// an opening bracket, 3 a closing one; everything else is jumped over.
+var skipClass = [256]uint8{'"': 1, '{': 2, '[': 2, '}': 3, ']': 3}
+
+// skipContainerScalar is the byte-at-a-time skipContainer (the reference in
+// tests).
+func skipContainerScalar(d []byte, i int) (int, bool) {
 	depth := 0
 	for i < len(d) {
 		switch skipClass[d[i]] {

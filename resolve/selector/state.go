@@ -240,7 +240,7 @@ func truthy(d []byte, sp span) bool {
 }
 
 func (c *cmp) samePersisted() bool {
-	pd := c.e1.get(fCfgPersistDocs)
+	pd, _ := objGet(c.d1, c.e1.get(fConfig), "persist_docs")
 	if r, _ := objGet(c.d1, pd, "relation"); truthy(c.d1, r) {
 		if !strEqualOrAbsent(c.d1, c.e1.get(fDescription), c.d2, c.e2.get(fDescription)) {
 			return false
@@ -327,7 +327,7 @@ func (c *cmp) sameRefRepr() (bool, string) {
 func contractOf(d []byte, e *entry) (enforced bool, checksum string) {
 	ct := e.get(fContract)
 	if !ct.ok() {
-		ct = e.get(fCfgContract)
+		ct, _ = objGet(d, e.get(fConfig), "contract")
 	}
 	var en, cs span
 	var haveEn, haveCs bool
@@ -343,11 +343,12 @@ func contractOf(d []byte, e *entry) (enforced bool, checksum string) {
 	return kind(d, en) == 't', strVal(d, cs)
 }
 
-func contractSpan(e *entry) span {
+func contractSpan(d []byte, e *entry) span {
 	if ct := e.get(fContract); ct.ok() {
 		return ct
 	}
-	return e.get(fCfgContract)
+	ct, _ := objGet(d, e.get(fConfig), "contract")
+	return ct
 }
 
 // macroName is strVal without an allocation for the lookup.
@@ -363,7 +364,7 @@ func macroName(d []byte, v span) string {
 // Constraint removals and materialization changes are not analysed yet.
 func (sc *stateCache) sameContract(c *cmp, uid string) (bool, error) {
 	// identical contract values (or none on either side): the same contract
-	if s1, s2 := contractSpan(c.e1), contractSpan(c.e2); !s1.ok() && !s2.ok() ||
+	if s1, s2 := contractSpan(c.d1, c.e1), contractSpan(c.d2, c.e2); !s1.ok() && !s2.ok() ||
 		s1.ok() && s2.ok() && string(c.d1[s1.a:s1.b]) == string(c.d2[s2.a:s2.b]) {
 		return true, nil
 	}
