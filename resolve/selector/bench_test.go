@@ -141,3 +141,32 @@ func BenchmarkIndex(b *testing.B) {
 	}
 	b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
+
+// BenchmarkIndexHinted measures the state side's scan with the current side
+// as hints.
+func BenchmarkIndexHinted(b *testing.B) {
+	mb := 100
+	if v := os.Getenv("DBTDEFER_BENCH_MB"); v != "" {
+		fmt.Sscan(v, &mb)
+	}
+	n := mb * 1e6 / 2 / 3600
+	cm, err := manifest.Open("cur", synthetic(n, "dbt_dev", true, 100))
+	if err != nil {
+		b.Fatal(err)
+	}
+	om, err := manifest.Open("old", synthetic(n, "prod", false, 100))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur := newIndex(cm)
+	cur.ensure(nil)
+	b.SetBytes(int64(om.Size()))
+	b.ResetTimer()
+	var cpu int64
+	for i := 0; i < b.N; i++ {
+		c0 := cpuNs()
+		newIndex(om).ensure(cur)
+		cpu += cpuNs() - c0
+	}
+	b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op")
+}

@@ -1,8 +1,10 @@
 package selector
 
 import (
-	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -248,22 +250,43 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 		ks := i
 		matched := false
 		if j < len(hm) {
-			ms := hm[j]
-			n := int(ms.b - ms.a)
-			if ks+n < len(d) && bytes.Equal(d[ks:ks+n], s.hd[ms.a:ms.b]) {
-				if k := skipWS(d, ks+n); k < len(d) && (d[k] == ',' || d[k] == '}') {
-					delta := int32(ks) - ms.a
-					for fi < len(hf) && hf[fi].sp.a < ms.a {
-						fi++
-					}
-					for ; fi < len(hf) && hf[fi].sp.a < ms.b; fi++ {
-						f := hf[fi]
-						s.fields = append(s.fields, fieldSpan{f.f, span{f.sp.a + delta, f.sp.b + delta}})
-					}
-					s.members = append(s.members, span{int32(ks), int32(ks + n)})
-					i = k
-					matched = true
+			// the longest common prefix with the hint from this member on:
+			// every hint member that ends, delimiter included, inside it is
+			// taken over, shifted
+			base := hm[j].a
+			lim := int(base) + commonPrefix(d[ks:], s.hd[base:he.whole.b])
+			delta := int32(ks) - base
+			// the last hint member that ends before the prefix does
+			j1 := j + sort.Search(len(hm)-j, func(k int) bool { return int(hm[j+k].b) >= lim }) - 1
+			var dp int
+			for ; j1 >= j; j1-- {
+				dp = skipWS(s.hd, int(hm[j1].b))
+				if dp < lim && (s.hd[dp] == ',' || s.hd[dp] == '}') {
+					break
 				}
+			}
+			if j1 >= j {
+				// members j..j1 end, delimiters included, inside the prefix
+				matched = true
+				end := hm[j1].b
+				for fi < len(hf) && hf[fi].sp.a < base {
+					fi++
+				}
+				for ; fi < len(hf) && hf[fi].sp.a < end; fi++ {
+					f := hf[fi]
+					s.fields = append(s.fields, fieldSpan{f.f, span{f.sp.a + delta, f.sp.b + delta}})
+				}
+				for _, ms := range hm[j : j1+1] {
+					s.members = append(s.members, span{ms.a + delta, ms.b + delta})
+				}
+				j = j1 + 1
+				if s.hd[dp] == '}' {
+					return dp + int(delta) + 1, true
+				}
+				i = dp + int(delta) // at the comma
+			}
+			if matched {
+				goto sep
 			}
 		}
 		j++
@@ -291,6 +314,7 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 			s.members = append(s.members, span{int32(ks), int32(ve)})
 			i = skipWS(d, ve)
 		}
+	sep:
 		if i >= len(d) {
 			return i, false
 		}
@@ -320,4 +344,23 @@ func (s *entryScanner) dependsOn(v span) {
 		}
 		return true
 	})
+}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i+64 <= n && string(a[i:i+64]) == string(b[i:i+64]) {
+		i += 64
+	}
+	for i+8 <= n {
+		if x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:]); x != 0 {
+			return i + bits.TrailingZeros64(x)>>3
+		}
+		i += 8
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
 }
