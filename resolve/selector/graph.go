@@ -113,6 +113,34 @@ type entry struct {
 	whole   span
 	fields  []fieldSpan // sub-slice of a per-run buffer
 	members []span      // every member, key start to value end
+	// rt is the resource_type as an rtNames index (0: look it up)
+	rt uint8
+	// macroNull: depends_on.macros may hold a null
+	macroNull bool
+	// same has bit f set when field f was taken over from the hint entry
+	// (its bytes are identical to the hint's)
+	same uint64
+	// dup has bit f set when field f occurs more than once
+	dup uint64
+}
+
+// entry.same is a 64-bit set of fields.
+var _ [64 - nFields]struct{}
+
+// rtNames are the resource types entry.rt can name.
+var rtNames = []string{"", "model", "test", "seed", "snapshot", "source", "unit_test", "analysis", "operation", "exposure", "metric", "semantic_model", "saved_query", "function", "sql_operation"}
+
+func rtCode(d []byte, s span) uint8 {
+	if s.b-s.a <= 2 || d[s.a] != '"' {
+		return 0
+	}
+	raw := d[s.a+1 : s.b-1]
+	for i := 1; i < len(rtNames); i++ {
+		if string(raw) == rtNames[i] {
+			return uint8(i)
+		}
+	}
+	return 0
 }
 
 func (e *entry) get(f field) span {
@@ -134,6 +162,9 @@ type index struct {
 	pos     map[string]int32
 	section []uint8
 	entries []entry
+	// hint is the index this one was scanned with as hints (entry.same
+	// refers to its entries), or nil
+	hint *index
 	// macros: macro_sql spans and macro→macro dependencies (lazily).
 	macroOnce sync.Once
 	macros    map[string]macroEntry
@@ -485,6 +516,9 @@ func (g *Graph) resourceType(p int32) string {
 }
 
 func resourceTypeOf(ix *index, p int32) string {
+	if c := ix.entries[p].rt; c != 0 {
+		return rtNames[c]
+	}
 	if s := ix.entries[p].get(fResourceType); s.ok() {
 		if s.b-s.a > 2 && ix.data[s.a] == '"' {
 			// the common names without an allocation

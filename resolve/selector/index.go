@@ -1,6 +1,7 @@
 package selector
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"runtime"
@@ -33,6 +34,7 @@ type sectionJob struct {
 }
 
 func (ix *index) build(hint *index) {
+	ix.hint = hint
 	m := ix.m
 	total := 0
 	for _, sec := range memberSections {
@@ -128,11 +130,25 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 		}
 	}
 	f0, m0 := len(s.fields), len(s.members)
+	s.same, s.seen = 0, 0
 	end, ok := s.entry(off, he)
 	e := &ix.entries[p]
 	e.whole = span{int32(off), int32(end)}
 	e.fields = s.fields[f0:len(s.fields):len(s.fields)]
 	e.members = s.members[m0:len(s.members):len(s.members)]
+	var seen uint64
+	for _, fs := range e.fields {
+		if seen&(1<<fs.f) != 0 {
+			e.dup |= 1 << fs.f
+		}
+		seen |= 1 << fs.f
+	}
+	e.same = s.same &^ e.dup
+	// while the entry's bytes are in the cache
+	e.rt = rtCode(ix.data, e.get(fResourceType))
+	if ms := e.get(fDepMacros); ms.ok() {
+		e.macroNull = bytes.Contains(ix.data[ms.a:ms.b], []byte("null"))
+	}
 	return end, ok
 }
 
@@ -216,6 +232,8 @@ type entryScanner struct {
 	fields  []fieldSpan
 	members []span
 	hd      []byte // the hint's data
+	same    uint64 // fields of the current entry taken over from the hint
+	seen    uint64 // fields of the current entry so far
 }
 
 // entry scans the entry value at d[i]: every member's extent (key start to
@@ -275,6 +293,12 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 				for ; fi < len(hf) && hf[fi].sp.a < end; fi++ {
 					f := hf[fi]
 					s.fields = append(s.fields, fieldSpan{f.f, span{f.sp.a + delta, f.sp.b + delta}})
+					// identical to the hint's value that get finds, and the
+					// first of its field here too
+					if bit := uint64(1) << f.f; he.dup&bit == 0 && s.seen&bit == 0 {
+						s.same |= bit
+					}
+					s.seen |= 1 << f.f
 				}
 				for _, ms := range hm[j : j1+1] {
 					s.members = append(s.members, span{ms.a + delta, ms.b + delta})
@@ -306,9 +330,13 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 			}
 			v := span{int32(vs), int32(ve)}
 			if f := fieldOf(key); f != fNone {
+				n0 := len(s.fields)
 				s.fields = append(s.fields, fieldSpan{f, v})
 				if f == fDependsOn {
 					s.dependsOn(v)
+				}
+				for _, fs := range s.fields[n0:] {
+					s.seen |= 1 << fs.f
 				}
 			}
 			s.members = append(s.members, span{int32(ks), int32(ve)})

@@ -41,7 +41,8 @@ func sameIndex(t *testing.T, name string, got, want *index) {
 	}
 	for p := range want.entries {
 		g, w := got.entries[p], want.entries[p]
-		if g.whole != w.whole || !reflect.DeepEqual(g.fields, w.fields) || !reflect.DeepEqual(g.members, w.members) {
+		if g.whole != w.whole || !reflect.DeepEqual(g.fields, w.fields) || !reflect.DeepEqual(g.members, w.members) ||
+			g.rt != w.rt || g.macroNull != w.macroNull || g.dup != w.dup {
 			t.Fatalf("%s: entry %s differs:\n got %+v\nwant %+v", name, want.ids[p], g, w)
 		}
 	}
@@ -60,6 +61,11 @@ func TestIndexWalkAndHints(t *testing.T) {
 		pairs = append(pairs, mpair{p.name, p.curB, p.oldB})
 	}
 	// duplicate keys: the last one wins in m.Raw, the walk must notice
+	dupField := [2][]byte{
+		[]byte(`{"nodes":{"model.p.a":{"name":"a","x":1,"name":"b","raw_code":"s","tags":[]}}}`),
+		[]byte(`{"nodes":{"model.p.a":{"name":"z","x":1,"name":"b","raw_code":"s","tags":[],"name":"c"}}}`),
+	}
+	pairs = append(pairs, mpair{"dup-fields", dupField[0], dupField[1]}, mpair{"dup-fields-rev", dupField[1], dupField[0]})
 	dup := []byte(`{"nodes":{"model.p.a":{"name":"a"},"model.p.b":{"name":"b"},"model.p.a":{"name":"a2","config":{"enabled":false}}},"sources":{}}`)
 	pairs = append(pairs, mpair{"duplicates", dup, dup})
 	for _, p := range pairs {
@@ -77,9 +83,32 @@ func TestIndexWalkAndHints(t *testing.T) {
 		old := newIndex(om)
 		old.ensure(cur)
 		sameIndex(t, p.name+"/old-hinted", old, refIndex(om))
+		checkSame(t, p.name, cur, old)
 		rev := newIndex(cm)
 		rev.ensure(old)
 		sameIndex(t, p.name+"/cur-hinted", rev, refIndex(cm))
 	}
 
+}
+
+// checkSame checks entry.same: every field marked is byte-identical to the
+// hint's, as get finds them.
+func checkSame(t *testing.T, name string, hint, ix *index) {
+	t.Helper()
+	for p, uid := range ix.ids {
+		hp, ok := hint.pos[uid]
+		if !ok {
+			continue
+		}
+		e, he := &ix.entries[p], &hint.entries[hp]
+		for f := field(1); f < nFields; f++ {
+			if e.same&(1<<f) == 0 {
+				continue
+			}
+			a, b := e.get(f), he.get(f)
+			if string(ix.data[a.a:a.b]) != string(hint.data[b.a:b.b]) {
+				t.Fatalf("%s: %s field %s marked same but differs", name, uid, fieldName(f))
+			}
+		}
+	}
 }

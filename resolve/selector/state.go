@@ -3,6 +3,7 @@ package selector
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -22,10 +23,12 @@ type stateCache struct {
 	macroOnce sync.Once
 	tainted   map[string]bool
 
-	mu       sync.Mutex
-	diffs    []*diff // by member position, computed on demand
-	warnings []diag.Diagnostic
-	warned   map[string]bool
+	mu    sync.Mutex
+	diffs []*diff // by member position, computed on demand
+	// prefetched: all diffs were computed in parallel once
+	prefetched bool
+	warnings   []diag.Diagnostic
+	warned     map[string]bool
 }
 
 // stateFor returns the (cached) comparison against state.
@@ -70,6 +73,15 @@ type diff struct {
 	// why lists the reasons modified is true.
 	why []string
 	err error
+	// warnings found while computing, added to the cache's warnings (in
+	// member order) when the diff is first used
+	warns   []keyedWarning
+	flushed bool
+}
+
+type keyedWarning struct {
+	key string
+	d   diag.Diagnostic
 }
 
 // taintedMacros computes once: macros whose macro_sql changed, that exist in
@@ -130,9 +142,25 @@ type cmp struct {
 	d1, d2 []byte
 	e1, e2 *entry
 	rt     string
+	// hinted: e2 was scanned with e1 as its hint, so e2.same applies
+	hinted bool
 }
 
-func (c *cmp) eq(f field) bool { return jsonEqual(c.d1, c.e1.get(f), c.d2, c.e2.get(f)) }
+// same reports, without reading either value, that field f is identical on
+// both sides: taken over from the hint, or absent from both.
+func (c *cmp) same(f field) bool {
+	if c.hinted && c.e2.same&(1<<f) != 0 {
+		return true
+	}
+	return !c.e1.get(f).ok() && !c.e2.get(f).ok()
+}
+
+func (c *cmp) eq(f field) bool {
+	if c.hinted && c.e2.same&(1<<f) != 0 {
+		return true
+	}
+	return jsonEqual(c.d1, c.e1.get(f), c.d2, c.e2.get(f))
+}
 
 func (c *cmp) rawCode(d []byte, e *entry) span {
 	if s := e.get(fRawCode); s.ok() {
@@ -144,6 +172,9 @@ func (c *cmp) rawCode(d []byte, e *entry) span {
 func (c *cmp) sameBody() bool {
 	if c.rt == "seed" {
 		return c.eq(fChecksum)
+	}
+	if c.hinted && c.e2.same&(1<<fRawCode) != 0 && c.e1.get(fRawCode).ok() {
+		return true
 	}
 	s1, s2 := c.rawCode(c.d1, c.e1), c.rawCode(c.d2, c.e2)
 	if !s1.ok() || !s2.ok() {
@@ -162,6 +193,9 @@ var nodeConfigExcluded = map[string]bool{"alias": true, "schema": true, "databas
 // key present in either side must be present in both and equal, except the
 // excluded ones; only is, when non-nil, the full list of compared keys.
 func (c *cmp) sameUnrendered(excluded map[string]bool, only []string) bool {
+	if c.hinted && c.e2.same&(1<<fUnrenderedConfig) != 0 {
+		return true
+	}
 	s1, s2 := c.e1.get(fUnrenderedConfig), c.e2.get(fUnrenderedConfig)
 	if s1.ok() && s2.ok() && string(c.d1[s1.a:s1.b]) == string(c.d2[s2.a:s2.b]) {
 		return true
@@ -240,6 +274,9 @@ func truthy(d []byte, sp span) bool {
 }
 
 func (c *cmp) samePersisted() bool {
+	if c.same(fDescription) && c.same(fColumns) {
+		return true // whatever persist_docs says
+	}
 	pd, _ := objGet(c.d1, c.e1.get(fConfig), "persist_docs")
 	if r, _ := objGet(c.d1, pd, "relation"); truthy(c.d1, r) {
 		if !strEqualOrAbsent(c.d1, c.e1.get(fDescription), c.d2, c.e2.get(fDescription)) {
@@ -286,6 +323,9 @@ func (c *cmp) sameDBRepr(sec uint8, compareRendered bool) bool {
 		}
 		return sameDB && sameSchema && c.eq(fIdentifier)
 	}
+	if c.hinted && c.e2.same&(1<<fUnrenderedConfig) != 0 {
+		return true
+	}
 	u1, u2 := c.e1.get(fUnrenderedConfig), c.e2.get(fUnrenderedConfig)
 	if u1.ok() && u2.ok() && string(c.d1[u1.a:u1.b]) == string(c.d2[u2.a:u2.b]) {
 		return true
@@ -306,15 +346,17 @@ func (c *cmp) sameRefRepr() (bool, string) {
 	if !c.eq(fLatestVersion) {
 		return false, "latest_version"
 	}
-	a1, a2 := strVal(c.d1, c.e1.get(fAccess)), strVal(c.d2, c.e2.get(fAccess))
-	if a1 == "" {
-		a1 = "protected"
-	}
-	if a2 == "" {
-		a2 = "protected"
-	}
-	if a1 != a2 {
-		return false, "access"
+	if !c.same(fAccess) {
+		a1, a2 := strVal(c.d1, c.e1.get(fAccess)), strVal(c.d2, c.e2.get(fAccess))
+		if a1 == "" {
+			a1 = "protected"
+		}
+		if a2 == "" {
+			a2 = "protected"
+		}
+		if a1 != a2 {
+			return false, "access"
+		}
 	}
 	if !c.eq(fDeprecationDate) {
 		return false, "deprecation_date"
@@ -362,8 +404,11 @@ func macroName(d []byte, v span) string {
 // sameContract is ModelNode.same_contract, reporting breaking changes (a
 // warning for unversioned models, an error for versioned ones, as dbt does).
 // Constraint removals and materialization changes are not analysed yet.
-func (sc *stateCache) sameContract(c *cmp, uid string) (bool, error) {
+func (sc *stateCache) sameContract(c *cmp, uid string, df *diff) (bool, error) {
 	// identical contract values (or none on either side): the same contract
+	if c.hinted && (c.e2.same&(1<<fContract) != 0 || c.same(fContract) && c.e2.same&(1<<fConfig) != 0) {
+		return true, nil
+	}
 	if s1, s2 := contractSpan(c.d1, c.e1), contractSpan(c.d2, c.e2); !s1.ok() && !s2.ok() ||
 		s1.ok() && s2.ok() && string(c.d1[s1.a:s1.b]) == string(c.d2[s2.a:s2.b]) {
 		return true, nil
@@ -421,9 +466,9 @@ func (sc *stateCache) sameContract(c *cmp, uid string) (bool, error) {
 			"While comparing to previous project state, dbt detected a breaking change to an enforced contract.\n  - %s\nConsider making an additive (non-breaking) change instead, or create a new model version.",
 			strings.Join(breaking, "\n  - "))
 	}
-	sc.warn("contract:"+uid, diag.Warning(CodeContract, diag.Location{File: file, UniqueID: uid},
+	df.warns = append(df.warns, keyedWarning{"contract:" + uid, diag.Warning(CodeContract, diag.Location{File: file, UniqueID: uid},
 		"Breaking change to contracted, unversioned model %s (%s): while comparing to previous project state, dbt detected a breaking change to an unversioned model.\n  - %s",
-		name, file, strings.Join(breaking, "\n  - ")))
+		name, file, strings.Join(breaking, "\n  - "))})
 	return false, nil
 }
 
@@ -437,27 +482,82 @@ func normType(t string) string {
 // diffOf computes (once) what differs for member p.
 func (sc *stateCache) diffOf(g *Graph, p int32, opt *Options) *diff {
 	sc.mu.Lock()
-	if d := sc.diffs[p]; d != nil {
-		sc.mu.Unlock()
-		return d
-	}
+	d := sc.diffs[p]
 	sc.mu.Unlock()
-	d := sc.compute(g, p, opt)
-	sc.mu.Lock()
-	if sc.diffs[p] == nil {
-		sc.diffs[p] = d
+	if d == nil {
+		d = sc.compute(g, p, opt)
+		sc.mu.Lock()
+		if sc.diffs[p] == nil {
+			sc.diffs[p] = d
+		}
+		d = sc.diffs[p]
+		sc.mu.Unlock()
 	}
-	d = sc.diffs[p]
+	sc.mu.Lock()
+	if !d.flushed {
+		d.flushed = true
+		for _, w := range d.warns {
+			if !sc.warned[w.key] {
+				sc.warned[w.key] = true
+				sc.warnings = append(sc.warnings, w.d)
+			}
+		}
+	}
 	sc.mu.Unlock()
 	return d
 }
 
+// prefetch computes the diffs of every enabled member in parallel chunks,
+// when several CPUs are available (a state: selector compares them all);
+// diffOf then hands them out, and their warnings, in member order.
+func (sc *stateCache) prefetch(g *Graph, opt *Options) {
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	n := len(g.enabled)
+	if workers < 2 || n < 2000 {
+		return
+	}
+	sc.mu.Lock()
+	done := sc.prefetched
+	sc.prefetched = true
+	sc.mu.Unlock()
+	if done {
+		return
+	}
+	out := make([]*diff, n)
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := lo; p < hi; p++ {
+				if g.enabled[p] {
+					out[p] = sc.compute(g, int32(p), opt)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	sc.mu.Lock()
+	for p, d := range out {
+		if d != nil && sc.diffs[p] == nil {
+			sc.diffs[p] = d
+		}
+	}
+	sc.mu.Unlock()
+}
+
 func (sc *stateCache) macrosChanged(g *Graph, p int32) (bool, error) {
-	ms := g.ix.entries[p].get(fDepMacros)
+	e := &g.ix.entries[p]
+	ms := e.get(fDepMacros)
 	if !ms.ok() {
 		return false, nil
 	}
 	tainted := sc.taintedMacros(g)
+	if len(tainted) == 0 && !e.macroNull {
+		return false, nil
+	}
 	changed := false
 	var err error
 	eachElement(g.ix.data, ms, func(v span) bool {
@@ -504,7 +604,8 @@ func (sc *stateCache) compute(g *Graph, p int32, opt *Options) *diff {
 		}
 		return d
 	}
-	c := &cmp{d1: g.ix.data, d2: sc.sx.data, e1: &g.ix.entries[p], e2: &sc.sx.entries[op], rt: rt}
+	c := &cmp{d1: g.ix.data, d2: sc.sx.data, e1: &g.ix.entries[p], e2: &sc.sx.entries[op], rt: rt,
+		hinted: sc.sx.hint == g.ix}
 	why := func(s string) { d.why = append(d.why, s) }
 	var content bool
 	switch sec {
@@ -514,7 +615,7 @@ func (sc *stateCache) compute(g *Graph, p int32, opt *Options) *diff {
 		d.persisted = !c.samePersisted()
 		d.relation = !c.sameDBRepr(sec, false)
 		if rt == "model" {
-			same, err := sc.sameContract(c, uid)
+			same, err := sc.sameContract(c, uid, d)
 			d.contract = !same
 			if err != nil && d.err == nil {
 				d.err = err
@@ -530,7 +631,7 @@ func (sc *stateCache) compute(g *Graph, p int32, opt *Options) *diff {
 			case d.body:
 				msg = "Found a seed (%s) >1MiB in size at a different path than before, so it has changed"
 			}
-			sc.warn("seed:"+uid, diag.Warning(CodeSeedTooLarge, diag.Location{UniqueID: uid}, msg, seed))
+			d.warns = append(d.warns, keyedWarning{"seed:" + uid, diag.Warning(CodeSeedTooLarge, diag.Location{UniqueID: uid}, msg, seed)})
 		}
 		if rt == "test" && kind(c.d1, c.e1.get(fTestMetadata)) == '{' {
 			// generic tests: only config and fqn (their SQL is generated)
@@ -671,6 +772,9 @@ func (s *selection) searchState(value string) ([]int32, map[int32][]string, erro
 	}
 	g := s.g
 	sc := g.stateFor(s.opt.State, s.opt.StateGraph)
+	if value != "new" && value != "old" {
+		sc.prefetch(g, &s.opt)
+	}
 	var out []int32
 	why := map[int32][]string{}
 	var firstErr error
@@ -739,10 +843,17 @@ func (sc *stateCache) checkRemovedContracts(g *Graph) error {
 		disabled[uid] = true
 	}
 	for i, uid := range sx.ids {
-		if sx.section[i] != secNodes || resourceTypeOf(sx, int32(i)) != "model" {
+		if sx.section[i] != secNodes {
+			continue
+		}
+		// still there (by position first, without a map lookup)
+		if i < len(g.ix.ids) && g.ix.ids[i] == uid && !disabled[uid] {
 			continue
 		}
 		if _, ok := g.ix.pos[uid]; ok && !disabled[uid] {
+			continue
+		}
+		if resourceTypeOf(sx, int32(i)) != "model" {
 			continue
 		}
 		e := &sx.entries[i]
