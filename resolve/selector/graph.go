@@ -322,9 +322,6 @@ type Graph struct {
 	// parents/children in CSR form over member positions.
 	parentOff, childOff []int32
 	parentIdx, childIdx []int32
-	// testDeps holds depends_on.nodes of tests and unit tests as written
-	// (for indirect selection), by member position.
-	testDeps map[int32][]string
 
 	once sync.Once
 
@@ -348,66 +345,45 @@ func (g *Graph) ensure() {
 func (g *Graph) build() {
 	ix := g.ix
 	ix.ensure(nil)
-	g.testDeps = map[int32][]string{}
 	n := len(ix.ids)
 	g.enabled = make([]bool, n)
 	d := ix.data
-	// parents per member
-	parents := make([][]int32, n)
-	total := 0
+	// parents per member, flat: parents[start[i]:start[i+1]]
+	parents := make([]int32, 0, n*2)
+	start := make([]int32, n+1)
 	for i := range ix.entries {
 		e := &ix.entries[i]
-		g.enabled[i] = true
-		if cfg := e.get(fConfig); cfg.ok() && maybeDisabled(d[cfg.a:cfg.b]) {
-			if en, ok := objGet(d, cfg, "enabled"); ok && kind(d, en) == 'f' {
-				g.enabled[i] = false
-			}
-		}
+		start[i] = int32(len(parents))
+		g.enabled[i] = !configDisabled(d, e.get(fConfig))
 		ns := e.get(fDepNodes)
 		if !ns.ok() {
 			continue
 		}
-		rt := g.resourceType(int32(i))
-		isTest := rt == "test" || rt == "unit_test"
-		var ps []int32
-		var raw []string
 		eachElement(d, ns, func(v span) bool {
-			if kind(d, v) != '"' {
+			if kind(d, v) != '"' || v.b-v.a <= 2 {
 				return true
 			}
-			var p int32
-			var found bool
-			if b := d[v.a+1 : v.b-1]; len(b) > 0 {
-				p, found = ix.pos[string(b)]
+			p, found := ix.pos[string(d[v.a+1:v.b-1])]
+			if !found {
+				return true
 			}
-			if isTest {
-				raw = append(raw, strVal(d, v))
-			}
-			if found {
-				dupe := false
-				for _, q := range ps {
-					if q == p {
-						dupe = true
-						break
-					}
-				}
-				if !dupe {
-					ps = append(ps, p)
+			for _, q := range parents[start[i]:] {
+				if q == p {
+					return true
 				}
 			}
+			parents = append(parents, p)
 			return true
 		})
-		if isTest {
-			g.testDeps[int32(i)] = raw
-		}
-		parents[i] = ps
-		total += len(ps)
 	}
+	start[n] = int32(len(parents))
+	total := len(parents)
 	// drop disabled members' edges
 	g.parentOff = make([]int32, n+1)
 	g.parentIdx = make([]int32, 0, total)
 	childCount := make([]int32, n+1)
-	for i, ps := range parents {
+	for i := 0; i < n; i++ {
+		ps := parents[start[i]:start[i+1]]
 		g.parentOff[i] = int32(len(g.parentIdx))
 		if !g.enabled[i] {
 			continue
@@ -433,6 +409,44 @@ func (g *Graph) build() {
 			fill[p]++
 		}
 	}
+}
+
+// configDisabled reports whether the config object at cfg has "enabled":
+// false (its first enabled key, as objGet finds it).
+func configDisabled(d []byte, cfg span) bool {
+	if !cfg.ok() || d[cfg.a] != '{' {
+		return false
+	}
+	// dbt writes enabled first
+	const key = `"enabled"`
+	if i := skipWS(d, int(cfg.a)+1); bytes.HasPrefix(d[i:cfg.b], []byte(key)) {
+		if j := skipWS(d, i+len(key)); j < int(cfg.b) && d[j] == ':' {
+			j = skipWS(d, j+1)
+			return j < int(cfg.b) && d[j] == 'f'
+		}
+	}
+	if !maybeDisabled(d[cfg.a:cfg.b]) {
+		return false
+	}
+	en, ok := objGet(d, cfg, "enabled")
+	return ok && kind(d, en) == 'f'
+}
+
+// testDeps is depends_on.nodes of a test or unit test as written (for
+// indirect selection); nil for other members.
+func (g *Graph) testDeps(p int32) []string {
+	if rt := g.resourceType(p); rt != "test" && rt != "unit_test" {
+		return nil
+	}
+	d := g.ix.data
+	var raw []string
+	eachElement(d, g.ix.entries[p].get(fDepNodes), func(v span) bool {
+		if kind(d, v) == '"' {
+			raw = append(raw, strVal(d, v))
+		}
+		return true
+	})
+	return raw
 }
 
 // maybeDisabled reports whether a config object may hold "enabled": false:

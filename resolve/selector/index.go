@@ -101,7 +101,7 @@ func (ix *index) build(hint *index) {
 			continue
 		}
 		sec := memberSections[j.sec]
-		s := entryScanner{}
+		s := entryScanner{noMembers: hint != nil}
 		for k, uid := range j.keys {
 			raw, off, ok := m.Raw(sec, uid)
 			if !ok || j.slots[k] < 0 {
@@ -166,9 +166,10 @@ func (ix *index) walk(j *sectionJob, hint *index) {
 		j.failed = true
 		return
 	}
-	s := entryScanner{d: d,
-		fields:  make([]fieldSpan, 0, len(j.keys)*24),
-		members: make([]span, 0, len(j.keys)*40)}
+	s := entryScanner{d: d, fields: make([]fieldSpan, 0, len(j.keys)*16), noMembers: hint != nil}
+	if hint == nil {
+		s.members = make([]span, 0, len(j.keys)*32)
+	}
 	i := off
 	for k := range j.keys {
 		var end int
@@ -234,6 +235,9 @@ type entryScanner struct {
 	hd      []byte // the hint's data
 	same    uint64 // fields of the current entry taken over from the hint
 	seen    uint64 // fields of the current entry so far
+	// noMembers: do not keep member extents (a hinted scan's are only
+	// needed should this index be a hint in turn, where it then gives none)
+	noMembers bool
 }
 
 // entry scans the entry value at d[i]: every member's extent (key start to
@@ -300,8 +304,10 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 					}
 					s.seen |= 1 << f.f
 				}
-				for _, ms := range hm[j : j1+1] {
-					s.members = append(s.members, span{ms.a + delta, ms.b + delta})
+				if !s.noMembers {
+					for _, ms := range hm[j : j1+1] {
+						s.members = append(s.members, span{ms.a + delta, ms.b + delta})
+					}
 				}
 				j = j1 + 1
 				if s.hd[dp] == '}' {
@@ -339,7 +345,9 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 					s.seen |= 1 << fs.f
 				}
 			}
-			s.members = append(s.members, span{int32(ks), int32(ve)})
+			if !s.noMembers {
+				s.members = append(s.members, span{int32(ks), int32(ve)})
+			}
 			i = skipWS(d, ve)
 		}
 	sep:

@@ -332,7 +332,7 @@ func (s *selection) criterion(c *Criterion) (set, set, error) {
 // testDepsIn reports whether every depends_on.nodes entry of test p is in
 // ok (a dependency that is not a graph member never is).
 func (s *selection) testDepsIn(p int32, ok set) bool {
-	for _, uid := range s.g.testDeps[p] {
+	for _, uid := range s.g.testDeps(p) {
 		q, found := s.g.ix.pos[uid]
 		if !found || !ok[q] {
 			return false

@@ -483,17 +483,15 @@ func normType(t string) string {
 func (sc *stateCache) diffOf(g *Graph, p int32, opt *Options) *diff {
 	sc.mu.Lock()
 	d := sc.diffs[p]
-	sc.mu.Unlock()
 	if d == nil {
+		sc.mu.Unlock()
 		d = sc.compute(g, p, opt)
 		sc.mu.Lock()
 		if sc.diffs[p] == nil {
 			sc.diffs[p] = d
 		}
 		d = sc.diffs[p]
-		sc.mu.Unlock()
 	}
-	sc.mu.Lock()
 	if !d.flushed {
 		d.flushed = true
 		for _, w := range d.warns {
