@@ -386,6 +386,9 @@ func (s *entryScanner) dependsOn(v span) {
 func commonPrefix(a, b []byte) int {
 	n := min(len(a), len(b))
 	i := 0
+	for i+1024 <= n && string(a[i:i+1024]) == string(b[i:i+1024]) {
+		i += 1024
+	}
 	for i+64 <= n && string(a[i:i+64]) == string(b[i:i+64]) {
 		i += 64
 	}

@@ -24,7 +24,7 @@ func (s span) ok() bool { return s.b > s.a }
 func isWS(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 func skipWS(d []byte, i int) int {
-	for i < len(d) && isWS(d[i]) {
+	for i < len(d) && d[i] <= ' ' && isWS(d[i]) {
 		i++
 	}
 	return i
