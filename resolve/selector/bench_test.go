@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbtdefer/dbtdefer/resolve/internal/synth"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
@@ -116,6 +117,19 @@ func BenchmarkStateModifiedPlus(b *testing.B) {
 		cur := synthetic(n, "dbt_dev", true, 100)
 		old := synthetic(n, "prod", false, 100)
 		benchPair(b, cur, old)
+	})
+	// the jaffle-shop pair scaled by resolve/internal/synth (cached under
+	// .cache/synth): DBTDEFER_BENCH_MB/2 MiB a side
+	b.Run("synth-pair", func(b *testing.B) {
+		mb := 100
+		if v := os.Getenv("DBTDEFER_BENCH_MB"); v != "" {
+			fmt.Sscan(v, &mb)
+		}
+		dev, prod, err := synth.Pair(mb / 2)
+		if err != nil {
+			b.Skip(err)
+		}
+		benchPair(b, dev, prod)
 	})
 }
 
