@@ -122,6 +122,10 @@ type entry struct {
 	same uint64
 	// dup has bit f set when field f occurs more than once
 	dup uint64
+	// hintPos is the hint entry scanned as this one's counterpart, or -1
+	hintPos int32
+	// disabled: config.enabled is false
+	disabled bool
 }
 
 // entry.same is a 64-bit set of fields.
@@ -354,7 +358,7 @@ func (g *Graph) build() {
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		start[i] = int32(len(parents))
-		g.enabled[i] = !configDisabled(d, e.get(fConfig))
+		g.enabled[i] = !e.disabled
 		ns := e.get(fDepNodes)
 		if !ns.ok() {
 			continue

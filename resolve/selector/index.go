@@ -116,6 +116,7 @@ func (ix *index) build(hint *index) {
 // scanInto scans the entry at off into member slot p and returns its end.
 func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, bool) {
 	var he *entry
+	hintPos := int32(-1)
 	if hint != nil {
 		uid := ix.ids[p]
 		hp, ok := int32(-1), false
@@ -126,6 +127,7 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 		}
 		if ok {
 			he = &hint.entries[hp]
+			hintPos = hp
 			s.hd = hint.data
 		}
 	}
@@ -144,6 +146,12 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 		seen |= 1 << fs.f
 	}
 	e.same = s.same &^ e.dup
+	e.hintPos = hintPos
+	if he != nil && e.same&(1<<fConfig) != 0 {
+		e.disabled = he.disabled // the same config bytes
+	} else {
+		e.disabled = configDisabled(ix.data, e.get(fConfig))
+	}
 	// while the entry's bytes are in the cache
 	e.rt = rtCode(ix.data, e.get(fResourceType))
 	if ms := e.get(fDepMacros); ms.ok() {

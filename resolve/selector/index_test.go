@@ -42,7 +42,7 @@ func sameIndex(t *testing.T, name string, got, want *index) {
 	for p := range want.entries {
 		g, w := got.entries[p], want.entries[p]
 		if g.whole != w.whole || !reflect.DeepEqual(g.fields, w.fields) || got.hint == nil && !reflect.DeepEqual(g.members, w.members) ||
-			g.rt != w.rt || g.macroNull != w.macroNull || g.dup != w.dup {
+			g.rt != w.rt || g.macroNull != w.macroNull || g.dup != w.dup || g.disabled != w.disabled {
 			t.Fatalf("%s: entry %s differs:\n got %+v\nwant %+v", name, want.ids[p], g, w)
 		}
 	}

@@ -25,6 +25,9 @@ type stateCache struct {
 
 	mu    sync.Mutex
 	diffs []*diff // by member position, computed on demand
+	// toState maps current member positions to state ones (-1: absent)
+	// when the state index was scanned with the current one as hints
+	toState []int32
 	// prefetched: all diffs were computed in parallel once
 	prefetched bool
 	warnings   []diag.Diagnostic
@@ -48,6 +51,17 @@ func (g *Graph) stateFor(state *manifest.Manifest, stateGraph *Graph) *stateCach
 	// the state side mostly repeats the current side: scan it with hints
 	sx.ensure(g.ix)
 	sc := &stateCache{state: state, sx: sx, diffs: make([]*diff, len(g.ix.ids)), warned: map[string]bool{}}
+	if sx.hint == g.ix {
+		sc.toState = make([]int32, len(g.ix.ids))
+		for i := range sc.toState {
+			sc.toState[i] = -1
+		}
+		for op := range sx.entries {
+			if hp := sx.entries[op].hintPos; hp >= 0 {
+				sc.toState[hp] = int32(op)
+			}
+		}
+	}
 	g.state = sc
 	return sc
 }
@@ -55,6 +69,10 @@ func (g *Graph) stateFor(state *manifest.Manifest, stateGraph *Graph) *stateCach
 // statePos is the state position of current member p (uid): the same
 // position when both manifests list their entries alike, else a lookup.
 func (sc *stateCache) statePos(p int32, uid string) (int32, bool) {
+	if sc.toState != nil {
+		op := sc.toState[p]
+		return op, op >= 0
+	}
 	if int(p) < len(sc.sx.ids) && sc.sx.ids[p] == uid {
 		return p, true
 	}
@@ -783,7 +801,7 @@ func (s *selection) searchState(value string) ([]int32, map[int32][]string, erro
 		var hit bool
 		var reasons []string
 		if value == "new" || value == "old" {
-			_, found := sc.sx.pos[g.ix.ids[p]]
+			_, found := sc.statePos(p, g.ix.ids[p])
 			hit = found == (value == "old")
 			reasons = []string{"state:" + value}
 		} else {
@@ -844,11 +862,14 @@ func (sc *stateCache) checkRemovedContracts(g *Graph) error {
 		if sx.section[i] != secNodes {
 			continue
 		}
-		// still there (by position first, without a map lookup)
-		if i < len(g.ix.ids) && g.ix.ids[i] == uid && !disabled[uid] {
-			continue
+		// still there
+		var present bool
+		if sx.hint == g.ix {
+			present = sx.entries[i].hintPos >= 0
+		} else {
+			_, present = g.ix.pos[uid]
 		}
-		if _, ok := g.ix.pos[uid]; ok && !disabled[uid] {
+		if present && !disabled[uid] {
 			continue
 		}
 		if resourceTypeOf(sx, int32(i)) != "model" {
