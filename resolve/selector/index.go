@@ -131,6 +131,14 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 			s.hd = hint.data
 		}
 	}
+	// fresh buffers instead of growing (and copying) the old ones: the
+	// entries scanned so far keep theirs
+	if cap(s.fields)-len(s.fields) < 128 {
+		s.fields = make([]fieldSpan, 0, 32<<10)
+	}
+	if !s.noMembers && cap(s.members)-len(s.members) < 256 {
+		s.members = make([]span, 0, 32<<10)
+	}
 	f0, m0 := len(s.fields), len(s.members)
 	s.same, s.seen = 0, 0
 	end, ok := s.entry(off, he)
@@ -174,10 +182,7 @@ func (ix *index) walk(j *sectionJob, hint *index) {
 		j.failed = true
 		return
 	}
-	s := entryScanner{d: d, fields: make([]fieldSpan, 0, len(j.keys)*16), noMembers: hint != nil}
-	if hint == nil {
-		s.members = make([]span, 0, len(j.keys)*32)
-	}
+	s := entryScanner{d: d, noMembers: hint != nil}
 	i := off
 	for k := range j.keys {
 		var end int
