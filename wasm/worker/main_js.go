@@ -3,6 +3,9 @@
 package main
 
 // The Worker twin of main.go: the same handler served by syumai/workers.
+// Redirects are not followed (manual mode: a 3xx is an error), so the
+// allow-list applies to every URL fetched.
+//
 // Unlike syumai's stock glue, web/worker/src/worker.mjs starts this Go
 // instance once per isolate and hands it every request, so the opened
 // projects (the compact manifests and their indexes) stay in Go memory
@@ -49,7 +52,7 @@ func configFromEnv() Config {
 		MaxPublishBytes: int64(envInt("MAX_PUBLISH_BYTES", 0)),
 		MaxFetchBytes:   int64(envInt("MAX_FETCH_BYTES", 0)),
 		RevalidateAfter: time.Duration(envInt("REVALIDATE_SECONDS", 0)) * time.Second,
-		HTTP:            fetch.NewClient().HTTPClient(fetch.RedirectModeError),
+		HTTP:            fetch.NewClient().HTTPClient(fetch.RedirectModeManual),
 	}
 	for _, u := range strings.Split(cloudflare.Getenv("ALLOWED_MANIFEST_URLS"), ",") {
 		if u = strings.TrimSpace(u); u != "" {
