@@ -339,11 +339,21 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 				return ke, false
 			}
 			key := d[i+1 : ke-1]
-			i = skipWS(d, ke)
+			i = ke
 			if i >= len(d) || d[i] != ':' {
-				return i, false
+				if i = skipWS(d, i); i >= len(d) || d[i] != ':' {
+					return i, false
+				}
 			}
-			vs, ve, ok := skipValue(d, i+1)
+			// the value, strings and containers dispatched here
+			vs, ve := i+1, 0
+			if vs < len(d) && d[vs] == '"' {
+				ve, ok = skipString(d, vs)
+			} else if vs < len(d) && (d[vs] == '{' || d[vs] == '[') {
+				ve, ok = skipContainer(d, vs)
+			} else {
+				vs, ve, ok = skipValue(d, vs)
+			}
 			if !ok {
 				return ve, false
 			}
@@ -361,7 +371,9 @@ func (s *entryScanner) entry(i int, he *entry) (int, bool) {
 			if !s.noMembers {
 				s.members = append(s.members, span{int32(ks), int32(ve)})
 			}
-			i = skipWS(d, ve)
+			if i = ve; i < len(d) && d[i] != ',' && d[i] != '}' {
+				i = skipWS(d, i)
+			}
 		}
 	sep:
 		if i >= len(d) {
