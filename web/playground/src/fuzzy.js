@@ -3,7 +3,7 @@
 // at the start score higher, and shorter names win ties. It is a plain loop
 // over char codes so thousands of names score in a millisecond or two.
 
-/** score returns -1 for no match, else a higher-is-better number and the matched positions. */
+/** score returns -Infinity for no match, else a higher-is-better number and the matched positions. */
 export function score(query, text, positions) {
   const q = query.toLowerCase();
   const t = text.toLowerCase();
@@ -28,7 +28,7 @@ export function score(query, text, positions) {
       ti++;
       run = 0;
     }
-    if (found < 0) return -1;
+    if (found < 0) return -Infinity;
     run++;
     s += 10 + run * 5;
     if (found === 0 || isSep(t.charCodeAt(found - 1))) s += 25;
@@ -49,7 +49,7 @@ export function search(items, query, key, limit = 50) {
   const hits = [];
   for (const item of items) {
     const sc = score(q, key(item));
-    if (sc >= 0) hits.push({ item, score: sc });
+    if (sc > -Infinity) hits.push({ item, score: sc });
   }
   hits.sort((a, b) => b.score - a.score);
   return hits.slice(0, limit).map((x) => {

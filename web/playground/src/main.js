@@ -219,11 +219,12 @@ function renderList() {
         role: "option",
         "aria-selected": i === active ? "true" : "false",
         "data-uid": item.uniqueId,
+        "data-name": item.name,
         onmousedown: (e) => e.preventDefault(),
         onclick: () => choose(item.uniqueId),
       },
       name,
-      h("span", { class: "opt-meta", text: [item.type !== "model" ? item.type : "", item.materialized, item.package].filter(Boolean).join(" · ") }),
+      h("span", { class: "opt-meta", text: [...new Set([item.type !== "model" ? item.type : "", item.materialized, item.package].filter(Boolean))].join(" · ") }),
     );
   });
   if (!items.length) items.push(h("li", { class: "opt-empty", role: "option", "aria-disabled": "true", text: "No model matches" }));
@@ -329,7 +330,11 @@ async function fetchFile(url, label) {
 }
 
 /** load opens whatever S.inputs hold: both workers, then the first view. */
-async function load({ keepModel } = {}) {
+function load(opts) {
+  return track(loadNow(opts));
+}
+
+async function loadNow({ keepModel } = {}) {
   const gen = ++S.loadGen;
   el.loadError.hidden = true;
   const { dev, prod } = S.inputs;
@@ -393,7 +398,11 @@ async function openProject() {
 }
 
 /** reopen reopens the wasm project after the dev-existence inputs change. */
-async function reopen() {
+function reopen() {
+  return track(reopenNow());
+}
+
+async function reopenNow() {
   if (!S.inputs.dev) return;
   try {
     progress("Reopening with the new dev relations…", 0, 0);
@@ -417,7 +426,11 @@ async function setInput(which, file, extra = {}) {
   S.inputs[which] = file ? { blob: file, name: file.name || which, ...extra } : null;
 }
 
-async function loadURLs(devURL, prodURL, { demo } = {}) {
+function loadURLs(devURL, prodURL, opts) {
+  return track(loadURLsNow(devURL, prodURL, opts));
+}
+
+async function loadURLsNow(devURL, prodURL, { demo } = {}) {
   try {
     const [d, p] = await Promise.all([fetchFile(devURL, "dev manifest"), prodURL ? fetchFile(prodURL, "production manifest") : null]);
     await setInput("dev", d, { url: demo ? "" : devURL, demo });
@@ -496,7 +509,11 @@ window.addEventListener("drop", async (e) => {
 });
 
 /** takeFiles sorts dropped files into dev manifest, production manifest and catalog. */
-async function takeFiles(files) {
+function takeFiles(files) {
+  return track(takeFilesNow(files));
+}
+
+async function takeFilesNow(files) {
   const kinds = await Promise.all(files.map(sniff));
   const manifests = [];
   let catalog = null;
@@ -534,10 +551,24 @@ async function sniff(file) {
 
 // ---- evaluation ----------------------------------------------------------------
 
-let timer;
+// busy counts work in flight (loads, evaluations, a pending debounce) so tests
+// and users can tell when the view is current.
+let timer = null;
+let busy = 0;
 function schedule(delay = 150) {
   clearTimeout(timer);
-  timer = setTimeout(refresh, delay);
+  timer = setTimeout(() => {
+    timer = null;
+    refresh();
+  }, delay);
+}
+async function track(promise) {
+  busy++;
+  try {
+    return await promise;
+  } finally {
+    busy--;
+  }
 }
 
 function callOpts(mode) {
@@ -599,7 +630,11 @@ async function evaluate(mode) {
   return { mode, sql: substitute(text, refs), refs, ctes: [], diagnostics, approx: true };
 }
 
-async function refresh() {
+function refresh() {
+  return track(refreshNow());
+}
+
+async function refreshNow() {
   if (!S.project || !S.node) return;
   const gen = ++S.gen;
   let main, left, right;
@@ -623,6 +658,17 @@ async function refresh() {
 }
 
 // ---- rendering -----------------------------------------------------------------
+
+/** relCode shows a relation as code that may wrap only after its dots. */
+function relCode(text, cls) {
+  const code = h("code", { class: cls });
+  const parts = String(text ?? "").split(".");
+  parts.forEach((p, i) => {
+    code.append(document.createTextNode(i < parts.length - 1 ? `${p}.` : p));
+    if (i < parts.length - 1) code.append(h("wbr"));
+  });
+  return code;
+}
 
 const envClass = (env) => (env === "state" ? "rel-state" : env === "ephemeral" ? "rel-eph" : "rel-dev");
 
@@ -669,8 +715,8 @@ function renderRefTable(refs) {
       h(
         "td",
         { class: "c-rel" },
-        h("code", { class: `rel ${envClass(r.env)}`, text: r.relation ?? "" }),
-        other && other !== r.relation ? h("div", { class: "small muted" }, r.env === "state" ? "dev would be " : "production is ", h("code", { text: other })) : null,
+        relCode(r.relation, `rel ${envClass(r.env)}`),
+        other && other !== r.relation ? h("div", { class: "small muted" }, r.env === "state" ? "dev would be " : "production is ", relCode(other)) : null,
       ),
       h("td", { class: "c-env" }, badges),
       h("td", { class: "c-why" }, h("strong", { class: "rule", title: words.meaning, "data-code": r.rule, text: words.label }), h("div", { class: "reason", text: r.reason ?? "" })),
@@ -701,7 +747,7 @@ function renderCompare(left, right) {
     return;
   }
   const items = [...differ].map((k) =>
-    h("li", { "data-ref": k }, h("code", { text: callText(lm.get(k)) }), ": ", h("code", { class: `rel ${envClass(lm.get(k).env)}`, text: lm.get(k).relation }), " vs ", h("code", { class: `rel ${envClass(rm.get(k).env)}`, text: rm.get(k).relation })),
+    h("li", { "data-ref": k }, h("code", { text: callText(lm.get(k)) }), ": ", relCode(lm.get(k).relation, `rel ${envClass(lm.get(k).env)}`), " vs ", relCode(rm.get(k).relation, `rel ${envClass(rm.get(k).env)}`)),
   );
   replace(el.cmpSummary, h("span", { text: `${differ.size} of ${lm.size} ${lm.size === 1 ? "ref differs" : "refs differ"}:` }), h("ul", { class: "diff-list" }, items));
 }
@@ -715,7 +761,7 @@ function renderLineage(res) {
     const label = env === "state" ? "production" : env === "dev" ? "dev" : env === "ephemeral" ? "ephemeral" : env === "source" ? "source" : role === "child" ? n.type : "not referenced in the code";
     const clickable = ["model", "seed", "snapshot"].includes(n.type) && S.models.some((m) => m.uniqueId === n.uniqueId);
     const body = [h("span", { class: "ln-name", text: n.name }), h("span", { class: `badge ${env === "state" ? "b-state" : env === "dev" ? "b-dev" : env === "ephemeral" ? "b-eph" : "b-plain"}`, text: label })];
-    if (r?.relation) body.push(h("code", { class: "ln-rel small", text: r.relation }));
+    if (r?.relation) body.push(relCode(r.relation, "ln-rel small"));
     return clickable
       ? h("li", {}, h("button", { type: "button", class: "ln-card", "data-uid": n.uniqueId, title: `Open ${n.uniqueId}`, onclick: () => choose(n.uniqueId) }, body))
       : h("li", {}, h("div", { class: "ln-card static", "data-uid": n.uniqueId }, body));
@@ -828,7 +874,13 @@ window.addEventListener("hashchange", async () => {
 // Tests and curious users can read the latest results here (plain data).
 window.dbtdeferPlayground = {
   get state() {
-    return { model: S.node?.uniqueId, mode: S.mode, select: S.select, compile: S.compile, last: S.last };
+    return { model: S.node?.uniqueId, mode: S.mode, select: S.select, compile: S.compile, models: S.models.length, last: S.last };
+  },
+  get idle() {
+    return busy === 0 && timer === null && pending.size === 0;
+  },
+  text(which) {
+    return { editor: editor.text, preview: preview.text, left: cmpViews[0].text, right: cmpViews[1].text }[which];
   },
   takeFiles,
 };

@@ -1,0 +1,503 @@
+// test/run.mjs: the playground in headless Debian Chromium (npm playwright-core,
+// executablePath /usr/bin/chromium; no downloaded browser), served by the
+// project's Go dev server (resolve/internal/devserver) on a free port.
+//
+//   node test/run.mjs            (from web/playground, after `node build.mjs`)
+//
+// Expected relations follow dbt's semantics and come from the manifests
+// themselves: a ref that reads dev renders the dev node's relation_name, one
+// that is deferred renders the production node's. Screenshots of each state go
+// to test-artifacts/ (git-ignored). Output is node:test's; the exit code is
+// non-zero when a test fails.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const playground = join(here, "..");
+const repo = join(playground, "..", "..");
+const artifacts = join(playground, "test-artifacts");
+const manifests = join(repo, "resolve", "testdata", "manifests");
+const JAFFLE = join(manifests, "defer-jaffle-shop-postgres");
+const KIDBK = join(manifests, "defer-mrkidbk-duckdb");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+const readJSON = (p) => JSON.parse(readFileSync(p, "utf8"));
+const jaffle = { dev: readJSON(join(JAFFLE, "dev", "manifest.json")), prod: readJSON(join(JAFFLE, "prod", "manifest.json")) };
+const kidbk = { dev: readJSON(join(KIDBK, "dev", "manifest.json")), prod: readJSON(join(KIDBK, "prod", "manifest.json")) };
+const relationOf = (m, uid) => m.nodes[uid].relation_name;
+
+let server, base, browser, userDir;
+
+before(async () => {
+  assert.ok(existsSync(join(playground, "dist", "playground.js")), "run `node build.mjs` first (dist/playground.js is missing)");
+  assert.ok(existsSync(join(repo, "web", "dist", "dbtdefer.wasm")), "build the wasm first (./build.sh build): web/dist/dbtdefer.wasm is missing");
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  ({ server, base } = await startServer());
+  userDir = mkdtempSync(join(tmpdir(), "dbtdefer-playground-chromium-"));
+  browser = await chromium.launchPersistentContext(userDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      server.kill();
+    }
+    server.stdout.destroy();
+    server.stderr.destroy();
+  }
+  if (userDir) rmSync(userDir, { recursive: true, force: true });
+});
+
+/** startServer runs `go run ./resolve/internal/devserver` on a free port and reads its address. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const p = spawn("go", ["run", "./resolve/internal/devserver", "-addr", "127.0.0.1:0", "-dir", "web"], {
+      cwd: repo,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: `go run` starts the server as a child, and both must stop
+    });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`dev server did not start in 120s: ${err}`)), 120_000);
+    p.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^\s/]+)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ server: p, base: m[1] });
+      }
+    });
+    p.stderr.on("data", (d) => (err += d));
+    p.on("exit", (code) => reject(new Error(`dev server exited (${code}): ${err}`)));
+    p.unref();
+  });
+}
+
+/** open loads the playground (hash: the view to open) and waits for the first view. */
+async function open(hash = "", { width = 1280, height = 800 } = {}) {
+  const page = await browser.newPage();
+  await page.setViewportSize({ width, height });
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  page.on("dialog", (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.problems = problems;
+  await page.goto(`${base}/playground/${hash}`);
+  await ready(page);
+  return page;
+}
+
+/** ready waits until the view has been computed since `since` (a state counter). */
+async function ready(page) {
+  await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 });
+  await settle(page);
+}
+
+/** settle waits for pending evaluations to finish (the page debounces input). */
+async function settle(page) {
+  await page.waitForFunction(() => window.dbtdeferPlayground?.idle === true, null, { timeout: 30_000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** refRows reads the ref table as the user sees it. */
+function refRows(page) {
+  return page.$$eval("#ref-table tbody tr[data-ref]", (trs) =>
+    Object.fromEntries(
+      trs.map((tr) => [
+        tr.dataset.ref,
+        {
+          env: tr.dataset.env,
+          rule: tr.dataset.rule,
+          relation: tr.querySelector(".c-rel code").textContent,
+          reads: tr.querySelector(".c-env").textContent,
+          label: tr.querySelector(".c-why .rule").textContent,
+          reason: tr.querySelector(".c-why .reason").textContent,
+        },
+      ]),
+    ),
+  );
+}
+
+const previewText = (page) => page.evaluate(() => window.dbtdeferPlayground.text("preview"));
+const compileWorks = (page) => page.evaluate(() => window.dbtdeferPlayground.state.compile === true);
+
+async function setMode(page, mode) {
+  await page.click(`label[for=mode-${mode}]`);
+  await settle(page);
+}
+
+async function setSelect(page, value) {
+  await page.fill("#select-input", value);
+  await settle(page);
+}
+
+async function pickModel(page, query, name = query) {
+  await page.click("#model-input");
+  await page.fill("#model-input", query);
+  await page.click(`#model-list li[role=option][data-name="${name}"]`);
+  await settle(page);
+}
+
+const norm = (s) => s.replace(/\s+/g, " ").trim();
+const U = (name) => `model.jaffle_shop.${name}`;
+
+test("the demo opens with the jaffle-shop pair and names the production run", async () => {
+  const page = await open();
+  const banner = await page.textContent("#state-banner");
+  const meta = jaffle.prod.metadata;
+  assert.match(banner, /Production state/);
+  assert.ok(banner.includes(meta.invocation_id), `banner names invocation ${meta.invocation_id}: ${banner}`);
+  assert.ok(banner.includes("2023-12-11 17:29"), "banner shows generated_at");
+  assert.ok(banner.includes("1.8.0a1") && banner.includes("jaffle_shop") && banner.includes("postgres"));
+  assert.match(await page.textContent("#demo-note"), /dbt-labs\/jaffle-shop[\s\S]*defer-jaffle-shop-postgres/);
+  assert.equal(await page.inputValue("#model-input"), "customers");
+  assert.deepEqual(page.problems, []);
+  await shot(page, "01-demo-standard");
+  await page.close();
+});
+
+test("customers under each defer mode: relations and the rule behind each ref", async () => {
+  const page = await open("#model=customers&mode=off");
+  const dev = (n) => relationOf(jaffle.dev, U(n));
+  const prod = (n) => relationOf(jaffle.prod, U(n));
+  assert.equal(dev("stg_customers"), '"postgres"."dbt_dconnors"."stg_customers"');
+
+  // Off: every ref reads dev.
+  let rows = await refRows(page);
+  assert.deepEqual(Object.keys(rows).sort(), ["order_items", "orders", "stg_customers", "this"]);
+  for (const n of ["stg_customers", "orders", "order_items"]) {
+    assert.equal(rows[n].relation, dev(n), `off: ${n}`);
+    assert.equal(rows[n].env, "dev");
+    assert.equal(rows[n].rule, "defer-off");
+    assert.match(rows[n].label, /Defer is off/);
+  }
+  assert.ok((await previewText(page)).includes(dev("stg_customers")), "off: the preview reads dev");
+  if (await compileWorks(page)) {
+    // dbt compiled this model itself: the preview under --defer off must match its compiled_code.
+    assert.equal(norm(await previewText(page)), norm(jaffle.dev.nodes[U("customers")].compiled_code));
+  }
+  await shot(page, "02-customers-off");
+
+  // Standard --defer, nothing known about dev: assumed missing, production used, flagged.
+  await setMode(page, "standard");
+  rows = await refRows(page);
+  for (const n of ["stg_customers", "orders", "order_items"]) {
+    assert.equal(rows[n].relation, prod(n), `standard: ${n}`);
+    assert.equal(rows[n].env, "state");
+    assert.equal(rows[n].rule, "dev-unknown-assumed-missing");
+    assert.match(rows[n].reads, /production/);
+    assert.match(rows[n].reads, /assumed/);
+    assert.match(rows[n].reason, /assumed missing/);
+  }
+  assert.equal(rows.this.relation, dev("customers"), "this is never deferred");
+  assert.equal(rows.this.rule, "this-never-deferred");
+  assert.equal(await page.textContent(`#ref-table tr[data-ref="stg_customers"] .c-ref code`), "ref('stg_customers')");
+  const std = await previewText(page);
+  assert.ok(std.includes(`from ${prod("stg_customers")}`), "standard: preview reads production");
+  if (await compileWorks(page)) assert.ok(!std.includes("{{"), "compiled SQL has no Jinja left");
+  await shot(page, "03-customers-standard");
+
+  // --favor-state, only customers selected: unselected refs read production.
+  await setMode(page, "favor-state");
+  rows = await refRows(page);
+  assert.equal(rows.stg_customers.relation, '"postgres"."prod"."stg_customers"');
+  for (const n of ["stg_customers", "orders", "order_items"]) {
+    assert.equal(rows[n].relation, prod(n));
+    assert.equal(rows[n].rule, "favor-state-unselected");
+    assert.match(rows[n].reason, /not selected/);
+  }
+  assert.ok((await previewText(page)).includes(prod("order_items")));
+  await shot(page, "04-customers-favor-state");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("selection and dev relations change the decision (selected + dev exists → dev)", async () => {
+  const page = await open("#model=customers&mode=favor-state");
+  await setSelect(page, "customers stg_customers");
+  let rows = await refRows(page);
+  // Selected, nothing known about dev: dbt 1.8+ defers a selected node whose dev relation is missing.
+  assert.equal(rows.stg_customers.rule, "dev-unknown-assumed-missing");
+  assert.match(rows.stg_customers.reads, /selected/);
+  assert.equal(rows.orders.rule, "favor-state-unselected");
+  // Say the dev relation exists: dev wins even with --favor-state.
+  await page.click("#inputs-panel summary");
+  await page.fill("#dev-relations", "dbt_dconnors.stg_customers");
+  await page.dispatchEvent("#dev-relations", "change");
+  await page.waitForFunction(() => document.querySelector('#ref-table tr[data-ref="stg_customers"]')?.dataset.rule === "dev-exists", null, { timeout: 15_000 });
+  await settle(page);
+  rows = await refRows(page);
+  assert.equal(rows.stg_customers.relation, relationOf(jaffle.dev, U("stg_customers")));
+  assert.equal(rows.stg_customers.env, "dev");
+  assert.equal(rows.orders.env, "state");
+  assert.match(await page.textContent("#inputs-summary"), /1 dev relations/);
+  await shot(page, "05-selection-and-dev-relations");
+  await page.close();
+});
+
+test("side by side: off vs --defer, the differing relations highlighted", async () => {
+  const page = await open("#model=customers&mode=standard&cmp=off,standard");
+  const summary = await page.textContent("#compare-summary");
+  assert.match(summary, /3 of 4 refs differ/);
+  const left = await page.$$eval("#cmp-left-sql .rel-diff", (els) => els.map((e) => e.textContent));
+  const right = await page.$$eval("#cmp-right-sql .rel-diff", (els) => els.map((e) => e.textContent));
+  assert.ok(left.includes('"postgres"."dbt_dconnors"."stg_customers"'), `left highlights dev: ${left}`);
+  assert.ok(right.includes('"postgres"."prod"."stg_customers"'), `right highlights production: ${right}`);
+  assert.ok(!right.some((t) => t.includes('"customers"')), "`this` is the same on both sides: not highlighted");
+  await page.selectOption("#cmp-left", "favor-state");
+  await settle(page);
+  assert.match(await page.textContent("#compare-summary"), /same relation/);
+  assert.match(await page.evaluate(() => location.hash), /cmp=favor-state%2Cstandard/);
+  await shot(page, "06-side-by-side");
+  await page.close();
+});
+
+test("editing the SQL changes the preview and the ref table", async () => {
+  const page = await open("#model=customers&mode=standard");
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText("select order_id from {{ ref('stg_orders') }} join {{ source('ecom', 'raw_customers') }} using (customer_id)");
+  await page.waitForFunction(() => document.querySelector('#ref-table tr[data-ref="stg_orders"]'), null, { timeout: 15_000 });
+  await settle(page);
+  const rows = await refRows(page);
+  assert.equal(rows.stg_orders.relation, relationOf(jaffle.prod, U("stg_orders")));
+  assert.equal(rows["source:ecom.raw_customers"].rule, "source-never-deferred");
+  assert.equal(rows["source:ecom.raw_customers"].relation, jaffle.dev.sources["source.jaffle_shop.ecom.raw_customers"].relation_name);
+  assert.ok(!rows.stg_customers, "the removed ref is gone");
+  const sql = await previewText(page);
+  assert.ok(sql.includes(`select order_id from ${relationOf(jaffle.prod, U("stg_orders"))} join "postgres"."jaffle_shop_raw"."raw_customers"`), sql);
+  assert.equal(await page.isDisabled("#revert"), false);
+  await shot(page, "07-edited-sql");
+  await page.click("#revert");
+  await settle(page);
+  assert.ok((await refRows(page)).stg_customers, "revert restores the model's code");
+  await page.close();
+});
+
+test("a second pair through the file inputs, then its catalog dropped on the page", async () => {
+  const page = await open();
+  await page.click("#inputs-panel summary");
+  await page.setInputFiles("#dev-file", join(KIDBK, "dev", "manifest.json"));
+  await page.waitForFunction(() => document.querySelector("#dev-name").textContent.includes("manifest.json"));
+  await page.setInputFiles("#prod-file", join(KIDBK, "prod", "manifest.json"));
+  await page.waitForFunction((id) => document.querySelector("#state-banner").textContent.includes(id), kidbk.prod.metadata.invocation_id, { timeout: 30_000 });
+  await settle(page);
+  assert.match(await page.textContent("#state-banner"), /duckdb/);
+  await pickModel(page, "cust", "customers");
+  await setMode(page, "standard");
+  let rows = await refRows(page);
+  const U2 = (n) => `model.jaffle_shop.${n}`;
+  assert.deepEqual(Object.keys(rows).sort(), ["stg_customers", "stg_orders", "stg_payments", "this"]);
+  for (const n of ["stg_customers", "stg_orders", "stg_payments"]) {
+    assert.equal(rows[n].relation, relationOf(kidbk.prod, U2(n)), `standard, unknown dev: ${n}`);
+  }
+  await shot(page, "08-second-pair");
+
+  // Drop the dev catalog: every dev relation exists, so --defer reads dev.
+  const catalog = readFileSync(join(KIDBK, "dev", "catalog.json"), "utf8");
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], "catalog.json", { type: "application/json" }));
+    window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, catalog);
+  await page.waitForFunction(() => document.querySelector('#ref-table tr[data-ref="stg_orders"]')?.dataset.rule === "dev-exists", null, { timeout: 15_000 });
+  await settle(page);
+  rows = await refRows(page);
+  for (const n of ["stg_customers", "stg_orders", "stg_payments"]) {
+    assert.equal(rows[n].relation, relationOf(kidbk.dev, U2(n)), `standard, dev exists per catalog: ${n}`);
+    assert.match(rows[n].reason, /catalog/);
+  }
+  // --favor-state still reads production for the unselected refs.
+  await setMode(page, "favor-state");
+  rows = await refRows(page);
+  assert.equal(rows.stg_payments.relation, relationOf(kidbk.prod, U2("stg_payments")));
+  await shot(page, "09-second-pair-catalog");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("a shared link reopens the same model, mode and selection", async () => {
+  const page = await open();
+  await pickModel(page, "ord", "orders");
+  await setMode(page, "favor-state");
+  await setSelect(page, "orders order_items");
+  const link = await page.evaluate(() => location.href);
+  assert.match(link, /model=orders/);
+  assert.match(link, /mode=favor-state/);
+  assert.match(link, /select=orders\+order_items/);
+  const before = await refRows(page);
+  await page.close();
+
+  const again = await browser.newPage();
+  again.on("pageerror", (e) => assert.fail(e.message));
+  await again.goto(link);
+  await ready(again);
+  assert.equal(await again.inputValue("#model-input"), "orders");
+  assert.equal(await again.isChecked("#mode-favor-state"), true);
+  assert.equal(await again.inputValue("#select-input"), "orders order_items");
+  const rows = await refRows(again);
+  assert.deepEqual(rows, before);
+  assert.equal(rows.order_items.rule, "dev-unknown-assumed-missing", "order_items is selected: not favor-state-unselected");
+  assert.equal(rows.stg_orders.rule, "favor-state-unselected");
+  await shot(again, "10-shared-link");
+  await again.close();
+});
+
+test("keyboard: pick a model and a mode without the mouse", async () => {
+  const page = await open("#model=customers&mode=standard");
+  await page.focus("#model-input");
+  await page.keyboard.type("stg_ord");
+  await page.keyboard.press("Enter");
+  await settle(page);
+  assert.equal(await page.inputValue("#model-input"), "stg_orders");
+  await page.focus("#mode-standard");
+  await page.keyboard.press("ArrowLeft");
+  await settle(page);
+  assert.equal(await page.isChecked("#mode-off"), true);
+  // Every form control has an accessible name.
+  const unnamed = await page.$$eval("input:not([type=hidden]), select, textarea, button", (els) =>
+    els.filter((e) => {
+      if (e.closest("[hidden]")) return false;
+      const id = e.id && document.querySelector(`label[for="${e.id}"]`);
+      return !(id || e.closest("label") || e.getAttribute("aria-label") || e.getAttribute("aria-labelledby") || e.textContent.trim());
+    }).map((e) => e.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, []);
+  await page.close();
+});
+
+test("the picker stays quick with thousands of models", async () => {
+  const page = await open();
+  const big = structuredClone(jaffle.dev);
+  const tpl = big.nodes[U("stg_orders")];
+  for (let i = 0; i < 5000; i++) {
+    const name = `mart_${["finance", "growth", "ops", "product"][i % 4]}_${i}`;
+    big.nodes[`model.jaffle_shop.${name}`] = { ...tpl, name, alias: name, unique_id: `model.jaffle_shop.${name}`, fqn: ["jaffle_shop", name], relation_name: `"postgres"."dbt_dconnors"."${name}"` };
+  }
+  await page.click("#inputs-panel summary");
+  await page.setInputFiles("#dev-file", { name: "big-manifest.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(big)) });
+  await page.waitForFunction(() => window.dbtdeferPlayground.state.models > 5000, null, { timeout: 60_000 });
+  await settle(page);
+  const ms = await page.evaluate(() => {
+    const input = document.querySelector("#model-input");
+    input.focus();
+    const times = [];
+    for (const q of ["m", "mg", "mgr", "mart_gro_41", "fin4996"]) {
+      const t = performance.now();
+      input.value = q;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      times.push(performance.now() - t);
+    }
+    return Math.max(...times);
+  });
+  assert.ok(ms < 100, `slowest keystroke took ${ms.toFixed(1)} ms`);
+  const first = await page.textContent("#model-list li[role=option] .opt-name");
+  assert.equal(first, "mart_finance_4996");
+  await shot(page, "11-picker-5000-models");
+  await page.close();
+});
+
+test("a hostile manifest is shown as text and never executes", async () => {
+  const page = await open();
+  const XSS = [
+    `<img src=x onerror="window.__xss_img=1;alert('img')">`,
+    `<script>window.__xss_script=1;alert('script')</script>`,
+    `<svg onload="window.__xss_svg=1">`,
+    `"><iframe src="javascript:window.top.__xss_iframe=1">`,
+  ];
+  const evil = structuredClone(jaffle.dev);
+  const evilProd = structuredClone(jaffle.prod);
+  const name = `pwn${XSS[0]}`;
+  const node = evil.nodes[U("customers")];
+  Object.assign(node, {
+    name,
+    alias: `alias${XSS[1]}`,
+    description: XSS.join(" "),
+    original_file_path: `models/${XSS[3]}.sql`,
+    raw_code: `-- ${XSS[1]}\n</textarea>${XSS[2]}\nselect '${XSS[0]}' as x from {{ ref('stg_customers') }} join {{ this }}`,
+  });
+  evil.nodes[U("stg_customers")].schema = `s${XSS[0]}`;
+  evil.nodes[U("stg_customers")].relation_name = null;
+  for (const m of [evil, evilProd]) {
+    m.metadata.project_name = `proj${XSS[1]}`;
+    m.metadata.invocation_id = `inv${XSS[2]}`;
+    m.metadata.dbt_version = `1.8${XSS[0]}`;
+    m.metadata.env = { DBT_CLOUD_RUN_URL: "javascript:window.__xss_link=1", DBT_CLOUD_JOB_URL: `https://cloud.example.com/run/1?x="><script>window.__xss_q=1</script>` };
+  }
+  evilProd.nodes[U("stg_customers")].schema = `prod${XSS[2]}`;
+  evilProd.nodes[U("stg_customers")].relation_name = null;
+  await page.click("#inputs-panel summary");
+  await page.setInputFiles("#dev-file", { name: `dev${XSS[0]}.json`, mimeType: "application/json", buffer: Buffer.from(JSON.stringify(evil)) });
+  await page.waitForFunction(() => document.querySelector("#dev-name").textContent.includes("dev<img"));
+  await page.setInputFiles("#prod-file", { name: `prod.json`, mimeType: "application/json", buffer: Buffer.from(JSON.stringify(evilProd)) });
+  await page.waitForFunction(() => document.querySelector("#state-banner").textContent.includes("inv<svg"), null, { timeout: 30_000 });
+  await settle(page);
+  await page.click("#model-input");
+  await page.fill("#model-input", "pwn");
+  await page.keyboard.press("Enter");
+  await settle(page);
+  await page.selectOption("#cmp-left", "off");
+  await setMode(page, "favor-state");
+  await page.waitForTimeout(300);
+  await shot(page, "12-hostile-manifest");
+
+  assert.equal(await page.inputValue("#model-input"), name, "the model name is shown as typed text");
+  assert.ok((await page.textContent("#state-banner")).includes(`proj${XSS[1]}`), "the project name is text");
+  assert.ok((await page.textContent("#model-meta")).includes(XSS[3]), "the path is text");
+  const rows = await refRows(page);
+  assert.ok(rows.stg_customers.relation.includes(XSS[2]), `the relation with markup is text: ${rows.stg_customers.relation}`);
+  assert.ok((await page.evaluate(() => window.dbtdeferPlayground.text("editor"))).includes("</textarea><svg"));
+  const injected = await page.evaluate(() => ({
+    flags: Object.keys(window).filter((k) => k.startsWith("__xss")),
+    img: document.querySelectorAll("img").length,
+    svg: [...document.querySelectorAll("svg")].filter((s) => s.getAttribute("onload")).length,
+    iframe: document.querySelectorAll("iframe").length,
+    scripts: [...document.scripts].map((s) => s.src || s.textContent.slice(0, 40)),
+    handlers: [...document.querySelectorAll("*")].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).map((e) => e.tagName),
+    badLinks: [...document.querySelectorAll("a[href]")].map((a) => a.href).filter((h) => !/^https?:/.test(h)),
+    links: [...document.querySelectorAll("[data-testid=run-link]")].map((a) => a.href),
+  }));
+  assert.deepEqual(injected.flags, [], "no payload ran");
+  assert.equal(injected.img, 0);
+  assert.equal(injected.svg, 0);
+  assert.equal(injected.iframe, 0);
+  assert.deepEqual(injected.scripts.filter((s) => !s.endsWith("/dist/playground.js")), []);
+  assert.deepEqual(injected.handlers, []);
+  assert.deepEqual(injected.badLinks, []);
+  for (const l of injected.links) assert.ok(l.startsWith("https://cloud.example.com/") && !l.includes("<script>"), `run link is an escaped https URL: ${l}`);
+  assert.deepEqual(page.problems.filter((p) => p.startsWith("dialog")), [], "no dialog opened");
+  await page.close();
+});
+
+test("usable at a phone's width", async () => {
+  const page = await open("#model=customers&mode=standard", { width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no horizontal scrolling (${overflow}px too wide)`);
+  const rows = await refRows(page);
+  assert.equal(rows.stg_customers.relation, relationOf(jaffle.prod, U("stg_customers")));
+  await page.screenshot({ path: join(artifacts, "13-phone.png") });
+  await shot(page, "13-phone-full");
+  await page.close();
+});
