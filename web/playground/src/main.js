@@ -110,7 +110,7 @@ for (const m of MODES) {
   const id = `mode-${m.value}`;
   el.modeGroup.append(
     h("input", { type: "radio", name: "mode", id, value: m.value, onchange: () => setMode(m.value) }),
-    h("label", { for: id }, h("span", { class: "seg-label", text: m.label }), h("code", { class: "seg-flag", text: m.flag })),
+    h("label", { for: id }, h("span", { class: "seg-label", text: m.label }), h("code", { class: "seg-flag", text: m.flag.replace(/-/g, "\u2011") })),
   );
   for (const s of [el.cmpLeft, el.cmpRight]) s.append(h("option", { value: m.value, text: `${m.label} (${m.flag})` }));
 }
@@ -229,7 +229,7 @@ function renderList() {
   });
   if (!items.length) items.push(h("li", { class: "opt-empty", role: "option", "aria-disabled": "true", text: "No model matches" }));
   const total = S.models.length;
-  if (total > results.length && results.length) items.push(h("li", { class: "opt-more", role: "presentation", text: `showing ${results.length} of ${total}; type to narrow` }));
+  if (total > results.length && results.length >= 60) items.push(h("li", { class: "opt-more", role: "presentation", text: `showing ${results.length} of ${total}; type to narrow` }));
   replace(el.modelList, items);
   setActive(active);
 }
@@ -637,15 +637,12 @@ function refresh() {
 async function refreshNow() {
   if (!S.project || !S.node) return;
   const gen = ++S.gen;
-  let main, left, right;
-  try {
-    main = await evaluate(S.mode);
-    left = S.cmp[0] === S.mode ? main : await evaluate(S.cmp[0]);
-    right = S.cmp[1] === S.mode ? main : S.cmp[1] === S.cmp[0] ? left : await evaluate(S.cmp[1]);
-  } catch (err) {
-    if (gen === S.gen) renderFailure(err);
-    return;
-  }
+  // Each mode is evaluated on its own: one failing (say --defer without a
+  // production manifest) must not leave the others stale.
+  const safe = (mode) => evaluate(mode).catch((error) => ({ mode, error, sql: "", refs: [], diagnostics: [], approx: S.compile !== true }));
+  const main = await safe(S.mode);
+  const left = S.cmp[0] === S.mode ? main : await safe(S.cmp[0]);
+  const right = S.cmp[1] === S.mode ? main : S.cmp[1] === S.cmp[0] ? left : await safe(S.cmp[1]);
   if (gen !== S.gen) return;
   S.last = { main, left, right };
   renderMain(main);
@@ -681,9 +678,6 @@ function marksFor(refs, extra = () => ({})) {
   }));
 }
 
-function renderFailure(err) {
-  replace(el.diagnostics, h("p", { class: "diag diag-error", role: "alert" }, h("strong", { text: err?.code ?? "error" }), " ", err?.message ?? String(err)));
-}
 
 function renderMain(res) {
   const modeInfo = MODES.find((m) => m.value === res.mode);
@@ -694,10 +688,16 @@ function renderMain(res) {
     el.compileNote.textContent =
       "This build of dbtdefer cannot compile Jinja yet: the preview substitutes each ref(), source() and {{ this }} with its resolved relation and leaves other Jinja as written. The ref table is exact.";
   }
-  const diags = res.diagnostics.slice(0, 8).map((d) =>
+  const all = res.error ? [{ severity: "error", code: res.error.code, message: res.error.message }, ...res.diagnostics] : res.diagnostics;
+  const diags = all.slice(0, 8).map((d) =>
     h("p", { class: `diag diag-${d.severity === "error" ? "error" : "warn"}` }, h("strong", { text: d.code ?? d.severity ?? "note" }), " ", d.message ?? ""),
   );
   replace(el.diagnostics, diags);
+  if (res.error) {
+    preview.set(`-- ${modeInfo.flag}: ${res.error.message}`);
+    replace(el.refBody, h("tr", {}, h("td", { colspan: "4", class: "diag-error", text: `${res.error.code ?? "error"}: ${res.error.message}` })));
+    return;
+  }
   renderRefTable(res.refs);
 }
 
@@ -731,6 +731,7 @@ function renderCompare(left, right) {
   const rm = new Map(right.refs.map((r) => [keyOf(r), r]));
   const differ = new Set();
   for (const [k, r] of lm) if (rm.has(k) && rm.get(k).relation !== r.relation) differ.add(k);
+  for (const [i, res] of [left, right].entries()) if (res.error) res.sql = `-- ${res.error.code ?? "error"}: ${res.error.message}`;
   const mk = (refs) => marksFor(refs, (r) => (differ.has(keyOf(r)) ? { cls: `rel ${envClass(r.env)} rel-diff` } : {}));
   cmpViews[0].set(left.sql, mk(left.refs));
   cmpViews[1].set(right.sql, mk(right.refs));
@@ -742,6 +743,10 @@ function renderCompare(left, right) {
   replace($("#cmp-right-h"), title(right));
   el.cmpLeft.value = left.mode;
   el.cmpRight.value = right.mode;
+  if (left.error || right.error) {
+    replace(el.cmpSummary, h("span", { class: "diag-error", text: (left.error ?? right.error).message }));
+    return;
+  }
   if (!differ.size) {
     replace(el.cmpSummary, left.mode === right.mode ? "Pick two different modes to compare." : "Both modes resolve every ref to the same relation.");
     return;

@@ -400,6 +400,10 @@ test("the picker stays quick with thousands of models", async () => {
   await page.setInputFiles("#dev-file", { name: "big-manifest.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(big)) });
   await page.waitForFunction(() => window.dbtdeferPlayground.state.models > 5000, null, { timeout: 60_000 });
   await settle(page);
+  // A dev manifest alone: --defer has nothing to defer to, and the page says so instead of showing stale relations.
+  assert.match(await page.textContent("#state-banner"), /No production manifest/);
+  assert.match(await page.textContent("#ref-table tbody"), /defer\.no_state|state/);
+  assert.equal(await page.$$eval("#ref-table tbody tr[data-ref]", (r) => r.length), 0);
   const ms = await page.evaluate(() => {
     const input = document.querySelector("#model-input");
     input.focus();
