@@ -442,6 +442,12 @@ async function loadURLsNow(devURL, prodURL, { demo } = {}) {
   }
 }
 
+$("#swap").addEventListener("click", () => {
+  if (!S.inputs.prod) return;
+  [S.inputs.dev, S.inputs.prod] = [S.inputs.prod, S.inputs.dev];
+  load({ keepModel: S.uid });
+});
+
 $("#load-demo").addEventListener("click", () => {
   S.inputs.catalog = null;
   loadURLs(DEMO.dev, DEMO.prod, { demo: true });
@@ -643,8 +649,10 @@ async function refreshNow() {
   const main = await safe(S.mode);
   const left = S.cmp[0] === S.mode ? main : await safe(S.cmp[0]);
   const right = S.cmp[1] === S.mode ? main : S.cmp[1] === S.cmp[0] ? left : await safe(S.cmp[1]);
+  const selection = await describeSelection();
   if (gen !== S.gen) return;
   S.last = { main, left, right };
+  renderSelection(selection);
   renderMain(main);
   renderCompare(left, right);
   renderLineage(main);
@@ -652,6 +660,32 @@ async function refreshNow() {
   writeHash();
   document.body.dataset.ready = "true";
   document.body.dataset.compile = S.compile ? "real" : "approx";
+}
+
+/** describeSelection evaluates the selection box with the engine's selector. */
+async function describeSelection() {
+  const words = S.select.split(/\s+/).filter(Boolean);
+  if (!words.length) return null;
+  try {
+    const r = await S.project.select({ select: words });
+    return { ids: r.uniqueIds };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const selectHelp = $("#select-help");
+const selectHelpDefault = [...selectHelp.childNodes].map((n) => n.cloneNode(true));
+function renderSelection(sel) {
+  if (!sel) return replace(selectHelp, selectHelpDefault.map((n) => n.cloneNode(true)));
+  if (sel.error) return replace(selectHelp, h("span", { class: "sel-error", text: sel.error.message }));
+  const tests = sel.ids.filter((id) => id.startsWith("test.") || id.startsWith("unit_test."));
+  const nodes = sel.ids.filter((id) => !tests.includes(id));
+  const names = nodes.map((id) => id.split(".").slice(2).join("."));
+  const shown = names.slice(0, 6).join(", ") + (names.length > 6 ? `, … ${names.length - 6} more` : "");
+  const self = sel.ids.includes(S.node?.uniqueId);
+  const testWords = tests.length ? ` (and ${tests.length} ${tests.length === 1 ? "test" : "tests"})` : "";
+  replace(selectHelp, `Selects ${nodes.length} ${nodes.length === 1 ? "node" : "nodes"}${shown ? `: ${shown}` : ""}${testWords}.${self ? "" : " This model is not selected."}`);
 }
 
 // ---- rendering -----------------------------------------------------------------

@@ -16,6 +16,9 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname } from "node:path";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -493,6 +496,70 @@ test("a hostile manifest is shown as text and never executes", async () => {
   for (const l of injected.links) assert.ok(l.startsWith("https://cloud.example.com/") && !l.includes("<script>"), `run link is an escaped https URL: ${l}`);
   assert.deepEqual(page.problems.filter((p) => p.startsWith("dialog")), [], "no dialog opened");
   await page.close();
+});
+
+test("manifests loaded by URL; the shared link carries the URLs", async () => {
+  const page = await open();
+  await page.click("#inputs-panel summary");
+  await page.fill("#dev-url", `${base}/testdata/defer-mrkidbk-duckdb/dev/manifest.json`);
+  await page.click("form[data-which=dev] button");
+  await page.waitForFunction(() => document.querySelector("#dev-name").textContent.includes("manifest.json (680 kB)"), null, { timeout: 30_000 });
+  await page.fill("#prod-url", `${base}/testdata/defer-mrkidbk-duckdb/prod/manifest.json`);
+  await page.click("form[data-which=prod] button");
+  await page.waitForFunction((id) => document.querySelector("#state-banner").textContent.includes(id), kidbk.prod.metadata.invocation_id, { timeout: 30_000 });
+  await settle(page);
+  await pickModel(page, "orders");
+  await setMode(page, "favor-state");
+  await setSelect(page, "orders stg_payments");
+  assert.match(await page.textContent("#select-help"), /Selects 2 nodes: .*orders/);
+  const link = await page.evaluate(() => location.href);
+  assert.match(link, /dev=http/);
+  assert.match(link, /prod=http/);
+  await page.close();
+
+  const again = await open(new URL(link).hash);
+  assert.ok((await again.textContent("#state-banner")).includes(kidbk.prod.metadata.invocation_id));
+  const rows = await refRows(again);
+  assert.equal(rows.stg_orders.relation, relationOf(kidbk.prod, "model.jaffle_shop.stg_orders"));
+  assert.equal(rows.stg_orders.rule, "favor-state-unselected");
+  assert.equal(rows.stg_payments.rule, "dev-unknown-assumed-missing");
+  await shot(again, "14-loaded-by-url");
+  await again.close();
+});
+
+test("works from a plain static host under a sub-path (relative URLs only)", async () => {
+  // A bare static server: web/ mounted at /docs/v1/, nothing else (no /testdata/, no devserver).
+  const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".json": "application/json", ".wasm": "application/wasm", ".md": "text/plain" };
+  const root = join(repo, "web");
+  const requests = [];
+  const srv = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    requests.push(path);
+    if (!path.startsWith("/docs/v1/") || path.includes("..")) return res.writeHead(404).end();
+    let file = join(root, path.slice("/docs/v1/".length));
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const body = await readFile(file);
+      res.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`http://127.0.0.1:${srv.address().port}/docs/v1/playground/#model=customers&mode=off`);
+    await ready(page);
+    const rows = await refRows(page);
+    assert.equal(rows.stg_customers.relation, relationOf(jaffle.dev, U("stg_customers")));
+    assert.deepEqual(requests.filter((p) => !p.startsWith("/docs/v1/")), [], "every request stays under the sub-path");
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    srv.close();
+  }
 });
 
 test("usable at a phone's width", async () => {
