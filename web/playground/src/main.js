@@ -325,7 +325,8 @@ async function fetchFile(url, label) {
       progress(`Downloading ${label}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ""}`, loaded, total);
     }
   } else chunks.push(new Uint8Array(await res.arrayBuffer()));
-  const name = decodeURIComponent(new URL(u).pathname.split("/").pop() || "manifest.json");
+  const parts = decodeURIComponent(new URL(u).pathname).split("/").filter(Boolean);
+  const name = parts.slice(-2).join("/") || "manifest.json";
   return new File(chunks, name, { type: "application/json" });
 }
 
@@ -720,7 +721,7 @@ function renderMain(res) {
   el.compileNote.hidden = !res.approx;
   if (res.approx) {
     el.compileNote.textContent =
-      "This build of dbtdefer cannot compile Jinja yet: the preview substitutes each ref(), source() and {{ this }} with its resolved relation and leaves other Jinja as written. The ref table is exact.";
+      "Approximate preview: this build of dbtdefer cannot compile Jinja yet, so each ref(), source() and {{ this }} is replaced by its resolved relation and other Jinja is left as written. The ref table is exact.";
   }
   const all = res.error ? [{ severity: "error", code: res.error.code, message: res.error.message }, ...res.diagnostics] : res.diagnostics;
   const diags = all.slice(0, 8).map((d) =>
@@ -826,7 +827,7 @@ function renderInputs() {
   $("#catalog-clear").hidden = !catalog;
   const counts = S.project?.info?.counts ?? {};
   const extra = [catalog && "catalog", S.devRelations.length && `${S.devRelations.length} dev relations`].filter(Boolean);
-  el.inputsSummary.textContent = `${dev?.demo ? "Demo: jaffle-shop" : desc(dev)}${prod ? ` vs ${prod.demo ? "its production run" : desc(prod)}` : ", no production manifest"}${extra.length ? ` · ${extra.join(", ")}` : ""} · ${S.models.filter((m) => m.type === "model").length} models${counts.model ? "" : ""}`;
+  el.inputsSummary.textContent = `${dev?.demo ? "Demo: jaffle-shop" : `dev ${desc(dev)}`}${prod ? ` vs ${prod.demo ? "its production run" : `production ${desc(prod)}`}` : ", no production manifest"}${extra.length ? ` · ${extra.join(", ")}` : ""} · ${S.models.filter((m) => m.type === "model").length} models${counts.model ? "" : ""}`;
   $("#demo-note").hidden = !dev?.demo;
 }
 

@@ -503,7 +503,7 @@ test("manifests loaded by URL; the shared link carries the URLs", async () => {
   await page.click("#inputs-panel summary");
   await page.fill("#dev-url", `${base}/testdata/defer-mrkidbk-duckdb/dev/manifest.json`);
   await page.click("form[data-which=dev] button");
-  await page.waitForFunction(() => document.querySelector("#dev-name").textContent.includes("manifest.json (680 kB)"), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector("#dev-name").textContent.includes("dev/manifest.json (680 kB)"), null, { timeout: 30_000 });
   await page.fill("#prod-url", `${base}/testdata/defer-mrkidbk-duckdb/prod/manifest.json`);
   await page.click("form[data-which=prod] button");
   await page.waitForFunction((id) => document.querySelector("#state-banner").textContent.includes(id), kidbk.prod.metadata.invocation_id, { timeout: 30_000 });
