@@ -1,6 +1,9 @@
 package jinja
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // benchModel is a typical dbt model: config, refs through a host function,
 // a few utility macros, loops over columns and whitespace control.
@@ -75,5 +78,24 @@ func BenchmarkParseModel(b *testing.B) {
 		if _, err := Parse("m", benchModel); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRunawayStop measures how long a template that would loop for ever
+// runs under the default limits before it is stopped (MaxTime: 1s, or
+// MaxSteps first on a fast machine). Reported as ms to stop.
+func BenchmarkRunawayStop(b *testing.B) {
+	tmpl, err := Parse("loop.sql", `{% for a in range(100000) %}{% for b in range(100000) %}{% for c in range(100000) %}{% endfor %}{% endfor %}{% endfor %}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := NewEnvironment()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		_, err := env.Render(tmpl, nil)
+		if c := code(err); c != CodeSteps && c != CodeTime {
+			b.Fatalf("want a limit error, got %v", err)
+		}
+		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "ms-to-stop")
 	}
 }

@@ -14,6 +14,7 @@ package jinja
 
 import (
 	"strings"
+	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
@@ -30,6 +31,7 @@ const (
 	CodeDepth       = "jinja.limit.depth"  // Limits.MaxDepth exceeded
 	CodeOutput      = "jinja.limit.output" // Limits.MaxOutput exceeded
 	CodeRange       = "jinja.limit.range"  // a range or repeat larger than Limits.MaxRange
+	CodeTime        = "jinja.limit.time"   // Limits.MaxTime exceeded
 	CodeHost        = "jinja.host"         // a host Func failed with a plain Go error
 	CodeInternal    = "jinja.internal"     // a bug in this package, reported instead of crashing
 )
@@ -45,10 +47,15 @@ type Limits struct {
 	// MaxRange bounds range() lengths and sequence repeats; Jinja's sandbox
 	// uses 100 000 and so do we by default.
 	MaxRange int64
+	// MaxTime bounds the wall-clock time of one render (default 1s; negative
+	// means no bound). It is checked every few thousand steps, so a template
+	// that would loop forever stops within MaxTime on any machine, however
+	// slow, even before it reaches MaxSteps.
+	MaxTime time.Duration
 }
 
 // DefaultLimits are the limits used for zero fields.
-var DefaultLimits = Limits{MaxSteps: 10_000_000, MaxDepth: 200, MaxOutput: 64 << 20, MaxRange: 100_000}
+var DefaultLimits = Limits{MaxSteps: 10_000_000, MaxDepth: 200, MaxOutput: 64 << 20, MaxRange: 100_000, MaxTime: time.Second}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxSteps <= 0 {
@@ -62,6 +69,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRange <= 0 {
 		l.MaxRange = DefaultLimits.MaxRange
+	}
+	if l.MaxTime == 0 {
+		l.MaxTime = DefaultLimits.MaxTime
 	}
 	return l
 }
@@ -90,6 +100,8 @@ type Environment struct {
 	Tests map[string]TestFunc
 	// Limits bound each render.
 	Limits Limits
+	// clock replaces time.Now for Limits.MaxTime in tests.
+	clock func() time.Time
 }
 
 // NewEnvironment returns an environment with dbt's text-mode filters

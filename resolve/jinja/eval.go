@@ -2,7 +2,7 @@ package jinja
 
 func (st *State) eval(e expr, sc *scope) Value {
 	st.steps++
-	if st.steps > st.limits.MaxSteps {
+	if st.steps > st.checkAt {
 		st.step(e.exprPos())
 	}
 	switch x := e.(type) {

@@ -746,7 +746,7 @@ func fSlice(st *State, v Value, args []Value, kw []KwArg) (Value, error) {
 			tmp = append(tmp, fill)
 		}
 		out = append(out, NewList(tmp...))
-		if st.steps++; st.steps > st.limits.MaxSteps {
+		if st.steps++; st.steps > st.checkAt {
 			st.step(st.pos)
 		}
 	}

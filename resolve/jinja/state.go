@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
@@ -18,15 +19,48 @@ type State struct {
 	ctx    map[string]Value
 	out    []byte
 	steps  int64
-	depth  int
-	total  int64 // bytes written, all buffers together
-	macro  *Macro
-	pos    int // offset of the expression being evaluated, for host errors
-	bufs   [][]byte
+	// checkAt is the step count at which the next limit check runs: the
+	// smaller of MaxSteps and the next clock reading for MaxTime.
+	checkAt int64
+	start   time.Time
+	depth   int
+	total   int64 // bytes written, all buffers together
+	macro   *Macro
+	pos     int // offset of the expression being evaluated, for host errors
+	bufs    [][]byte
 }
 
 func newState(e *Environment, t *Template, ctx map[string]Value) *State {
-	return &State{env: e, limits: e.Limits.withDefaults(), tmpl: t, ctx: ctx, out: make([]byte, 0, len(t.src)+64)}
+	st := &State{env: e, limits: e.Limits.withDefaults(), tmpl: t, ctx: ctx, out: make([]byte, 0, len(t.src)+64)}
+	st.start = st.now()
+	st.checkAt = min(st.limits.MaxSteps, timeCheckEvery)
+	return st
+}
+
+// timeCheckEvery is how many steps pass between clock readings for
+// Limits.MaxTime: about a millisecond of work natively, a few in wasm.
+const timeCheckEvery = 1 << 14
+
+func (st *State) now() time.Time {
+	if st.env != nil && st.env.clock != nil {
+		return st.env.clock()
+	}
+	return time.Now()
+}
+
+// limitErr checks the step and time limits; it is called when steps passes
+// checkAt, and moves checkAt on when neither limit is reached.
+func (st *State) limitErr(pos int) *diag.Error {
+	if st.steps > st.limits.MaxSteps {
+		return diag.Errorf(CodeSteps, st.tmpl.loc(pos), "template exceeded the limit of %d steps", st.limits.MaxSteps)
+	}
+	if st.limits.MaxTime > 0 && !st.start.IsZero() {
+		if d := st.now().Sub(st.start); d > st.limits.MaxTime {
+			return diag.Errorf(CodeTime, st.tmpl.loc(pos), "template exceeded the time limit of %v (ran %v, %d steps)", st.limits.MaxTime, d.Round(time.Millisecond), st.steps)
+		}
+	}
+	st.checkAt = min(st.limits.MaxSteps, st.steps+timeCheckEvery)
+	return nil
 }
 
 // Environment returns the environment rendering.
@@ -44,8 +78,10 @@ func (st *State) Location() diag.Location { return st.tmpl.loc(st.pos) }
 // Charge counts n steps of host work against Limits.MaxSteps.
 func (st *State) Charge(n int64) error {
 	st.steps += n
-	if st.steps > st.limits.MaxSteps {
-		return diag.Errorf(CodeSteps, st.Location(), "template exceeded the limit of %d steps", st.limits.MaxSteps)
+	if st.steps > st.checkAt {
+		if err := st.limitErr(st.pos); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -128,8 +164,10 @@ func (st *State) recoverInto(err *error) {
 // step counts one unit of work.
 func (st *State) step(pos int) {
 	st.steps++
-	if st.steps > st.limits.MaxSteps {
-		st.throw(CodeSteps, pos, "template exceeded the limit of %d steps", st.limits.MaxSteps)
+	if st.steps > st.checkAt {
+		if err := st.limitErr(pos); err != nil {
+			panic(jinjaPanic{err})
+		}
 	}
 }
 
