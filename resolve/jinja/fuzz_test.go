@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
 )
 
 // FuzzRender parses and renders arbitrary templates: it must never panic,
@@ -16,6 +17,13 @@ func FuzzRender(f *testing.F) {
 	for _, file := range files {
 		for _, c := range readCases(f, file) {
 			f.Add(c.template)
+		}
+	}
+	// And the Jinja real projects wrote: models' raw_code and macros'
+	// macro_sql from every corpus manifest.
+	for _, s := range corpus.Samples() {
+		for _, code := range s.Code {
+			f.Add(code)
 		}
 	}
 	f.Fuzz(func(t *testing.T, src string) {

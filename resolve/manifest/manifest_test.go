@@ -192,9 +192,17 @@ func TestTruncatedEverywhereNeverPanics(t *testing.T) {
 }
 
 func FuzzOpen(f *testing.F) {
-	for _, p := range corpus.Manifests()[:3] {
-		if data, err := os.ReadFile(p); err == nil && len(data) < 300000 {
-			f.Add(data)
+	// Seeds: a miniature of every corpus manifest (its metadata and a few
+	// entries of each kind, bytes verbatim: every schema version and adapter
+	// we have), and the smallest whole manifest of each corpus root.
+	for _, s := range corpus.Samples() {
+		f.Add(s.Mini)
+	}
+	for _, root := range corpus.Dirs() {
+		if p := smallestManifest(root); p != "" {
+			if data, err := os.ReadFile(p); err == nil {
+				f.Add(data)
+			}
 		}
 	}
 	f.Add([]byte(`{"nodes":{"model.a.b":{"name":"b","refs":[["x"]]}},"disabled":[{"unique_id":"model.a.c"}]}`))
@@ -210,6 +218,37 @@ func FuzzOpen(f *testing.F) {
 		m.LookupRef(LookupQuery{Name: "b", Root: "a", CallerPackage: "a"})
 		m.Counts()
 	})
+}
+
+// smallestManifest returns the smallest manifest.json under root.
+func smallestManifest(root string) string {
+	best, size := "", int64(-1)
+	for _, p := range corpus.Manifests() {
+		if !strings.HasPrefix(p, root+string(filepath.Separator)) {
+			continue
+		}
+		if st, err := os.Stat(p); err == nil && (size < 0 || st.Size() < size) {
+			best, size = p, st.Size()
+		}
+	}
+	return best
+}
+
+// TestCorpusMiniaturesOpen checks the fuzz seeds themselves: the miniature
+// of every corpus manifest opens and its entries decode.
+func TestCorpusMiniaturesOpen(t *testing.T) {
+	for _, s := range corpus.Samples() {
+		m, err := Open("mini.json", s.Mini)
+		if err != nil {
+			t.Errorf("%s: miniature does not open: %v", s.Path, err)
+			continue
+		}
+		for _, uid := range m.Keys("nodes") {
+			if _, err := m.Node(uid); err != nil {
+				t.Errorf("%s: %s: %v", s.Path, uid, err)
+			}
+		}
+	}
 }
 
 func TestLimits(t *testing.T) {

@@ -1,6 +1,10 @@
 package relation
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
+)
 
 // FuzzRender checks that rendering, matching and wrapping never panic for
 // arbitrary parts, quote characters and adapters.
@@ -9,6 +13,13 @@ func FuzzRender(f *testing.F) {
 	f.Add("clickhouse", "", "`", "`", "`", uint8(0))
 	f.Add("fabric", "a]", "[", "]]", "[", uint8(255))
 	f.Add("databricks", "", "", "", "", uint8(3))
+	// Real relations: every corpus manifest's adapter with a few of its
+	// nodes' and sources' database/schema/identifier.
+	for i, s := range corpus.Samples() {
+		for j, r := range s.Relations {
+			f.Add(s.Adapter, r.Database, r.Schema, r.Identifier, Lookup(s.Adapter).QuoteChar, uint8(i*7+j*31))
+		}
+	}
 	f.Fuzz(func(t *testing.T, adapter, db, schema, id, qc string, bits uint8) {
 		a := Lookup(adapter)
 		if bits&64 != 0 {

@@ -2,18 +2,21 @@ package selector
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
 )
 
 func TestParseCriterion(t *testing.T) {
 	cases := []struct {
-		raw                  string
-		method, value        string
-		args                 []string
-		at, parents, kids    bool
-		pDepth, cDepth       int
+		raw               string
+		method, value     string
+		args              []string
+		at, parents, kids bool
+		pDepth, cDepth    int
 	}{
 		{raw: "customers", method: "fqn", value: "customers", pDepth: -1, cDepth: -1},
 		{raw: "+customers", method: "fqn", value: "customers", parents: true, pDepth: -1, cDepth: -1},
@@ -138,6 +141,20 @@ func TestResultMethod(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"+a", "2+b+3", "@c", "tag:x,config.m:y", "state:modified+", "a b", "", "+", "@+", "1+", "::", "a:b:c", "config.:x", "source:a.b.c.d", "\xff:x", "9999999999999999999999+a"} {
 		f.Add(s)
+	}
+	// Every selection of the golden scenarios, and selections naming real
+	// projects' nodes, tags, paths, packages and `selectors:` definitions.
+	if golden, err := os.ReadFile("testdata/scenarios.golden"); err == nil {
+		for _, line := range strings.Split(string(golden), "\n") {
+			if sel, ok := strings.CutPrefix(line, "$ select "); ok {
+				f.Add(sel)
+			}
+		}
+	}
+	for _, s := range corpus.Samples() {
+		for _, sel := range s.Selectors {
+			f.Add(sel)
+		}
 	}
 	g := NewGraph(devShop().open(f, "dev"))
 	st := stateShop().open(f, "prod")
