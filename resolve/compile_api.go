@@ -37,10 +37,13 @@ type CompileRequest struct {
 	Env         map[string]string `json:"env,omitempty"`
 	// Target overrides the inferred target (type, name "dev", most common
 	// schema/database of the dev models).
-	Target        map[string]any     `json:"target,omitempty"`
-	IsIncremental bool               `json:"isIncremental,omitempty"`
-	FullRefresh   bool               `json:"fullRefresh,omitempty"`
-	Dispatch      []compile.Dispatch `json:"dispatch,omitempty"`
+	Target        map[string]any `json:"target,omitempty"`
+	IsIncremental bool           `json:"isIncremental,omitempty"`
+	// Now pins the clock of modules.datetime (now/utcnow/today) to an
+	// RFC 3339 timestamp; empty is the real clock.
+	Now         string             `json:"now,omitempty"`
+	FullRefresh bool               `json:"fullRefresh,omitempty"`
+	Dispatch    []compile.Dispatch `json:"dispatch,omitempty"`
 	// Strategy is render (default), rewrite or auto.
 	Strategy string `json:"strategy,omitempty"`
 }
@@ -86,7 +89,7 @@ func (p *Project) Compiler() *compile.Compiler {
 // CompileOptions converts the request's host inputs to compile options.
 func (req *CompileRequest) CompileOptions(p *Project) *compile.Options {
 	o := &compile.Options{Vars: req.Vars, ProjectVars: req.ProjectVars, Env: req.Env, Target: req.Target,
-		IsIncremental: req.IsIncremental, FullRefresh: req.FullRefresh, Dispatch: req.Dispatch}
+		IsIncremental: req.IsIncremental, FullRefresh: req.FullRefresh, Dispatch: req.Dispatch, Now: req.Now}
 	if c, ok := compileExtras.Load(p); ok {
 		o.Catalog = c.(*compile.Catalog)
 	}
@@ -366,23 +369,29 @@ type FidelityReport struct {
 	SelfTotal int `json:"selfTotal"`
 	SelfExact int `json:"selfExact"`
 	// ExactIncremental counts nodes exact only with is_incremental() true.
-	ExactIncremental int                `json:"exactIncremental"`
+	ExactIncremental int `json:"exactIncremental"`
 	// Skipped counts compiled nodes without raw code (dbt Fusion's
 	// "--placeholder--"), which cannot be re-rendered.
-	Skipped int `json:"skipped"`
-	Mismatches       []FidelityMismatch `json:"mismatches"`
+	Skipped    int                `json:"skipped"`
+	Mismatches []FidelityMismatch `json:"mismatches"`
 }
 
 // Fidelity re-renders every node of the dev manifest that carries dbt's
 // compiled code and compares byte for byte. base carries the host inputs
 // (vars, dispatch, target…); defer is forced off. Incremental models that
 // differ are retried with is_incremental() true (dbt compiled them against
-// an existing table).
+// an existing table). Unless base.Now is set, modules.datetime's clock is
+// pinned to the manifest's generated_at.
 func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 	rep := &FidelityReport{Manifest: p.Dev.File, Mismatches: []FidelityMismatch{}}
 	base.Options = Options{Defer: deferral.Off}
 	base.SQL = nil
 	base.Strategy = StrategyRender
+	if base.Now == "" {
+		// dbt compiled these nodes during the run that wrote the manifest:
+		// modules.datetime's clock reads that run's time, as run_started_at does.
+		base.Now = p.Dev.Meta.GeneratedAt
+	}
 	for _, uid := range p.Dev.Keys("nodes") {
 		n, err := p.Dev.Node(uid)
 		if err != nil || !n.HasCompiled {

@@ -304,6 +304,14 @@ func (c columnClass) translateType(dtype string) string {
 	switch c.adapter {
 	case "bigquery":
 		labels = map[string]string{"TEXT": "STRING", "FLOAT": "FLOAT64", "INTEGER": "INT64"}
+		if c.version != "" && !deferral.AtLeast(c.version, 1, 7) {
+			// dbt-bigquery before 1.7 (column.py TYPE_LABELS): upper-case
+			// labels for STRING and TIMESTAMP, BOOLEAN from 1.3.
+			labels = map[string]string{"STRING": "STRING", "TIMESTAMP": "TIMESTAMP", "FLOAT": "FLOAT64", "INTEGER": "INT64", "RECORD": "RECORD"}
+			if deferral.AtLeast(c.version, 1, 3) {
+				labels["BOOLEAN"] = "BOOLEAN"
+			}
+		}
 	case "databricks":
 		labels, lower = map[string]string{"LONG": "BIGINT"}, true
 	case "spark":

@@ -72,7 +72,11 @@ type Options struct {
 	// InvocationID and RunStartedAt default to the manifest's metadata.
 	InvocationID string
 	RunStartedAt string
-	Limits       jinja.Limits
+	// Now pins the clock of modules.datetime (datetime.now/utcnow/today,
+	// date.today), e.g. to a manifest's generated_at to re-render a past run;
+	// empty uses the real clock.
+	Now    string
+	Limits jinja.Limits
 }
 
 // Result is one compiled node or snippet.
@@ -244,6 +248,7 @@ type session struct {
 	diags   []diag.Diagnostic
 	outside []string
 	graph   jinja.Value
+	modules jinja.Value
 	depth   int
 }
 

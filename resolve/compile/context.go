@@ -235,7 +235,7 @@ func (nc *nodeCtx) member(name string) (jinja.Value, bool) {
 	case "log", "print", "debug":
 		return constFn(jinja.Str("")), true
 	case "modules":
-		return modulesValue(), true
+		return s.modulesValue(), true
 	case "fromjson":
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			str, _ := argStr(a, kw, 0, "string")

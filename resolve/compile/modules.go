@@ -23,7 +23,13 @@ func (s *session) runStartedAt() time.Time {
 	if v == "" {
 		v = s.c.m.Meta.GeneratedAt
 	}
-	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999Z", "2006-01-02 15:04:05.999999"} {
+	return parseTime(v)
+}
+
+// parseTime reads the timestamps of manifest metadata and options (the Unix
+// epoch when unreadable).
+func parseTime(v string) time.Time {
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999Z", "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05.999999", "2006-01-02"} {
 		if t, err := time.Parse(l, v); err == nil {
 			return t.UTC()
 		}
@@ -44,7 +50,7 @@ func newDatetime(t time.Time) *dtObj { return &dtObj{t: t, tz: true} }
 
 func (d *dtObj) String() string {
 	if d.isDel {
-		return d.delta.String()
+		return pyTimedelta(d.delta)
 	}
 	if d.date {
 		return d.t.Format("2006-01-02")
@@ -57,6 +63,122 @@ func (d *dtObj) String() string {
 		s += "+00:00"
 	}
 	return s
+}
+
+// pyTimedelta is str(datetime.timedelta): "[-]D day[s], H:MM:SS[.ffffff]",
+// days floored so the clock part is never negative (str(-timedelta(seconds=1))
+// is "-1 day, 23:59:59").
+func pyTimedelta(d time.Duration) string {
+	us := int64(d / time.Microsecond)
+	const day = 86400 * 1e6
+	days := us / day
+	rem := us % day
+	if rem < 0 {
+		rem += day
+		days--
+	}
+	s := fmt.Sprintf("%d:%02d:%02d", rem/3600e6, rem/60e6%60, rem/1e6%60)
+	if f := rem % 1e6; f != 0 {
+		s += fmt.Sprintf(".%06d", f)
+	}
+	if days != 0 {
+		unit := "days"
+		if days == 1 || days == -1 {
+			unit = "day"
+		}
+		s = fmt.Sprintf("%d %s, %s", days, unit, s)
+	}
+	return s
+}
+
+// BinaryOp is Python's datetime arithmetic: datetime/date ± timedelta,
+// datetime − datetime and date − date (a timedelta), timedelta ± timedelta,
+// timedelta × or ÷ a number, and -timedelta via 0 − d is not needed by
+// templates. Anything else is Python's TypeError (ok false).
+func (d *dtObj) BinaryOp(op string, other jinja.Value, right bool) (jinja.Value, bool, error) {
+	o, isDT := other.Object().(*dtObj)
+	isDT = isDT && other.Kind() == jinja.KindObject
+	switch {
+	case d.isDel && isDT && o.isDel && (op == "+" || op == "-"):
+		a, b := d.delta, o.delta
+		if right {
+			a, b = b, a
+		}
+		if op == "-" {
+			b = -b
+		}
+		return jinja.ObjectValue(&dtObj{delta: a + b, isDel: true}), true, nil
+	case d.isDel && isDT && !o.isDel && (op == "+" || op == "-" && right):
+		// datetime + timedelta, timedelta + datetime, datetime - timedelta
+		return jinja.ObjectValue(o.shift(d.delta, op == "-")), true, nil
+	case !d.isDel && isDT && o.isDel && !right && (op == "+" || op == "-"):
+		return jinja.ObjectValue(d.shift(o.delta, op == "-")), true, nil
+	case !d.isDel && isDT && !o.isDel && op == "-" && d.date == o.date && (d.date || d.tz == o.tz):
+		a, b := d.t, o.t
+		if right {
+			a, b = b, a
+		}
+		return jinja.ObjectValue(&dtObj{delta: a.Sub(b), isDel: true}), true, nil
+	case d.isDel && (other.Kind() == jinja.KindInt || other.Kind() == jinja.KindFloat) && (op == "*" || op == "/" && !right):
+		f := other.AsFloat()
+		if op == "/" {
+			if f == 0 {
+				return jinja.Value{}, false, diag.Errorf("jinja.value", diag.Location{}, "division by zero")
+			}
+			f = 1 / f
+		}
+		return jinja.ObjectValue(&dtObj{delta: time.Duration(float64(d.delta) * f), isDel: true}), true, nil
+	}
+	return jinja.Value{}, false, nil
+}
+
+// shift adds (or subtracts) a timedelta; a date moves by whole days only.
+func (d *dtObj) shift(delta time.Duration, minus bool) *dtObj {
+	if d.date {
+		delta = time.Duration(floorDays(delta)) * 24 * time.Hour
+	}
+	if minus {
+		delta = -delta
+	}
+	return &dtObj{t: d.t.Add(delta), tz: d.tz, date: d.date}
+}
+
+// Compare orders datetimes with datetimes and timedeltas with timedeltas.
+func (d *dtObj) Compare(other jinja.Value) (int, bool) {
+	o, ok := other.Object().(*dtObj)
+	if !ok || other.Kind() != jinja.KindObject || o.isDel != d.isDel || !d.isDel && o.date != d.date {
+		return 0, false
+	}
+	if d.isDel {
+		return cmpInt(int64(d.delta), int64(o.delta)), true
+	}
+	return d.t.Compare(o.t), true
+}
+
+// Equal is == between datetimes (or timedeltas) by value.
+func (d *dtObj) Equal(other jinja.Value) bool {
+	c, ok := d.Compare(other)
+	return ok && c == 0
+}
+
+// floorDays is timedelta.days: whole days, floored.
+func floorDays(d time.Duration) int64 {
+	const day = 24 * time.Hour
+	n := int64(d / day)
+	if d%day < 0 {
+		n--
+	}
+	return n
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 func (d *dtObj) GetAttr(name string) (jinja.Value, bool) {
@@ -77,7 +199,15 @@ func (d *dtObj) GetAttr(name string) (jinja.Value, bool) {
 	case "microsecond":
 		return jinja.Int(int64(t.Nanosecond() / 1000)), true
 	case "days":
-		return jinja.Int(int64(d.delta / (24 * time.Hour))), true
+		return jinja.Int(floorDays(d.delta)), true
+	case "seconds":
+		if d.isDel {
+			return jinja.Int(int64((d.delta - time.Duration(floorDays(d.delta))*24*time.Hour) / time.Second)), true
+		}
+	case "microseconds":
+		if d.isDel {
+			return jinja.Int(int64((d.delta % time.Second) / time.Microsecond)), true
+		}
 	case "strftime":
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			f, _ := argStr(a, kw, 0, "format")
@@ -155,14 +285,23 @@ var (
 	modulesOnce sync.Once
 )
 
-func modulesValue() jinja.Value {
-	modulesOnce.Do(func() { modules = buildModules() })
-	return modules
+// modulesValue is dbt's `modules`. Its clock (datetime.now, utcnow, today,
+// date.today) is the real one unless Options.Now pins it.
+func (s *session) modulesValue() jinja.Value {
+	if s.opt.Now == "" {
+		modulesOnce.Do(func() { modules = buildModules(func() time.Time { return time.Now().UTC() }) })
+		return modules
+	}
+	if s.modules.Kind() == jinja.KindUndefined {
+		t := parseTime(s.opt.Now)
+		s.modules = buildModules(func() time.Time { return t })
+	}
+	return s.modules
 }
 
-func buildModules() jinja.Value {
+func buildModules(clock func() time.Time) jinja.Value {
 	now := func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) {
-		return jinja.ObjectValue(&dtObj{t: time.Now().UTC()}), nil
+		return jinja.ObjectValue(&dtObj{t: clock()}), nil
 	}
 	dtClass := &dictObj{name: "datetime.datetime", attrs: map[string]jinja.Value{
 		"now": fn(now), "utcnow": fn(now), "today": fn(now),
@@ -189,7 +328,8 @@ func buildModules() jinja.Value {
 		}
 	}
 	dateClass := &dictObj{name: "datetime.date", attrs: map[string]jinja.Value{"today": fn(func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) {
-		return jinja.ObjectValue(&dtObj{t: time.Now().UTC(), date: true}), nil
+		t := clock()
+		return jinja.ObjectValue(&dtObj{t: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), date: true}), nil
 	})}}
 	dtCallable := &callableObj{dictObj: dtClass, f: mkDate(false)}
 	dateCallable := &callableObj{dictObj: dateClass, f: mkDate(true)}

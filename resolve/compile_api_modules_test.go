@@ -1,0 +1,87 @@
+package resolve
+
+import (
+	"fmt"
+	"testing"
+)
+
+// miniManifest is a one-model manifest of the given dbt version and adapter.
+func miniManifest(t *testing.T, dbtVersion, adapter string) *Project {
+	t.Helper()
+	m := fmt.Sprintf(`{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+  "dbt_version": %q, "adapter_type": %q, "project_name": "p", "generated_at": "2023-01-03T20:13:49.941739Z"},
+ "nodes": {"model.p.m": {"unique_id": "model.p.m", "resource_type": "model", "name": "m", "package_name": "p",
+  "database": "db", "schema": "s", "alias": "m", "fqn": ["p", "m"], "raw_code": "select 1",
+  "config": {"materialized": "view"}, "depends_on": {"nodes": [], "macros": []}}},
+ "sources": {}, "macros": {}, "exposures": {}, "metrics": {}, "parent_map": {}, "child_map": {}}`, dbtVersion, adapter)
+	p, err := Open(Inputs{Manifest: []byte(m)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func compileSnippet(t *testing.T, p *Project, req CompileRequest, sql string) string {
+	t.Helper()
+	req.SQL = &sql
+	r, err := p.Compile(req)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return r.SQL
+}
+
+// TestBigQueryTranslateTypeByVersion: dbt-bigquery's BigQueryColumn.TYPE_LABELS
+// was {STRING, TIMESTAMP, FLOAT→FLOAT64, INTEGER→INT64, RECORD} (BOOLEAN from
+// 1.3) until 1.7.0rc1, then {TEXT→STRING, FLOAT→FLOAT64, INTEGER→INT64}; so
+// dbt.type_timestamp() is "TIMESTAMP" on 1.5 and "timestamp" on 1.7 (both seen
+// in the corpus's elementary models).
+func TestBigQueryTranslateTypeByVersion(t *testing.T) {
+	const tpl = "{% for t in ['timestamp', 'string', 'text', 'boolean', 'float', 'integer', 'record'] %}{{ api.Column.translate_type(t) }} {% endfor %}"
+	for _, c := range []struct{ version, want string }{
+		{"1.1.0", "TIMESTAMP STRING text boolean FLOAT64 INT64 RECORD "},
+		{"1.5.0rc1", "TIMESTAMP STRING text BOOLEAN FLOAT64 INT64 RECORD "},
+		{"1.6.9", "TIMESTAMP STRING text BOOLEAN FLOAT64 INT64 RECORD "},
+		{"1.7.0", "timestamp string STRING boolean FLOAT64 INT64 record "},
+		{"1.10.2", "timestamp string STRING boolean FLOAT64 INT64 record "},
+	} {
+		if got := compileSnippet(t, miniManifest(t, c.version, "bigquery"), CompileRequest{}, tpl); got != c.want {
+			t.Errorf("dbt-bigquery %s: got %q want %q", c.version, got, c.want)
+		}
+	}
+}
+
+// TestDatetimeArithmetic checks modules.datetime against Python's datetime
+// (expected values from CPython 3).
+func TestDatetimeArithmetic(t *testing.T) {
+	p := miniManifest(t, "1.8.0", "postgres")
+	req := CompileRequest{Now: "2023-01-03T20:13:49.941739Z"}
+	for _, c := range []struct{ tpl, want string }{
+		// dbt_expectations test kwargs: date.today() - timedelta(365)
+		{"{{ modules.datetime.date.today() - modules.datetime.timedelta(365) }}", "2022-01-03"},
+		{"{{ modules.datetime.date.today() - modules.datetime.timedelta(2) }}", "2023-01-01"},
+		{"{{ modules.datetime.date.today() + modules.datetime.timedelta(hours=-1) }}", "2023-01-02"},
+		{"{{ modules.datetime.timedelta(days=1) + modules.datetime.date.today() }}", "2023-01-04"},
+		// elementary: run_started_at - timedelta(days_back)
+		{"{{ (run_started_at - modules.datetime.timedelta(14)).strftime('%Y-%m-%d 00:00:00') }}", "2022-12-20 00:00:00"},
+		{"{{ modules.datetime.datetime(2024, 3, 1) - modules.datetime.datetime(2024, 2, 1) }}", "29 days, 0:00:00"},
+		{"{{ (modules.datetime.datetime(2024, 3, 1) - modules.datetime.datetime(2024, 2, 1)).days }}", "29"},
+		{"{{ modules.datetime.timedelta(seconds=-1) }}", "-1 day, 23:59:59"},
+		{"{{ modules.datetime.timedelta(seconds=-1).days }} {{ modules.datetime.timedelta(seconds=-1).seconds }}", "-1 86399"},
+		{"{{ modules.datetime.timedelta(hours=1, microseconds=5) }}", "1:00:00.000005"},
+		{"{{ modules.datetime.timedelta(days=2) * 3 }}", "6 days, 0:00:00"},
+		{"{{ modules.datetime.timedelta(days=1) - modules.datetime.timedelta(hours=1) }}", "23:00:00"},
+		{"{{ modules.datetime.date(2024, 1, 2) > modules.datetime.date(2024, 1, 1) }}", "True"},
+		{"{{ modules.datetime.timedelta(1) == modules.datetime.timedelta(hours=24) }}", "True"},
+		{"{{ modules.datetime.datetime.now() }}", "2023-01-03 20:13:49.941739"},
+	} {
+		if got := compileSnippet(t, p, req, c.tpl); got != c.want {
+			t.Errorf("%s: got %q want %q", c.tpl, got, c.want)
+		}
+	}
+	sql := "{{ modules.datetime.timedelta(1) - modules.datetime.date(2024, 1, 1) }}"
+	req.SQL = &sql
+	if _, err := p.Compile(req); err == nil {
+		t.Errorf("timedelta - date: want Python's TypeError")
+	}
+}
