@@ -2,18 +2,24 @@ package resolve
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
 // miniManifest is a one-model manifest of the given dbt version and adapter.
 func miniManifest(t *testing.T, dbtVersion, adapter string) *Project {
+	return miniManifestWith(t, dbtVersion, adapter, "")
+}
+
+// miniManifestWith adds nodes (JSON members, each starting with a comma).
+func miniManifestWith(t *testing.T, dbtVersion, adapter, extraNodes string) *Project {
 	t.Helper()
 	m := fmt.Sprintf(`{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
   "dbt_version": %q, "adapter_type": %q, "project_name": "p", "generated_at": "2023-01-03T20:13:49.941739Z"},
  "nodes": {"model.p.m": {"unique_id": "model.p.m", "resource_type": "model", "name": "m", "package_name": "p",
   "database": "db", "schema": "s", "alias": "m", "fqn": ["p", "m"], "raw_code": "select 1",
-  "config": {"materialized": "view"}, "depends_on": {"nodes": [], "macros": []}}},
- "sources": {}, "macros": {}, "exposures": {}, "metrics": {}, "parent_map": {}, "child_map": {}}`, dbtVersion, adapter)
+  "config": {"materialized": "view"}, "depends_on": {"nodes": [], "macros": []}}%s},
+ "sources": {}, "macros": {}, "exposures": {}, "metrics": {}, "parent_map": {}, "child_map": {}}`, dbtVersion, adapter, extraNodes)
 	p, err := Open(Inputs{Manifest: []byte(m)})
 	if err != nil {
 		t.Fatal(err)
@@ -83,5 +89,75 @@ func TestDatetimeArithmetic(t *testing.T) {
 	req.SQL = &sql
 	if _, err := p.Compile(req); err == nil {
 		t.Errorf("timedelta - date: want Python's TypeError")
+	}
+}
+
+// TestGraphSetdefault: dbt's graph is a dict; elementary's on-run-start
+// stores its run cache with graph.setdefault("elementary", {...}) and reads
+// it back with graph.get / graph["elementary"] (Python dict semantics).
+func TestGraphSetdefault(t *testing.T) {
+	p := miniManifest(t, "1.8.0", "postgres")
+	for _, c := range []struct{ tpl, want string }{
+		{"{% do graph.setdefault('elementary', {'tables': []}) %}{{ graph.setdefault('elementary', 2) }} {{ graph.get('elementary') }} {{ graph['elementary'].tables }}", "{'tables': []} {'tables': []} []"},
+		{"{% set c = graph.setdefault('cache') %}{{ c }} {{ 'cache' in graph.keys() }}", "None True"},
+		{"{{ graph.setdefault('nodes', 1) is mapping }} {{ graph.get('missing', 'd') }}", "True d"},
+		{"{% do graph.setdefault('x', []).append(1) %}{% do graph.setdefault('x', []).append(2) %}{{ graph.x }}", "[1, 2]"},
+	} {
+		if got := compileSnippet(t, p, CompileRequest{}, c.tpl); got != c.want {
+			t.Errorf("%s: got %q want %q", c.tpl, got, c.want)
+		}
+	}
+}
+
+// TestOnRunEndRunResults: on-run-end hooks see the run's `schemas`,
+// `database_schemas` and `results` (dbt's RunTask.after_run); what ran is not
+// in a manifest, so they are empty and the render is not self-contained.
+// Other nodes do not have them (undefined, as in dbt).
+func TestOnRunEndRunResults(t *testing.T) {
+	op := func(uid string) string {
+		return fmt.Sprintf(`, %q: {"unique_id": %q, "resource_type": "operation", "name": "h", "package_name": "p",
+  "database": "db", "schema": "s", "fqn": ["p", "hooks", "h"], "raw_code": "x", "config": {}, "depends_on": {"nodes": [], "macros": []}}`, uid, uid)
+	}
+	p := miniManifestWith(t, "1.8.0", "snowflake", op("operation.p.p-on-run-end-1")+op("operation.p.p-on-run-start-0"))
+	tpl := "{% for s in schemas %}grant usage on schema {{ s }};{% endfor %}{{ results | length }} {{ database_schemas }}"
+	r, err := p.Compile(CompileRequest{Model: "operation.p.p-on-run-end-1", SQL: &tpl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SQL != "0 []" || r.SelfContained || len(r.Outside) == 0 || !strings.Contains(r.Outside[0], "on-run-end") {
+		t.Errorf("on-run-end: sql %q self-contained %v outside %v", r.SQL, r.SelfContained, r.Outside)
+	}
+	tpl = "{{ schemas is defined }} {{ results is defined }}"
+	for _, uid := range []string{"operation.p.p-on-run-start-0", "model.p.m"} {
+		r, err = p.Compile(CompileRequest{Model: uid, SQL: &tpl})
+		if err != nil || r.SQL != "False False" || !r.SelfContained {
+			t.Errorf("%s: %+v %v", uid, r, err)
+		}
+	}
+}
+
+// TestPythonSet: dbt's set() is Python's set (of its operators Jinja has only
+// -; fsc_utils does set(value.fqn).intersection(node_paths)); expected values
+// from CPython.
+func TestPythonSet(t *testing.T) {
+	p := miniManifest(t, "1.8.0", "postgres")
+	for _, c := range []struct{ tpl, want string }{
+		{"{{ set(['a', 'b', 'c']).intersection(['c', 'x', 'a']) | sort }}", "['a', 'c']"},
+		{"{{ 'models' in set(['p', 'models']) }} {{ 'x' in set(['p']) }}", "True False"},
+		{"{{ set([1, 1, 2]) | length }} {{ set([]) }} {{ set([]) | list }} {{ not set([]) }}", "2 set() [] True"},
+		{"{{ set([1, 2]).issubset([1, 2, 3]) }} {{ set([1, 2]).issuperset([3]) }} {{ set([1]).isdisjoint([2]) }}", "True False True"},
+		{"{{ set([1, 2]) - set([2]) }} {{ set([1, 2]).symmetric_difference([2, 3]) | sort }}", "{1} [1, 3]"},
+		{"{{ set([1, 2]).union([2, 3], [4]) | sort }} {{ set([1, 2]).difference([1]) }}", "[1, 2, 3, 4] {2}"},
+		{"{% set s = set([1]) %}{% do s.add(2) %}{% do s.update([3, 1]) %}{% do s.discard(9) %}{{ s | sort }}", "[1, 2, 3]"},
+		{"{{ set([1, True, 1.0]) | length }} {{ set([1, 2]) == set([2, 1]) }}", "1 True"},
+		{"{{ set(5) }} {{ set(none, 'dflt') }}", "None dflt"},
+	} {
+		if got := compileSnippet(t, p, CompileRequest{}, c.tpl); got != c.want {
+			t.Errorf("%s: got %q want %q", c.tpl, got, c.want)
+		}
+	}
+	bad := "{{ set_strict(5) }}"
+	if _, err := p.Compile(CompileRequest{SQL: &bad}); err == nil {
+		t.Error("set_strict(5): want TypeError")
 	}
 }

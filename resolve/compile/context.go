@@ -236,6 +236,14 @@ func (nc *nodeCtx) member(name string) (jinja.Value, bool) {
 		return constFn(jinja.Str("")), true
 	case "modules":
 		return s.modulesValue(), true
+	case "schemas", "database_schemas", "results":
+		// on-run-end hooks get the run's results and the schemas it built
+		// (RunTask.after_run): what ran is not in the manifest, so the lists
+		// are empty and the render is marked as needing the outside.
+		if nc.n != nil && nc.n.ResourceType == "operation" && strings.Contains(nc.n.UniqueID, "-on-run-end-") {
+			s.dependOutside(name+" (on-run-end: what the run executed)", nc.loc())
+			return jinja.NewList(), true
+		}
 	case "fromjson":
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			str, _ := argStr(a, kw, 0, "string")
@@ -317,18 +325,21 @@ func (nc *nodeCtx) member(name string) (jinja.Value, bool) {
 			}
 		}), true
 	case "set", "set_strict":
+		// dbt: set(value, default=None) is Python's set(value), default when
+		// value is not iterable; set_strict raises instead.
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			v, _ := arg(a, kw, 0, "value")
-			var out []jinja.Value
-			seen := map[string]bool{}
-			for _, x := range iterValues(v) {
-				k := x.Kind().String() + ":" + x.Repr()
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, x)
+			if !isIterable(v) {
+				if name == "set_strict" {
+					return jinja.Value{}, diag.Errorf("jinja.type", nc.loc(), "'%s' object is not iterable", v.Kind())
 				}
+				d, ok := arg(a, kw, 1, "default")
+				if !ok {
+					d = jinja.None()
+				}
+				return d, nil
 			}
-			return jinja.NewList(out...), nil
+			return jinja.ObjectValue(newSet(iterValues(v))), nil
 		}), true
 	case "local_md5":
 		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {

@@ -10,6 +10,9 @@ import (
 type graphObj struct {
 	s    *session
 	secs map[string]jinja.Value
+	// extra holds keys templates add to the graph dict (elementary's
+	// on-run-start does graph.setdefault("elementary", {...}) as a run cache).
+	extra *jinja.Dict
 }
 
 var graphSections = map[string]bool{"nodes": true, "sources": true, "exposures": true, "metrics": true, "groups": true,
@@ -18,6 +21,11 @@ var graphSections = map[string]bool{"nodes": true, "sources": true, "exposures":
 func (g *graphObj) String() string { return "<graph>" }
 
 func (g *graphObj) section(name string) (jinja.Value, bool) {
+	if g.extra != nil {
+		if v, ok := g.extra.GetStr(name); ok {
+			return v, true
+		}
+	}
 	if !graphSections[name] {
 		return jinja.Value{}, false
 	}
@@ -60,6 +68,24 @@ func (g *graphObj) GetAttr(name string) (jinja.Value, bool) {
 			}
 			return d, nil
 		}), true
+	case "setdefault":
+		// dict.setdefault(key, default=None): the existing value, else default
+		// stored and returned.
+		return fn(func(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
+			k, _ := argStr(a, kw, 0, "key")
+			if v, ok := g.section(k); ok {
+				return v, nil
+			}
+			d, ok := arg(a, kw, 1, "default")
+			if !ok {
+				d = jinja.None()
+			}
+			if g.extra == nil {
+				g.extra = jinja.NewDict()
+			}
+			g.extra.SetStr(k, d)
+			return d, nil
+		}), true
 	case "keys":
 		return fn(func(*jinja.State, []jinja.Value, []jinja.KwArg) (jinja.Value, error) {
 			return jinja.NewList(g.Iterate()...), nil
@@ -74,6 +100,13 @@ func (g *graphObj) Iterate() []jinja.Value {
 	var out []jinja.Value
 	for _, k := range []string{"exposures", "groups", "metrics", "nodes", "sources", "semantic_models", "saved_queries", "unit_tests"} {
 		out = append(out, jinja.Str(k))
+	}
+	if g.extra != nil {
+		for _, k := range g.extra.Keys() {
+			if !graphSections[k.String()] {
+				out = append(out, k)
+			}
+		}
 	}
 	return out
 }
