@@ -1101,7 +1101,7 @@ func fFilesize(st *State, v Value, args []Value, kw []KwArg) (Value, error) {
 }
 
 func fPprint(st *State, v Value, args []Value, kw []KwArg) (Value, error) {
-	return Str(v.Repr()), nil
+	return Str(pformat(v)), nil
 }
 
 func valueErrCode(code, format string, args ...any) error {
