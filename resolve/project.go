@@ -143,6 +143,7 @@ func Open(in Inputs) (*Project, error) {
 		if err := p.Oracle.AddCatalog(cn, in.Catalog); err != nil {
 			return nil, err
 		}
+		p.Warnings = append(p.Warnings, compareCatalog(cn, p.Oracle.CatalogIDs(), dev, p.Root)...)
 	}
 	if in.RunResults != nil {
 		rn := in.RunResultsName
@@ -205,6 +206,57 @@ func compareProjects(dev, st *manifest.Manifest) []diag.Diagnostic {
 		w = append(w, diag.Warning("state.from_deferred_run", loc, "the state artifact came from a deferred run (nodes marked \"deferred\": true); its coordinates are used as they are"))
 	}
 	return w
+}
+
+// compareCatalog warns when a dev catalog does not look like the dev
+// project's: it lists relations, but none of the dev manifest's nodes or
+// sources, or none of the root project's own models, seeds and snapshots
+// (when it has some). Such a catalog says every dev
+// relation it does not list is missing, so refs would be deferred for a
+// reason that is not true.
+func compareCatalog(file string, ids []string, dev *manifest.Manifest, root string) []diag.Diagnostic {
+	if len(ids) == 0 {
+		return nil
+	}
+	matched, rootMatched := 0, 0
+	perPkg := map[string]int{}
+	for _, id := range ids {
+		_, pkg, _, ok := splitUID(id)
+		if ok {
+			perPkg[pkg]++
+		}
+		if dev.Has("nodes", id) || dev.Has("sources", id) {
+			matched++
+			if pkg == root {
+				rootMatched++
+			}
+		}
+	}
+	top := ""
+	for pkg, n := range perPkg {
+		if top == "" || n > perPkg[top] || n == perPkg[top] && pkg < top {
+			top = pkg
+		}
+	}
+	loc := diag.Location{File: file}
+	if matched == 0 {
+		return []diag.Diagnostic{diag.Warning("catalog.project_mismatch", loc,
+			"the catalog lists %d relations (mostly of project %q) but none of the dev manifest's nodes or sources: it looks like another project's; dev relations it does not list are treated as missing",
+			len(ids), top)}
+	}
+	if rootMatched == 0 && root != "" {
+		for _, uid := range dev.Keys("nodes") {
+			// Only relations appear in a catalog: hooks, tests and the
+			// like say nothing.
+			typ, pkg, _, ok := splitUID(uid)
+			if ok && pkg == root && (typ == "model" || typ == "seed" || typ == "snapshot") {
+				return []diag.Diagnostic{diag.Warning("catalog.project_mismatch", loc,
+					"the catalog lists none of project %q's own nodes (mostly project %q): it looks like another project's; dev relations it does not list are treated as missing",
+					root, top)}
+			}
+		}
+	}
+	return nil
 }
 
 // StateInfo describes the state manifest, or nil without one.

@@ -53,6 +53,8 @@ type Oracle struct {
 	// catalogSchemas are the (database, schema) pairs a catalog covered.
 	catalogSchemas map[string]bool
 	hasCatalog     bool
+	// catalogIDs are the unique_ids the catalogs list (nodes and sources).
+	catalogIDs []string
 }
 
 type listed struct {
@@ -64,6 +66,10 @@ type listed struct {
 func NewOracle(a relation.Adapter, projectQuoting relation.Quoting) *Oracle {
 	return &Oracle{adapter: a, quoting: projectQuoting, byKey: map[string][]listed{}, catalogSchemas: map[string]bool{}}
 }
+
+// CatalogIDs returns the unique_ids of the nodes and sources the added
+// catalogs list, so the caller can check they belong to the dev project.
+func (o *Oracle) CatalogIDs() []string { return o.catalogIDs }
 
 // HasCatalog reports whether a catalog was added.
 func (o *Oracle) HasCatalog() bool { return o.hasCatalog }
@@ -105,11 +111,12 @@ func (o *Oracle) AddCatalog(file string, data []byte) error {
 		if obj == nil {
 			continue
 		}
-		obj.Visit(func(_ []byte, e *fastjson.Value) {
+		obj.Visit(func(key []byte, e *fastjson.Value) {
 			md := e.Get("metadata")
 			if md == nil {
 				return
 			}
+			o.catalogIDs = append(o.catalogIDs, string(key))
 			parts := relation.Parts{Identifier: string(md.GetStringBytes("name")), Schema: string(md.GetStringBytes("schema"))}
 			parts.HasSchema = true
 			if d := md.Get("database"); d != nil && d.Type() == fastjson.TypeString {

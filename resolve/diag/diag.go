@@ -96,12 +96,25 @@ func LineCol(data []byte, offset int) (line, col int) {
 	return line, col
 }
 
+// MaxSuggestLen is the longest name Closest looks for a suggestion for:
+// past it (no dbt identifier is that long) it returns "", so a hostile name
+// or manifest of huge strings cannot make a lookup error quadratic.
+const MaxSuggestLen = 256
+
 // Closest returns the candidate nearest to name by edit distance, or "" when
-// none is close enough to be a plausible typo.
+// none is close enough to be a plausible typo. Candidates whose length alone
+// puts them out of reach are skipped without computing a distance.
 func Closest(name string, candidates []string) string {
+	if len(name) > MaxSuggestLen {
+		return ""
+	}
+	lname := strings.ToLower(name)
 	best, bestD := "", len(name)/2+2
 	for _, c := range candidates {
-		if d := Levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+		if diff := len(c) - len(name); diff >= bestD || -diff >= bestD {
+			continue // the distance is at least the length difference
+		}
+		if d := Levenshtein(lname, strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
 		}
 	}
