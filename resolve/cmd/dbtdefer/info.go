@@ -20,6 +20,8 @@ type infoResult struct {
 }
 
 func runInfo(fs *flag.FlagSet, args []string, out io.Writer) error {
+	var maxBytes int
+	maxManifestFlag(fs, &maxBytes)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -27,11 +29,11 @@ func runInfo(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if len(pos) != 1 {
 		return usagef("info takes one manifest path, got %d arguments", len(pos))
 	}
-	data, err := readFile(pos[0])
+	data, err := readManifest(pos[0], maxBytes)
 	if err != nil {
 		return err
 	}
-	m, err := manifest.Open(pos[0], data)
+	m, err := manifest.OpenWith(pos[0], data, manifest.Options{MaxBytes: maxBytes})
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
 // command is one subcommand.
@@ -157,6 +158,26 @@ func readFile(path string) ([]byte, error) {
 		return nil, diag.Errorf("io.read", diag.Location{File: path}, "cannot read: %v", errors.Unwrap(err))
 	}
 	return data, nil
+}
+
+// maxManifestFlag registers --max-manifest-bytes.
+func maxManifestFlag(fs *flag.FlagSet, dst *int) {
+	fs.IntVar(dst, "max-manifest-bytes", 0, "refuse a manifest larger than this many bytes with manifest.too_large (0: no limit)")
+}
+
+// readManifest reads a manifest, refusing one over max bytes (0: no limit)
+// before reading it, with the error manifest.OpenWith gives.
+func readManifest(path string, max int) ([]byte, error) {
+	if max > 0 {
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Size() > int64(max) {
+			return nil, diag.Errorf(manifest.CodeTooLarge, diag.Location{File: path}, "manifest is %d bytes, over the limit of %d bytes", st.Size(), max)
+		}
+	}
+	data, err := readFile(path)
+	if err == nil && max > 0 && len(data) > max { // not a regular file
+		return nil, diag.Errorf(manifest.CodeTooLarge, diag.Location{File: path}, "manifest is %d bytes, over the limit of %d bytes", len(data), max)
+	}
+	return data, err
 }
 
 // jsonOut writes v as one line of JSON.

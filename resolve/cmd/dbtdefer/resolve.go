@@ -24,6 +24,7 @@ type projectFlags struct {
 	sel, exclude                         multiFlag
 	selSet                               bool
 	packageFirst                         bool
+	maxBytes                             int
 }
 
 func (pf *projectFlags) register(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (pf *projectFlags) register(fs *flag.FlagSet) {
 	fs.Var(&pf.sel, "select", "dbt selection (default: the node itself); repeatable, '' selects nothing")
 	fs.Var(&pf.exclude, "exclude", "dbt exclusion; repeatable")
 	fs.BoolVar(&pf.packageFirst, "package-first", false, "search the calling package before the root project (dbt 1.11 flag)")
+	maxManifestFlag(fs, &pf.maxBytes)
 }
 
 func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Options, error) {
@@ -52,19 +54,27 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 	if pf.manifest == "" {
 		return nil, opt, usagef("--manifest is required")
 	}
-	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, DeferStateName: pf.deferState, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations}
+	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, DeferStateName: pf.deferState, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations,
+		MaxManifestBytes: pf.maxBytes}
 	var err error
-	if in.Manifest, err = readFile(pf.manifest); err != nil {
+	if in.Manifest, err = readManifest(pf.manifest, pf.maxBytes); err != nil {
 		return nil, opt, err
 	}
 	for _, f := range []struct {
-		path string
-		dst  *[]byte
-	}{{pf.state, &in.State}, {pf.deferState, &in.DeferState}, {pf.catalog, &in.Catalog}, {pf.runResults, &in.RunResults}} {
-		if f.path != "" {
-			if *f.dst, err = readFile(f.path); err != nil {
-				return nil, opt, err
-			}
+		path     string
+		dst      *[]byte
+		manifest bool
+	}{{pf.state, &in.State, true}, {pf.deferState, &in.DeferState, true}, {pf.catalog, &in.Catalog, false}, {pf.runResults, &in.RunResults, false}} {
+		if f.path == "" {
+			continue
+		}
+		if f.manifest {
+			*f.dst, err = readManifest(f.path, pf.maxBytes)
+		} else {
+			*f.dst, err = readFile(f.path)
+		}
+		if err != nil {
+			return nil, opt, err
 		}
 	}
 	if opt.Defer, err = deferral.ParseMode(pf.defer_); err != nil {

@@ -20,6 +20,8 @@ func runSelect(fs *flag.FlagSet, args []string, out io.Writer) error {
 	runResults := fs.String("run-results", "", "previous run_results.json for result: methods")
 	indirect := fs.String("indirect-selection", os.Getenv("DBT_INDIRECT_SELECTION"), "eager (default), cautious, buildable or empty")
 	includeEmpty := fs.Bool("include-empty", true, "keep nodes with an empty SQL body (dbt ls does)")
+	var maxBytes int
+	maxManifestFlag(fs, &maxBytes)
 	var exclude, types multiFlag
 	fs.Var(&exclude, "exclude", "exclude selector (repeatable)")
 	fs.Var(&types, "resource-type", "keep only this resource type (repeatable)")
@@ -30,21 +32,21 @@ func runSelect(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if *man == "" {
 		return usagef("select needs --manifest DEV")
 	}
-	data, err := readFile(*man)
+	data, err := readManifest(*man, maxBytes)
 	if err != nil {
 		return err
 	}
-	m, err := manifest.Open(*man, data)
+	m, err := manifest.OpenWith(*man, data, manifest.Options{MaxBytes: maxBytes})
 	if err != nil {
 		return err
 	}
 	opt := selector.Options{Indirect: *indirect, Exclude: exclude, ResourceTypes: types, IncludeEmpty: *includeEmpty}
 	if *state != "" {
-		sd, err := readFile(*state)
+		sd, err := readManifest(*state, maxBytes)
 		if err != nil {
 			return err
 		}
-		if opt.State, err = manifest.Open(*state, sd); err != nil {
+		if opt.State, err = manifest.OpenWith(*state, sd, manifest.Options{MaxBytes: maxBytes}); err != nil {
 			return err
 		}
 	}
