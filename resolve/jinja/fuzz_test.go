@@ -2,6 +2,7 @@ package jinja
 
 import (
 	"errors"
+	"flag"
 	"path/filepath"
 	"testing"
 	"time"
@@ -48,8 +49,20 @@ func FuzzRender(f *testing.F) {
 		if len(out) > 1<<20 {
 			t.Fatalf("output limit not respected: %d bytes", len(out))
 		}
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("render of %q took %v", src, d)
+		// Go's fuzzer has no per-input timeout, so while fuzzing a render
+		// that outlives MaxTime (1s) by far is reported as a hang. Plain
+		// test runs of the seeds assert nothing about time.
+		if fuzzing() {
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("render of %q took %v: MaxTime did not stop it", src, d)
+			}
 		}
 	})
+}
+
+// fuzzing reports whether this process is fuzzing (go test -fuzz), as
+// opposed to running the seed corpus as a test.
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -191,19 +192,56 @@ func TestTruncatedEverywhereNeverPanics(t *testing.T) {
 	}
 }
 
-func FuzzOpen(f *testing.F) {
-	// Seeds: a miniature of every corpus manifest (its metadata and a few
-	// entries of each kind, bytes verbatim: every schema version and adapter
-	// we have), and the smallest whole manifest of each corpus root.
-	for _, s := range corpus.Samples() {
-		f.Add(s.Mini)
+// TestCorpusTruncatedNeverPanics cuts every corpus manifest (the curated set,
+// and ../shared/corpus when present) at many points: evenly spaced cuts with
+// an odd stride (so they land inside strings, numbers, keys and between
+// entries), and the last bytes before the closing brace. Each must be an
+// error with a manifest code and an offset inside the input, never a panic
+// and never a manifest.
+func TestCorpusTruncatedNeverPanics(t *testing.T) {
+	paths := corpus.Manifests()
+	if len(paths) == 0 {
+		t.Fatal("no corpus manifests")
 	}
-	for _, root := range corpus.Dirs() {
-		if p := smallestManifest(root); p != "" {
-			if data, err := os.ReadFile(p); err == nil {
-				f.Add(data)
+	cuts := 0
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := len(bytes.TrimRight(data, " \t\r\n"))
+		// About 8 MB scanned per manifest, between 8 and 48 cuts.
+		n := min(max((8<<20)/max(end, 1), 8), 48)
+		var at []int
+		for i := 0; i < n; i++ {
+			at = append(at, int(int64(end)*int64(2*i+1)/int64(2*n)))
+		}
+		for k := 1; k <= 3 && k <= end; k++ {
+			at = append(at, end-k)
+		}
+		at = append(at, 0, 1)
+		for _, cut := range at {
+			cuts++
+			m, err := Open("t.json", data[:cut])
+			if err == nil {
+				t.Fatalf("%s truncated at %d of %d opened without error (%d nodes)", p, cut, len(data), len(m.Keys("nodes")))
+			}
+			var de *diag.Error
+			if !errors.As(err, &de) || !strings.HasPrefix(de.Code, "manifest.") || de.Location.Offset > cut {
+				t.Fatalf("%s truncated at %d: want a manifest.* error at an offset ≤ %d, got %#v", p, cut, cut, err)
 			}
 		}
+	}
+	t.Logf("%d manifests, %d truncations", len(paths), cuts)
+}
+
+func FuzzOpen(f *testing.F) {
+	// Seeds: a miniature of every corpus manifest (its metadata and a few
+	// small entries of each kind, bytes verbatim: every schema version and
+	// adapter we have). Whole manifests (150 KB and up) would make each
+	// mutation and minimization slow; the tests above open them whole.
+	for _, s := range corpus.Samples() {
+		f.Add(s.Mini)
 	}
 	f.Add([]byte(`{"nodes":{"model.a.b":{"name":"b","refs":[["x"]]}},"disabled":[{"unique_id":"model.a.c"}]}`))
 	f.Add([]byte(`{"metadata":{"dbt_schema_version":"x/manifest/v12.json"},"nodes":{"model.a.b.v1":{"name":"b","version":1,"latest_version":1}}}`))
@@ -218,20 +256,6 @@ func FuzzOpen(f *testing.F) {
 		m.LookupRef(LookupQuery{Name: "b", Root: "a", CallerPackage: "a"})
 		m.Counts()
 	})
-}
-
-// smallestManifest returns the smallest manifest.json under root.
-func smallestManifest(root string) string {
-	best, size := "", int64(-1)
-	for _, p := range corpus.Manifests() {
-		if !strings.HasPrefix(p, root+string(filepath.Separator)) {
-			continue
-		}
-		if st, err := os.Stat(p); err == nil && (size < 0 || st.Size() < size) {
-			best, size = p, st.Size()
-		}
-	}
-	return best
 }
 
 // TestCorpusMiniaturesOpen checks the fuzz seeds themselves: the miniature

@@ -111,8 +111,8 @@ func sampleOf(path string, data []byte) (Sample, bool) {
 	s.Adapter, s.Project = meta.Adapter, meta.Project
 
 	nodes := pick(m.Nodes, 2)
-	sources := pick(m.Sources, 2)
-	macros := pick(m.Macros, 3)
+	sources := pick(m.Sources, 1)
+	macros := pick(m.Macros, 1)
 	// The macros of the project itself say more than dbt's own.
 	if s.Project != "" {
 		var own []string
@@ -122,8 +122,8 @@ func sampleOf(path string, data []byte) (Sample, bool) {
 			}
 		}
 		sort.Strings(own)
-		if len(own) > 3 {
-			own = own[:3]
+		if len(own) > 2 {
+			own = own[:2]
 		}
 		macros = append(macros, own...)
 	}
@@ -244,8 +244,13 @@ func sampleOf(path string, data []byte) (Sample, bool) {
 	return s, true
 }
 
+// maxEntry is the size of entry pick prefers: small seeds let the fuzzer
+// mutate (and minimize) quickly.
+const maxEntry = 3000
+
 // pick returns up to n keys per resource type (the unique_id's first dotted
-// part), in sorted order.
+// part), in sorted order, preferring entries of at most maxEntry bytes; a
+// kind with none that small contributes its smallest entry.
 func pick(all map[string]json.RawMessage, n int) []string {
 	keys := make([]string, 0, len(all))
 	for k := range all {
@@ -253,14 +258,28 @@ func pick(all map[string]json.RawMessage, n int) []string {
 	}
 	sort.Strings(keys)
 	count := map[string]int{}
+	smallest := map[string]string{}
+	var kinds []string
 	var out []string
 	for _, k := range keys {
 		kind, _, _ := strings.Cut(k, ".")
-		if count[kind] < n {
+		if sm, ok := smallest[kind]; !ok {
+			kinds = append(kinds, kind)
+			smallest[kind] = k
+		} else if len(all[k]) < len(all[sm]) {
+			smallest[kind] = k
+		}
+		if count[kind] < n && len(all[k]) <= maxEntry {
 			count[kind]++
 			out = append(out, k)
 		}
 	}
+	for _, kind := range kinds {
+		if count[kind] == 0 {
+			out = append(out, smallest[kind])
+		}
+	}
+	sort.Strings(out)
 	return out
 }
 
