@@ -55,7 +55,86 @@ var fidelityFloor = map[string]int{
 }
 
 // sharedFloor locks in the whole shared corpus: exact and self-contained exact.
-const sharedFloorExact, sharedFloorSelf = 5407, 5231
+const sharedFloorExact, sharedFloorSelf = 5408, 5232
+
+// sharedManifestFloor locks in, per shared-corpus manifest (relative to the
+// corpus root), the exact re-renders and the self-contained exact ones
+// `dbtdefer fidelity ../shared/corpus` reached; a drop fails the test.
+var sharedManifestFloor = map[string]struct{ exact, self int }{
+	"across-analytics-postgres/manifest.json":           {27, 27},
+	"adebench-quickbooks-source-postgres/manifest.json": {153, 153},
+	"adebench-shopify-source-bigquery/manifest.json":    {130, 130},
+	"aidbox-postgres/manifest.json":                     {164, 157},
+	"aparser-v10-jaffle/manifest.json":                  {26, 26},
+	"aparser-v11-jaffle/manifest.json":                  {54, 54},
+	"aparser-v12-jaffle-1.10/manifest.json":             {39, 39},
+	"aparser-v12-jaffle-1.12/manifest.json":             {39, 39},
+	"aparser-v12-jaffle-1.8/manifest.json":              {54, 54},
+	"aparser-v12-jaffle-1.9/manifest.json":              {54, 53},
+	"aparser-v2-jaffle/manifest.json":                   {32, 32},
+	"aparser-v3-jaffle/manifest.json":                   {28, 28},
+	"aparser-v5-jaffle/manifest.json":                   {45, 43},
+	"aparser-v6-jaffle/manifest.json":                   {5, 5},
+	"aparser-v7-jaffle/manifest.json":                   {28, 28},
+	"aparser-v8-jaffle-1.4.1/manifest.json":             {25, 25},
+	"aparser-v8-jaffle-1.4.3/manifest.json":             {28, 28},
+	"aparser-v9-jaffle-1.5rc1/manifest.json":            {44, 44},
+	"athena-avinash/manifest.json":                      {1, 1},
+	"baseball-computer-duckdb/manifest.json":            {274, 274},
+	"billiam-duckdb/manifest.json":                      {35, 34},
+	"cicd-duckdb/manifest.json":                         {48, 48},
+	"clickhouse-ernurshangir/manifest.json":             {7, 7},
+	"databricks-devrafael/manifest.json":                {46, 46},
+	"dbt-expectations-it-postgres/manifest.json":        {131, 131},
+	"dbtdocs-jaffle-0.19-snowflake/manifest.json":       {31, 31},
+	"dbtdocs-jaffle-0.20-postgres/manifest.json":        {36, 36},
+	"dbtdocs-jaffle-1.0-postgres/manifest.json":         {36, 36},
+	"dbtdocs-jaffle-1.3-snowflake/manifest.json":        {36, 36},
+	"dbtdocs-jaffle-1.5b5-snowflake/manifest.json":      {36, 36},
+	"dbtdocs-jaffle-legacy-bigquery/manifest.json":      {34, 34},
+	"dbtdocs-jaffle-legacy-postgres/manifest.json":      {34, 34},
+	"defer-andrewstaus-snowflake/dev/manifest.json":     {35, 22},
+	"defer-harjeetkalsi-bigquery/dev/manifest.json":     {3, 3},
+	"defer-harjeetkalsi-bigquery/prod/manifest.json":    {53, 53},
+	"defer-jaffle-shop-postgres/dev/manifest.json":      {32, 32},
+	"defer-jaffle-shop-postgres/prod/manifest.json":     {12, 12},
+	"defer-mrkidbk-duckdb/dev/manifest.json":            {25, 25},
+	"defer-mrkidbk-duckdb/prod/manifest.json":           {25, 25},
+	"elastic-bigquery/manifest.json":                    {21, 21},
+	"f1-lakehouse-duckdb/manifest.json":                 {22, 22},
+	"fivetran-ad-reporting-postgres/manifest.json":      {59, 59},
+	"fivetran-hubspot-postgres/manifest.json":           {166, 163},
+	"fivetran-netsuite-postgres-pair/a/manifest.json":   {94, 94},
+	"fivetran-netsuite-postgres-pair/b/manifest.json":   {136, 136},
+	"fivetran-salesforce-legacy-bigquery/manifest.json": {1, 1},
+	"flipside-admin-snowflake/manifest.json":            {15, 15},
+	"flipside-algorand-snowflake/manifest.json":         {829, 771},
+	"flipside-axelar-snowflake-pair/a/manifest.json":    {386, 370},
+	"flipside-axelar-snowflake-pair/b/manifest.json":    {404, 384},
+	"flipside-crosschain-snowflake/manifest.json":       {446, 397},
+	"fusion-bigquery-thelook/manifest.json":             {67, 67},
+	"fusion-databricks-anjali/manifest.json":            {1, 1},
+	"greenhive-postgres/manifest.json":                  {12, 12},
+	"kbrock-snowflake/manifest.json":                    {82, 79},
+	"lp12-snowflake/manifest.json":                      {22, 22},
+	"mesh-dpguthrie-snowflake/upstream/manifest.json":   {2, 2},
+	"mockdag-snowflake/manifest.json":                   {71, 69},
+	"pharma-duckdb-1.12/manifest.json":                  {24, 24},
+	"recce-summercamp-duckdb/manifest.json":             {30, 30},
+	"redshift-ajarun-pair/a/manifest.json":              {12, 12},
+	"redshift-ajarun-pair/b/manifest.json":              {12, 12},
+	"redshift-harun/manifest.json":                      {102, 101},
+	"redshift-swappentaho/manifest.json":                {4, 4},
+	"sagerx-postgres-pair/a/manifest.json":              {146, 146},
+	"sagerx-postgres-pair/b/manifest.json":              {165, 165},
+	"snowflake-sa-standard-pair/a/manifest.json":        {40, 40},
+	"snowflake-sa-standard-pair/b/manifest.json":        {40, 40},
+	"spark-vincent/manifest.json":                       {2, 2},
+	"sqlserver-devrafael/manifest.json":                 {10, 10},
+	"teradata-pibbers/manifest.json":                    {15, 15},
+	"trino-opendatahub/manifest.json":                   {11, 11},
+	"vertica-legacy/manifest.json":                      {14, 14},
+}
 
 func TestFidelityCurated(t *testing.T) {
 	root := corpus.Curated()
@@ -102,6 +181,18 @@ func TestFidelitySharedCorpus(t *testing.T) {
 		p, req := openForFidelity(t, f, nil)
 		r := p.Fidelity(req)
 		tot, ex, st, se = tot+r.Total, ex+r.Exact, st+r.SelfTotal, se+r.SelfExact
+		rel, _ := filepath.Rel(shared, f)
+		rel = filepath.ToSlash(rel)
+		floor, ok := sharedManifestFloor[rel]
+		switch {
+		case !ok && r.Total > 0:
+			t.Errorf("%s: %d/%d exact, self-contained %d/%d: no floor locked in sharedManifestFloor", rel, r.Exact, r.Total, r.SelfExact, r.SelfTotal)
+		case r.Exact < floor.exact || r.SelfExact < floor.self:
+			for _, m := range r.Mismatches {
+				t.Logf("  %s [%s] %s", m.UniqueID, m.Cause, m.Detail)
+			}
+			t.Errorf("%s: exact %d (floor %d), self-contained exact %d (floor %d)", rel, r.Exact, floor.exact, r.SelfExact, floor.self)
+		}
 	}
 	t.Logf("shared corpus: %d/%d exact, self-contained %d/%d", ex, tot, se, st)
 	if ex < sharedFloorExact || se < sharedFloorSelf {
