@@ -418,7 +418,7 @@ func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 				if code != compile.CodeVar && code != compile.CodeEnvVar {
 					o := res.Outside[0]
 					if i := strings.IndexAny(o, "(:"); i > 0 {
-						o = o[:i]
+						o = strings.TrimSpace(o[:i])
 					}
 					code = code + " after warehouse stub " + o
 				}
@@ -471,7 +471,7 @@ func diffCause(got, want string, outside []string) string {
 	if len(outside) > 0 {
 		o := outside[0]
 		if i := strings.IndexAny(o, "(:"); i > 0 {
-			o = o[:i]
+			o = strings.TrimSpace(o[:i])
 		}
 		return "warehouse: " + o
 	}
