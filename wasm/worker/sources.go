@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -183,8 +184,20 @@ func storeErr(err error) error {
 }
 
 // allowed reports whether u may be fetched: equal to an allow-list entry, or
-// under one that ends in "/".
+// under one that ends in "/". The Fetch API parses URLs the WHATWG way: it
+// resolves "." and ".." path segments, percent-encoded ones (%2e) too, and
+// reads "\" as "/", so a URL with any of them could land outside the entry
+// it starts with and is refused.
 func (c *Config) allowed(u string) bool {
+	pu, err := url.Parse(u)
+	if err != nil || strings.Contains(u, "\\") {
+		return false
+	}
+	for _, seg := range strings.Split(pu.Path, "/") { // Path is decoded
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
 	for _, a := range c.AllowURLs {
 		if a == "" {
 			continue
