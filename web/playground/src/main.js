@@ -20,6 +20,7 @@ const S = {
   api: null,
   project: null,
   inputs: { dev: null, prod: null, catalog: null }, // {blob, name, url?, demo?}
+  loaded: null, // the inputs of the open project, put back when a later load fails
   devRelations: [],
   unknown: "missing",
   models: [],
@@ -348,6 +349,7 @@ async function loadNow({ keepModel } = {}) {
       openProject(),
     ]);
     if (gen !== S.loadGen) return;
+    S.loaded = { ...S.inputs };
     S.devMeta = devIdx.metadata;
     S.stateMeta = prodIdx?.metadata ?? null;
     S.models = devIdx.models;
@@ -364,8 +366,30 @@ async function loadNow({ keepModel } = {}) {
     await refresh();
   } catch (err) {
     progressDone();
-    showError(err);
+    const kept = gen === S.loadGen && (await restoreLoaded());
+    showError(err, kept);
   }
+}
+
+/**
+ * restoreLoaded, after a failed load, puts back the inputs of the project
+ * that is still open, so it stays usable: the names shown, the index worker
+ * (which may have taken a file the engine refused) and later reopens (a
+ * catalog, dev relations) all go back to the manifests that opened.
+ */
+async function restoreLoaded() {
+  const good = S.loaded;
+  if (!good || !S.project) return false;
+  const changed = ["dev", "prod"].filter((w) => S.inputs[w] !== good[w]);
+  S.inputs = { ...good };
+  for (const id of ["dev-file", "prod-file", "catalog-file"]) $(`#${id}`).value = "";
+  try {
+    await Promise.all(changed.map((w) => index("load", { which: w === "dev" ? "dev" : "state", blob: good[w]?.blob ?? null })));
+  } catch {
+    // The previous files loaded before; nothing better to do than keep going.
+  }
+  renderInputs();
+  return true;
 }
 
 function pickDefault() {
@@ -408,19 +432,20 @@ async function reopenNow() {
   try {
     progress("Reopening with the new dev relations…", 0, 0);
     await openProject();
+    S.loaded = { ...S.inputs };
     progressDone();
     renderInputs();
     schedule(0);
   } catch (err) {
     progressDone();
-    showError(err);
+    showError(err, await restoreLoaded());
   }
 }
 
-function showError(err) {
+function showError(err, kept = false) {
   console.error(err);
   el.loadError.hidden = false;
-  el.loadError.textContent = `${err?.code ? `${err.code}: ` : ""}${err?.message ?? err}`;
+  el.loadError.textContent = `${err?.code ? `${err.code}: ` : ""}${err?.message ?? err}${kept ? ` (still using ${S.inputs.dev?.name ?? "the previous manifests"})` : ""}`;
 }
 
 async function setInput(which, file, extra = {}) {

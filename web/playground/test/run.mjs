@@ -498,6 +498,56 @@ test("a hostile manifest is shown as text and never executes", async () => {
   await page.close();
 });
 
+test("a failed load keeps the previous project usable", async () => {
+  const page = await open("#model=customers&mode=favor-state");
+  await page.click("#inputs-panel summary");
+  const devName = await page.textContent("#dev-name");
+  assert.match(devName, /demo/);
+  const fail = async (input, name, text) => {
+    const before = await refRows(page);
+    const banner = await page.textContent("#state-banner");
+    await page.evaluate(() => (document.querySelector("#load-error").textContent = ""));
+    await page.setInputFiles(input, { name, mimeType: "application/json", buffer: Buffer.from(text) });
+    await page.waitForFunction(() => {
+      const e = document.querySelector("#load-error");
+      return !e.hidden && e.textContent !== "";
+    }, null, { timeout: 30_000 });
+    await settle(page);
+    const error = await page.textContent("#load-error");
+    // Still the demo: its names, its production run, the same answers.
+    assert.equal(await page.textContent("#dev-name"), devName, `after ${name}: the dev input shown is still the demo's`);
+    assert.equal(await page.textContent("#state-banner"), banner, `after ${name}: the production run is unchanged`);
+    assert.deepEqual(await refRows(page), before, `after ${name}: the refs are unchanged`);
+    return error;
+  };
+  // Not JSON; then JSON the model list would take but the engine refuses.
+  assert.match(await fail("#dev-file", "broken.json", '{"metadata": {"project_name": "x"}, "nodes": {'), /still using/);
+  const refused = { metadata: { project_name: "evil" }, nodes: { "model.evil.evil_model": { unique_id: "model.evil.evil_model", name: "evil_model", resource_type: "model" } }, sources: [] };
+  assert.match(await fail("#dev-file", "refused.json", JSON.stringify(refused)), /^manifest\.syntax: .*still using/);
+  assert.match(await fail("#prod-file", "refused-prod.json", JSON.stringify(refused)), /manifest\./);
+  // The project answers: another mode, another model (from the demo's list,
+  // with the demo's code), and a reopen with a dev relation.
+  await setMode(page, "off");
+  assert.equal((await refRows(page)).stg_customers.relation, relationOf(jaffle.dev, U("stg_customers")));
+  await page.fill("#model-input", "evil");
+  assert.equal(await page.$$eval('#model-list li[data-name="evil_model"]', (l) => l.length), 0, "the refused manifest's models are not offered");
+  await page.keyboard.press("Escape");
+  await pickModel(page, "orders");
+  assert.equal(await page.evaluate(() => window.dbtdeferPlayground.text("editor")), jaffle.dev.nodes[U("orders")].raw_code);
+  await setMode(page, "standard");
+  assert.equal((await refRows(page)).stg_orders.relation, relationOf(jaffle.prod, U("stg_orders")));
+  await page.fill("#dev-relations", "dbt_dconnors.stg_orders");
+  await page.dispatchEvent("#dev-relations", "change");
+  await page.waitForFunction(() => document.querySelector('#ref-table tr[data-ref="stg_orders"]')?.dataset.rule === "dev-exists", null, { timeout: 15_000 });
+  // A catalog that is not one: refused, the project stays as it was.
+  assert.match(await fail("#catalog-file", "catalog.json", '{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}}'), /catalog\.wrong_artifact/);
+  assert.equal(await page.textContent("#catalog-name"), "");
+  assert.equal((await refRows(page)).stg_orders.rule, "dev-exists");
+  await shot(page, "13-failed-load-kept");
+  assert.deepEqual(page.problems.filter((p) => !p.startsWith("console:")), [], "no page error, no dialog");
+  await page.close();
+});
+
 test("manifests loaded by URL; the shared link carries the URLs", async () => {
   const page = await open();
   await page.click("#inputs-panel summary");
