@@ -3,8 +3,10 @@ package corpus
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -43,11 +45,23 @@ var (
 )
 
 // Samples returns one Sample per corpus manifest (curated, relation testdata
-// and the shared corpus) no larger than MaxSampleSource. Unreadable or
+// and the shared corpus; under GOOS=js only the first two) no larger than
+// MaxSampleSource. Unreadable or
 // invalid manifests are skipped. The result is computed once per process.
 func Samples() []Sample {
 	samplesOnce.Do(func() {
 		paths := Manifests()
+		if runtime.GOOS == "js" {
+			// Under GOOS=js (node, several times slower) the curated set is
+			// enough: the native run seeds from the whole corpus.
+			paths = nil
+			filepath.WalkDir(Curated(), func(p string, d fs.DirEntry, err error) error {
+				if err == nil && d.Name() == "manifest.json" {
+					paths = append(paths, p)
+				}
+				return nil
+			})
+		}
 		extra, _ := filepath.Glob(filepath.Join(Root(), "resolve", "relation", "testdata", "*", "manifest.json"))
 		paths = append(paths, extra...)
 		for _, p := range paths {
