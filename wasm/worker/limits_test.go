@@ -32,6 +32,7 @@ func TestAllowListEscapes(t *testing.T) {
 		"/ci/%2e./private/manifest.json",
 		"/ci/..%2fprivate/manifest.json",
 		"/ci/..\\private/manifest.json",
+		"/ci/..%5Cprivate/manifest.json",
 		"/ci/%2e/../private/manifest.json",
 		"/ci",
 		"/cix/manifest.json",

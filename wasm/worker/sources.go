@@ -190,7 +190,7 @@ func storeErr(err error) error {
 // it starts with and is refused.
 func (c *Config) allowed(u string) bool {
 	pu, err := url.Parse(u)
-	if err != nil || strings.Contains(u, "\\") {
+	if err != nil || strings.Contains(u, "\\") || strings.Contains(pu.Path, "\\") { // Path is decoded: %5C too
 		return false
 	}
 	for _, seg := range strings.Split(pu.Path, "/") { // Path is decoded

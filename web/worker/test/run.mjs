@@ -148,6 +148,17 @@ test("a URL off the allow-list is refused and not fetched", async () => {
   assert.equal(originLog.length, 0);
 });
 
+test("an allow-listed prefix cannot be left with dot segments or backslashes", async () => {
+  // workerd's fetch resolves these (WHATWG URL parsing): /ci/%2e%2e/private/… would reach /private/….
+  originLog.length = 0;
+  for (const p of ["/ci/%2e%2e/private/manifest.json", "/ci/.%2E/private/manifest.json", "/ci/%2e%2e%2fprivate/manifest.json", "/ci/..%5Cprivate/manifest.json", "/ci/x/../../private/manifest.json"]) {
+    const r = await req("GET", `/v1/state?state=${encodeURIComponent(originURL + p)}`);
+    assert.equal(r.status, 403, `${p}: ${r.text}`);
+    assert.equal(r.json.code, "fetch.not_allowed");
+  }
+  assert.deepEqual(originLog, []);
+});
+
 test("bad JSON", async () => {
   const r = await req("POST", "/v1/compile", { body: '{"model": "customers",' });
   assert.equal(r.status, 400);
