@@ -9,6 +9,15 @@ import (
 // stack (which would be a fatal error, not a recoverable panic).
 const maxNesting = 200
 
+// maxExprDepth bounds the height of an expression tree. Operator chains
+// (a + b + c…, a or b or c…, x.a.b…, f()()…, x|f|g…, a if b else c if d…)
+// are built by loops, not recursion, so maxNesting does not bound them, and
+// every recursive walk of the tree (evaluation, walkNames, repr) would
+// overflow the Go stack on a long enough chain: {{ 1+1+…+1 }} with a million
+// terms was a fatal stack overflow. Real templates stay far below: 13 is the
+// deepest expression among the corpus's 64 000 templates and macros.
+const maxExprDepth = 200
+
 // parser is a recursive-descent parser following jinja2.parser.Parser method
 // by method, so precedence quirks (left-associative **, -2**2 == 4, filters
 // binding tighter than unary minus's operand) match.
@@ -20,6 +29,9 @@ type parser struct {
 	// loops counts the for bodies being parsed: break and continue outside
 	// one fail to compile in Jinja (Python's "'break' outside loop").
 	loops int
+	// heights caches the height of the nodes operator chains built (see
+	// wrap), so measuring a tree never walks down a chain again.
+	heights map[expr]int
 }
 
 type parseError struct {
@@ -104,6 +116,89 @@ func (p *parser) enter() {
 }
 
 func (p *parser) leave() { p.depth-- }
+
+// wrap records the height of e, a node an operator-chain loop built on top
+// of earlier nodes, and fails past maxExprDepth.
+func (p *parser) wrap(e expr) expr {
+	h := p.height(e)
+	if h > maxExprDepth {
+		p.fail(e.exprPos(), "expression nested too deeply (limit %d)", maxExprDepth)
+	}
+	if p.heights == nil {
+		p.heights = map[expr]int{}
+	}
+	p.heights[e] = h
+	return e
+}
+
+// height is the height of e's tree. Chain nodes answer from the cache; the
+// other nodes nest only through recursive parsing, which maxNesting bounds,
+// so the recursion here is bounded too.
+func (p *parser) height(e expr) int {
+	if e == nil {
+		return 0
+	}
+	if h, ok := p.heights[e]; ok {
+		return h
+	}
+	h := 0
+	sub := func(c expr) {
+		if x := p.height(c); x > h {
+			h = x
+		}
+	}
+	subs := func(cs []expr) {
+		for _, c := range cs {
+			sub(c)
+		}
+	}
+	args := func(ca *callArgs) {
+		subs(ca.args)
+		subs(ca.kwVals)
+		sub(ca.dynArgs)
+		sub(ca.dynKwargs)
+	}
+	switch x := e.(type) {
+	case *listExpr:
+		subs(x.items)
+	case *dictExpr:
+		subs(x.keys)
+		subs(x.vals)
+	case *getattrExpr:
+		sub(x.obj)
+	case *getitemExpr:
+		sub(x.obj)
+		sub(x.key)
+	case *sliceExpr:
+		sub(x.start)
+		sub(x.stop)
+		sub(x.step)
+	case *callExpr:
+		sub(x.fn)
+		args(&x.callArgs)
+	case *filterExpr:
+		sub(x.node)
+		args(&x.callArgs)
+	case *testExpr:
+		sub(x.node)
+		args(&x.callArgs)
+	case *binExpr:
+		sub(x.l)
+		sub(x.r)
+	case *unaryExpr:
+		sub(x.x)
+	case *compareExpr:
+		sub(x.first)
+		subs(x.rest)
+	case *condExpr:
+		sub(x.test)
+		sub(x.then)
+		sub(x.els)
+	case *concatExpr:
+		subs(x.items)
+	}
+	return h + 1
+}
 
 // parseTemplate parses the whole token stream.
 func parseTemplate(toks []token) (body []stmt, perr *parseError) {
@@ -527,9 +622,11 @@ func (p *parser) parseCondExpr() expr {
 		test := p.parseOr()
 		var els expr
 		if p.skipName("else") {
+			p.enter() // a if b else c if d else …: recursion, bounded like nesting
 			els = p.parseCondExpr()
+			p.leave()
 		}
-		e = &condExpr{pos(start), test, e, els}
+		e = p.wrap(&condExpr{pos(start), test, e, els})
 	}
 	return e
 }
@@ -538,7 +635,7 @@ func (p *parser) parseOr() expr {
 	start := p.cur().pos
 	l := p.parseAnd()
 	for p.skipName("or") {
-		l = &binExpr{pos(start), "or", l, p.parseAnd()}
+		l = p.wrap(&binExpr{pos(start), "or", l, p.parseAnd()})
 	}
 	return l
 }
@@ -547,7 +644,7 @@ func (p *parser) parseAnd() expr {
 	start := p.cur().pos
 	l := p.parseNot()
 	for p.skipName("and") {
-		l = &binExpr{pos(start), "and", l, p.parseNot()}
+		l = p.wrap(&binExpr{pos(start), "and", l, p.parseNot()})
 	}
 	return l
 }
@@ -594,7 +691,7 @@ func (p *parser) parseMath1() expr {
 	l := p.parseConcat()
 	for p.isOp("+") || p.isOp("-") {
 		op := p.next().val
-		l = &binExpr{pos(start), op, l, p.parseConcat()}
+		l = p.wrap(&binExpr{pos(start), op, l, p.parseConcat()})
 	}
 	return l
 }
@@ -616,7 +713,7 @@ func (p *parser) parseMath2() expr {
 	l := p.parsePow()
 	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
 		op := p.next().val
-		l = &binExpr{pos(start), op, l, p.parsePow()}
+		l = p.wrap(&binExpr{pos(start), op, l, p.parsePow()})
 	}
 	return l
 }
@@ -625,7 +722,7 @@ func (p *parser) parsePow() expr {
 	start := p.cur().pos
 	l := p.parseUnary(true)
 	for p.skipOp("**") {
-		l = &binExpr{pos(start), "**", l, p.parseUnary(true)}
+		l = p.wrap(&binExpr{pos(start), "**", l, p.parseUnary(true)})
 	}
 	return l
 }
@@ -756,9 +853,9 @@ func (p *parser) parsePostfix(node expr) expr {
 	for {
 		switch {
 		case p.isOp(".") || p.isOp("["):
-			node = p.parseSubscript(node)
+			node = p.wrap(p.parseSubscript(node))
 		case p.isOp("("):
-			node = p.parseCall(node)
+			node = p.wrap(p.parseCall(node))
 		default:
 			return node
 		}
@@ -772,9 +869,9 @@ func (p *parser) parseFilterExpr(node expr) expr {
 			fs := p.parseFilterChain(node, false)
 			node = fs[len(fs)-1]
 		case p.isName("is"):
-			node = p.parseTest(node)
+			node = p.wrap(p.parseTest(node))
 		case p.isOp("("):
-			node = p.parseCall(node)
+			node = p.wrap(p.parseCall(node))
 		default:
 			return node
 		}
@@ -908,6 +1005,7 @@ func (p *parser) parseFilterChain(node expr, inline bool) []*filterExpr {
 			f.callArgs = p.parseCallArgs()
 			p.leave()
 		}
+		p.wrap(f)
 		out = append(out, f)
 		node = f
 	}
