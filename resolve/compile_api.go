@@ -253,7 +253,7 @@ func (h *compileHost) This(n *manifest.Node) (*compile.Rel, error) {
 		return nil, err
 	}
 	r := h.p.Adapter.ForRef(deferral.NodeParts(n), h.p.Quoting)
-	return &compile.Rel{Rendered: res.Relation, Relation: r, Structured: r.Render() == res.Relation, Target: n}, nil
+	return &compile.Rel{Rendered: res.Relation, Relation: r, Structured: r.Render() == res.Relation, Target: n, Record: &refRecord{res}}, nil
 }
 
 func (h *compileHost) CTEName(n *manifest.Node) string { return h.p.CTEName(n) }

@@ -27,6 +27,26 @@ export interface InitializeOptions {
  */
 export type Input = Uint8Array | ArrayBuffer | ArrayBufferView | Blob | URL | string;
 
+/**
+ * What the wasm instance holds. The linear memory never shrinks, so
+ * wasmMemoryBytes is the instance's peak; heapLiveBytes is what the open
+ * projects (their manifest bytes and indexes) keep after a collection.
+ */
+export declare function memoryUsage(): Promise<MemoryUsage>;
+
+export interface MemoryUsage {
+  /** Go heap still reachable after a full collection. */
+  heapLiveBytes: number;
+  /** Heap the Go runtime holds (live and free spans). */
+  heapSysBytes: number;
+  /** Everything the Go runtime took from the wasm memory. */
+  sysBytes: number;
+  /** Projects open (not disposed). */
+  projects: number;
+  /** Size of the wasm linear memory: the peak, as it never shrinks. */
+  wasmMemoryBytes: number;
+}
+
 /** Opens a project: indexes the dev manifest and the optional state and oracle inputs. */
 export declare function openProject(options: OpenOptions): Promise<Project>;
 
@@ -253,7 +273,7 @@ export interface Diagnostic {
  * options.unknown_key, options.type, options.missing, initialize.twice,
  * initialize.required, version.mismatch, wasm.load, wasm.exited,
  * fetch.http, fetch.network, manifest.*, ref.not_found, node.not_found,
- * defer.no_state, project.disposed, not_implemented, internal.panic.
+ * defer.no_state, project.disposed, jinja.*, dbt.*, internal.panic.
  */
 export declare class DbtdeferError extends Error {
   readonly code: string;

@@ -80,6 +80,18 @@ export async function openProject(options) {
   return new Project(t, res);
 }
 
+/**
+ * memoryUsage reports what the wasm instance holds: the Go heap still live
+ * after a collection (open projects' bytes and indexes), the heap the Go
+ * runtime keeps, and the wasm linear memory, which never shrinks (so it is
+ * the instance's peak).
+ */
+export async function memoryUsage() {
+  if (!started) throw new DbtdeferError("initialize.required", "call initialize() before memoryUsage()");
+  const t = await started;
+  return t.memory();
+}
+
 const callOptions = {
   defer: oneOf("off", "standard", "favor-state"),
   profile: oneOf("auto", "legacy", "modern", "fusion"),
@@ -223,6 +235,9 @@ class LocalTransport {
   async dispose(handle) {
     return this.host.dispose(handle);
   }
+  async memory() {
+    return this.host.memory();
+  }
   close() {}
 }
 
@@ -303,6 +318,10 @@ class WorkerTransport {
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);
     return this.#request("dispose", { handle });
+  }
+  memory() {
+    if (this.dead) return Promise.reject(this.dead);
+    return this.#request("memory", {});
   }
   close() {
     this.worker.terminate();

@@ -27,7 +27,7 @@ export async function startHost({ wasmURL, wasmModule }) {
   } catch (e) {
     throw new DbtdeferError("wasm.instantiate", `cannot instantiate dbtdefer.wasm: ${e.message}`);
   }
-  const host = new Host(go);
+  const host = new Host(go, instance);
   const exited = go.run(instance).then(() => host.died(`the Go program exited (code ${exitCode ?? 0})`));
   try {
     host.api = await Promise.race([ready, exited.then(() => { throw host.deadError(); })]);
@@ -58,8 +58,9 @@ async function compileWasm(url) {
 
 /** Host is one running wasm instance and the projects opened in it. */
 export class Host {
-  constructor(go) {
+  constructor(go, instance) {
     this.go = go;
+    this.instance = instance;
     this.api = null;
     this.dead = null; // why the instance stopped, once it has
     this.sources = new Map(); // handle → where the state came from
@@ -125,6 +126,12 @@ export class Host {
     const res = this.invoke("call", handle, method, JSON.stringify(req ?? {}));
     if (method === "stateInfo" && res) return { ...res, source: this.sources.get(handle) ?? null };
     return res;
+  }
+
+  /** memory: the Go heap after a collection, and the wasm linear memory (which never shrinks: its peak). */
+  memory() {
+    const stats = this.invoke("memory");
+    return { ...stats, wasmMemoryBytes: this.instance.exports.mem.buffer.byteLength };
   }
 
   dispose(handle) {

@@ -34,6 +34,9 @@ async function handle({ id, op, args }) {
       case "dispose":
         ok = host.dispose(args.handle);
         break;
+      case "memory":
+        ok = host.memory();
+        break;
       default:
         throw new DbtdeferError("internal.op", `worker: unknown op ${op}`);
     }

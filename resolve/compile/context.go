@@ -1,10 +1,10 @@
 package compile
 
 import (
-	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"regexp"
 	"strconv"
 	"strings"
@@ -196,6 +196,7 @@ func (nc *nodeCtx) member(name string) (jinja.Value, bool) {
 		if err != nil {
 			return jinja.Value{}, false
 		}
+		s.addRef(r)
 		return jinja.ObjectValue(newRelObj(r, relationClass(c.adapter.Name))), true
 	case "config":
 		return jinja.ObjectValue(&configObj{nc: nc}), true

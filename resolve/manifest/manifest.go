@@ -10,8 +10,8 @@
 package manifest
 
 import (
-	"crypto/md5"
 	"encoding/hex"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"regexp"
 	"sort"
 	"strconv"

@@ -64,7 +64,7 @@ type resolveResult struct {
 	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
 }
 
-func resolveJSON(p *resolve.Project, req []byte) (any, error) {
+func resolveJSON(p *project, req []byte) (any, error) {
 	var r struct {
 		From string   `json:"from"`
 		Refs []string `json:"refs"`
@@ -104,7 +104,7 @@ type explainResult struct {
 	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
 }
 
-func explainJSON(p *resolve.Project, req []byte) (any, error) {
+func explainJSON(p *project, req []byte) (any, error) {
 	var r struct {
 		Model string `json:"model"`
 		callOptions
@@ -166,7 +166,7 @@ type selectResult struct {
 
 // selectJSON evaluates dbt selection syntax. It uses Project.SelectSet, which
 // today matches names and unique_ids only; it follows resolve's selector.
-func selectJSON(p *resolve.Project, req []byte) (any, error) {
+func selectJSON(p *project, req []byte) (any, error) {
 	var r struct {
 		Select  []string `json:"select"`
 		Exclude []string `json:"exclude"`
@@ -188,7 +188,7 @@ func selectJSON(p *resolve.Project, req []byte) (any, error) {
 	return selectResult{UniqueIDs: ids, Diagnostics: nonNil(warns)}, nil
 }
 
-func stateInfoJSON(p *resolve.Project, req []byte) (any, error) {
+func stateInfoJSON(p *project, req []byte) (any, error) {
 	if err := decodeStrict("stateInfo", req, &struct{}{}); err != nil {
 		return nil, err
 	}

@@ -21,11 +21,12 @@ type compileRequest struct {
 	callOptions
 }
 
-// compileJSON is the one place the JS compile() reaches Go. It validates the
-// request and answers not_implemented until package resolve exports Compile;
-// wiring it is: opt, _ := r.options(); res, err := p.Compile(...); return res, err
-// (the result must marshal to {sql, refs, ctes, diagnostics, state}).
-func compileJSON(p *resolve.Project, req []byte) (any, error) {
+// compileJSON is the one place the JS compile() reaches Go: a preview
+// through resolve.Project.Compile, in the CLI's `compile --json` shape
+// ({uniqueId, sql, refs, ctes, diagnostics, state, strategy, outside,
+// selfContained}). The project's dbt_project.yml vars and dispatch apply;
+// vars given here override them, as dbt's --vars does.
+func compileJSON(p *project, req []byte) (any, error) {
 	var r compileRequest
 	if err := decodeStrict("compile", req, &r); err != nil {
 		return nil, err
@@ -33,13 +34,36 @@ func compileJSON(p *resolve.Project, req []byte) (any, error) {
 	if r.Model == "" && r.SQL == nil {
 		return nil, diag.Errorf("options.missing", diag.Location{}, "compile: give model (a saved model), model and sql (an edited buffer), or sql (ad-hoc SQL)")
 	}
-	if _, err := r.options(); err != nil {
+	opt, err := r.options()
+	if err != nil {
 		return nil, err
 	}
-	if r.Model != "" {
-		if _, err := p.FindNode(r.Model); err != nil {
-			return nil, err
-		}
+	creq := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Env: r.Env, ProjectVars: p.vars, Dispatch: p.dispatch}
+	if creq.Vars, err = objectOption("vars", r.Vars); err != nil {
+		return nil, err
 	}
-	return nil, diag.Errorf("not_implemented", diag.Location{}, "compile is not available in this build yet (package resolve does not export Compile)")
+	if creq.Target, err = objectOption("target", r.Target); err != nil {
+		return nil, err
+	}
+	if r.Incremental != nil {
+		creq.IsIncremental = *r.Incremental
+	}
+	res, err := p.Compile(creq)
+	if err != nil {
+		return nil, err
+	}
+	res.Refs, res.CTEs, res.Diagnostics = nonNil(res.Refs), nonNil(res.CTEs), nonNil(res.Diagnostics)
+	return res, nil
+}
+
+// objectOption decodes an optional JSON object option.
+func objectOption(name string, raw json.RawMessage) (map[string]any, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, diag.Errorf("options.type", diag.Location{}, "compile: option %q must be an object: %v", name, err)
+	}
+	return m, nil
 }

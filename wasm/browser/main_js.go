@@ -22,6 +22,10 @@ func main() {
 		defer recoverJS(&ret)
 		return string(s.Call(args[0].Int(), args[1].String(), []byte(args[2].String())))
 	}))
+	api.Set("memory", js.FuncOf(func(_ js.Value, _ []js.Value) (ret any) {
+		defer recoverJS(&ret)
+		return string(s.Memory())
+	}))
 	api.Set("dispose", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
 		return s.Dispose(args[0].Int())

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -43,11 +45,19 @@ type Progress struct {
 type Session struct {
 	mu       sync.Mutex
 	next     int
-	projects map[int]*resolve.Project
+	projects map[int]*project
 }
 
 // NewSession returns an empty session.
-func NewSession() *Session { return &Session{projects: map[int]*resolve.Project{}} }
+func NewSession() *Session { return &Session{projects: map[int]*project{}} }
+
+// project is an open project and what its dbt_project.yml gave compile
+// (vars and dispatch; quoting went into resolve.Inputs).
+type project struct {
+	*resolve.Project
+	vars     map[string]any
+	dispatch []compile.Dispatch
+}
 
 // openResult is the "ok" value of Open.
 type openResult struct {
@@ -84,6 +94,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		DevRelations: req.Names.DevRelations, MaxManifestBytes: req.Names.MaxBytes,
 	}
 	var warns []diag.Diagnostic
+	entry := &project{}
 	if req.ProjectYml != nil {
 		name := req.Names.ProjectYml
 		if name == "" {
@@ -91,6 +102,13 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		}
 		q, w := projectQuoting(name, req.ProjectYml)
 		in.Quoting, warns = q, w
+		// vars: and dispatch: for compile; a file YAML cannot read still
+		// gave its quoting above, and says why its vars are missing.
+		if pc, err := compile.ParseProjectYAML(req.ProjectYml); err != nil {
+			warns = append(warns, diag.Warning("project_yml.parse", diag.Location{File: name}, "%v; its vars and dispatch are not used", err))
+		} else {
+			entry.vars, entry.dispatch = pc.Vars, pc.Dispatch
+		}
 	}
 	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults))
 	progress(Progress{Phase: "index", File: cmpOr(in.ManifestName, "manifest.json"), Total: total})
@@ -102,11 +120,36 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 	s.mu.Lock()
 	s.next++
 	h := s.next
-	s.projects[h] = p
+	entry.Project = p
+	s.projects[h] = entry
 	s.mu.Unlock()
 	info := projectInfo{ProjectName: p.Root, AdapterType: p.Dev.Meta.AdapterType, DbtVersion: p.Dev.Meta.DbtVersion,
 		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfo()}
 	return okEnvelope(openResult{Handle: h, Warnings: append(nonNil(p.Warnings), warns...), Info: info})
+}
+
+// MemoryStats is what Memory reports: the Go heap after a full collection.
+type MemoryStats struct {
+	// HeapLive is the Go heap still reachable: the open projects' manifest
+	// bytes and indexes, and the bridge itself.
+	HeapLive uint64 `json:"heapLiveBytes"`
+	// HeapSys is the heap the Go runtime holds (live + free spans).
+	HeapSys uint64 `json:"heapSysBytes"`
+	// Sys is everything the Go runtime obtained from the wasm memory.
+	Sys      uint64 `json:"sysBytes"`
+	Projects int    `json:"projects"`
+}
+
+// Memory runs a garbage collection and reports the Go heap, for IDEs that
+// show what a project costs and for the benchmarks.
+func (s *Session) Memory() []byte {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	s.mu.Lock()
+	n := len(s.projects)
+	s.mu.Unlock()
+	return okEnvelope(MemoryStats{HeapLive: m.HeapAlloc, HeapSys: m.HeapSys, Sys: m.Sys, Projects: n})
 }
 
 // Dispose forgets a project; its memory is reused by later projects (wasm
@@ -121,7 +164,7 @@ func (s *Session) Dispose(handle int) bool {
 
 // method is one API call on an open project: a JSON request in, a JSON-able
 // result (or a *diag.Error) out.
-type method func(p *resolve.Project, req []byte) (any, error)
+type method func(p *project, req []byte) (any, error)
 
 // methods are the calls Project exposes in JS, by name.
 var methods = map[string]method{

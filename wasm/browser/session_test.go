@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 )
 
 const jaffle = "../../resolve/testdata/manifests/defer-jaffle-shop-postgres"
@@ -56,6 +57,22 @@ func openJaffle(t *testing.T, names Names) (*Session, int) {
 	}
 	if r.Info.ProjectName != "jaffle_shop" || !r.Info.HasState || r.Info.State == nil || r.Info.State.InvocationID == "" {
 		t.Errorf("info = %+v", r.Info)
+	}
+	return s, r.Handle
+}
+
+// openJaffleWith opens the pair with a dbt_project.yml.
+func openJaffleWith(t *testing.T, projectYml string) (*Session, int) {
+	t.Helper()
+	s := NewSession()
+	a := decode(t, s.Open(OpenRequest{Manifest: read(t, jaffle+"/dev/manifest.json"), State: read(t, jaffle+"/prod/manifest.json"),
+		ProjectYml: []byte(projectYml), Names: Names{Manifest: "dev/manifest.json", State: "prod/manifest.json"}}, nil))
+	if a.Error != nil {
+		t.Fatalf("open: %+v", a.Error)
+	}
+	var r openResult
+	if err := json.Unmarshal(a.OK, &r); err != nil {
+		t.Fatal(err)
 	}
 	return s, r.Handle
 }
@@ -127,6 +144,41 @@ func TestMatchesCLIShape(t *testing.T) {
 	}
 }
 
+// TestCompile: a saved model, an edited buffer and ad-hoc SQL cross the
+// bridge as the Go API's CompileResult (the CLI's compile --json), with the
+// dbt_project.yml's vars applied and the call's vars over them.
+func TestCompile(t *testing.T) {
+	yml := "name: jaffle_shop\nvars:\n  limit_rows: 10\n  who: project\n"
+	s, h := openJaffleWith(t, yml)
+	p, err := resolve.Open(resolve.Inputs{Manifest: read(t, jaffle+"/dev/manifest.json"), ManifestName: "dev/manifest.json",
+		State: read(t, jaffle+"/prod/manifest.json"), StateName: "prod/manifest.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"off", "standard", "favor-state"} {
+		a := call(t, s, h, "compile", `{"model":"customers","defer":"`+mode+`"}`)
+		want, err := p.Compile(resolve.CompileRequest{Model: "customers", Options: resolve.Options{Defer: deferral.Mode(mode)}})
+		if err != nil || a.Error != nil {
+			t.Fatalf("%s: %v %+v", mode, err, a.Error)
+		}
+		wb, _ := json.Marshal(want)
+		if string(a.OK) != string(wb) {
+			t.Errorf("%s: bridge:\n%s\nGo API:\n%s", mode, a.OK, wb)
+		}
+	}
+	var r resolve.CompileResult
+	a := call(t, s, h, "compile", `{"model":"customers","defer":"favor-state","sql":"select * from {{ ref('stg_orders') }} limit {{ var('limit_rows') }} -- {{ var('who') }}","vars":{"who":"call"}}`)
+	json.Unmarshal(a.OK, &r)
+	if r.SQL != `select * from "postgres"."prod"."stg_orders" limit 10 -- call` || len(r.Refs) != 1 || r.Refs[0].Env != "state" {
+		t.Errorf("edited buffer: %s %+v", a.OK, a.Error)
+	}
+	a = call(t, s, h, "compile", `{"sql":"select {{ 1 + 1 }} from {{ ref('customers') }}"}`)
+	json.Unmarshal(a.OK, &r)
+	if r.SQL != `select 2 from "postgres"."dbt_dconnors"."customers"` {
+		t.Errorf("ad-hoc: %s %+v", a.OK, a.Error)
+	}
+}
+
 func TestErrorsAreData(t *testing.T) {
 	s, h := openJaffle(t, Names{})
 	for _, c := range []struct{ method, req, code, contains string }{
@@ -137,7 +189,8 @@ func TestErrorsAreData(t *testing.T) {
 		{"resolve", `{"from":"customers"}`, "options.missing", "ref"},
 		{"resolve", `{"from":"nobody","refs":["x"]}`, "node.not_found", "nobody"},
 		{"explain", `{"model":"customers","unknown":"maybe"}`, "options.unknown", "maybe"},
-		{"compile", `{"model":"customers","sql":"select 1","defer":"standard"}`, "not_implemented", "Compile"},
+		{"compile", `{"model":"nobody","defer":"standard"}`, "node.not_found", "nobody"},
+		{"compile", `{"model":"customers","vars":[1]}`, "options.type", "vars"},
 		{"compile", `{}`, "options.missing", "model"},
 		{"compile", `{"model":"customers","varz":{}}`, "options.unknown_key", "varz"},
 		{"stateinfo", `{}`, "api.unknown_method", "stateinfo"},
@@ -213,7 +266,7 @@ func TestOpenErrors(t *testing.T) {
 
 func TestPanicsBecomeErrors(t *testing.T) {
 	s, h := openJaffle(t, Names{})
-	methods["boom"] = func(*resolve.Project, []byte) (any, error) { panic("kaboom") }
+	methods["boom"] = func(*project, []byte) (any, error) { panic("kaboom") }
 	defer delete(methods, "boom")
 	a := call(t, s, h, "boom", `{}`)
 	if a.Error == nil || a.Error.Code != "internal.panic" || !strings.Contains(a.Error.Message, "kaboom") {

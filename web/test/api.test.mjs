@@ -103,19 +103,23 @@ for (const worker of [false, true]) {
       assert.deepEqual(s.source, { kind: "bytes", size: (await bytes(new URL("prod/manifest.json", jaffle))).byteLength });
     });
 
-    test("compile validates, then answers (or not_implemented until resolve exports Compile)", async (t) => {
+    test("compile validates, then answers", async () => {
       await rejects(p.compile({ model: "customers", varz: {} }), "options.unknown_key", /"varz" \(did you mean "vars"\?\)/);
       await rejects(p.compile({ model: "customers", incremental: "yes" }), "options.type", /incremental/);
       await rejects(p.compile({}), "options.missing");
       await rejects(p.compile({ model: "nope_model" }), "node.not_found");
-      let res;
-      try {
-        res = await p.compile({ model: "customers", defer: "standard" });
-      } catch (e) {
-        if (e.code === "not_implemented") return t.skip("resolve does not export Compile yet");
-        throw e;
-      }
+      const res = await p.compile({ model: "customers", defer: "standard" });
       assert.match(res.sql, /"postgres"\."prod"\."stg_customers"/);
+    });
+
+    test("memoryUsage reports the Go heap holding the open project", async () => {
+      const m = await api.memoryUsage();
+      assert.deepEqual(Object.keys(m).sort(), ["heapLiveBytes", "heapSysBytes", "projects", "sysBytes", "wasmMemoryBytes"]);
+      assert.ok(m.projects >= 1, `projects ${m.projects}`);
+      // The project keeps its dev and prod manifest bytes, so the live heap is at least their size.
+      const inputs = (await bytes(new URL("dev/manifest.json", jaffle))).byteLength + (await bytes(new URL("prod/manifest.json", jaffle))).byteLength;
+      assert.ok(m.heapLiveBytes >= inputs, `heapLive ${m.heapLiveBytes} < inputs ${inputs}`);
+      assert.ok(m.heapLiveBytes <= m.heapSysBytes && m.heapSysBytes <= m.sysBytes && m.sysBytes <= m.wasmMemoryBytes, JSON.stringify(m));
     });
 
     test("options are validated and unknown keys rejected by name", async () => {

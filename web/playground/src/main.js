@@ -611,9 +611,10 @@ function callOpts(mode) {
 }
 
 /**
- * evaluate compiles the editor's SQL under one mode. Without a working
- * compile() it falls back to resolving the refs the code makes and
- * substituting them (approx: true).
+ * evaluate compiles the editor's SQL under one mode. When compile() fails (a
+ * Jinja error in the buffer, a macro that needs the warehouse) the error is
+ * shown and the refs the code makes are still resolved and substituted into
+ * it (approx: true), so the ref table keeps answering while the user types.
  */
 async function evaluate(mode) {
   const p = S.project;
@@ -622,15 +623,13 @@ async function evaluate(mode) {
   const edited = text !== node.rawCode;
   const opts = callOpts(mode);
   let compileError = null;
-  if (S.compile !== false) {
-    try {
-      const r = await p.compile({ model: node.uniqueId, ...(edited ? { sql: text } : {}), ...opts });
-      S.compile = true;
-      return { mode, sql: r.sql ?? "", refs: r.refs ?? [], ctes: r.ctes ?? [], diagnostics: r.diagnostics ?? [], approx: false };
-    } catch (err) {
-      if (err?.code === "not_implemented") S.compile = false;
-      else compileError = err;
-    }
+  try {
+    const r = await p.compile({ model: node.uniqueId, ...(edited ? { sql: text } : {}), ...opts });
+    S.compile = true;
+    return { mode, sql: r.sql ?? "", refs: r.refs ?? [], ctes: r.ctes ?? [], diagnostics: r.diagnostics ?? [], approx: false };
+  } catch (err) {
+    S.compile = false;
+    compileError = err;
   }
   const diagnostics = [];
   let refs = [];

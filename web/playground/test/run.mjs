@@ -143,6 +143,7 @@ function refRows(page) {
 }
 
 const previewText = (page) => page.evaluate(() => window.dbtdeferPlayground.text("preview"));
+// The preview is the engine's real compile (not the fallback that substitutes relations into the raw code).
 const compileWorks = (page) => page.evaluate(() => window.dbtdeferPlayground.state.compile === true);
 
 async function setMode(page, mode) {
@@ -188,7 +189,8 @@ test("customers under each defer mode: relations and the rule behind each ref", 
 
   // Off: every ref reads dev.
   let rows = await refRows(page);
-  assert.deepEqual(Object.keys(rows).sort(), ["order_items", "orders", "stg_customers", "this"]);
+  // The refs the model's code makes while it renders (customers never uses {{ this }}).
+  assert.deepEqual(Object.keys(rows).sort(), ["order_items", "orders", "stg_customers"]);
   for (const n of ["stg_customers", "orders", "order_items"]) {
     assert.equal(rows[n].relation, dev(n), `off: ${n}`);
     assert.equal(rows[n].env, "dev");
@@ -196,10 +198,9 @@ test("customers under each defer mode: relations and the rule behind each ref", 
     assert.match(rows[n].label, /Defer is off/);
   }
   assert.ok((await previewText(page)).includes(dev("stg_customers")), "off: the preview reads dev");
-  if (await compileWorks(page)) {
-    // dbt compiled this model itself: the preview under --defer off must match its compiled_code.
-    assert.equal(norm(await previewText(page)), norm(jaffle.dev.nodes[U("customers")].compiled_code));
-  }
+  assert.ok(await compileWorks(page), "the preview is the engine's compile");
+  // dbt compiled this model itself: the preview under --defer off must match its compiled_code.
+  assert.equal(norm(await previewText(page)), norm(jaffle.dev.nodes[U("customers")].compiled_code));
   await shot(page, "02-customers-off");
 
   // Standard --defer, nothing known about dev: assumed missing, production used, flagged.
@@ -213,12 +214,10 @@ test("customers under each defer mode: relations and the rule behind each ref", 
     assert.match(rows[n].reads, /assumed/);
     assert.match(rows[n].reason, /assumed missing/);
   }
-  assert.equal(rows.this.relation, dev("customers"), "this is never deferred");
-  assert.equal(rows.this.rule, "this-never-deferred");
   assert.equal(await page.textContent(`#ref-table tr[data-ref="stg_customers"] .c-ref code`), "ref('stg_customers')");
   const std = await previewText(page);
   assert.ok(std.includes(`from ${prod("stg_customers")}`), "standard: preview reads production");
-  if (await compileWorks(page)) assert.ok(!std.includes("{{"), "compiled SQL has no Jinja left");
+  assert.ok(!std.includes("{{"), "compiled SQL has no Jinja left");
   await shot(page, "03-customers-standard");
 
   // --favor-state, only customers selected: unselected refs read production.
@@ -262,7 +261,7 @@ test("selection and dev relations change the decision (selected + dev exists →
 test("side by side: off vs --defer, the differing relations highlighted", async () => {
   const page = await open("#model=customers&mode=standard&cmp=off,standard");
   const summary = await page.textContent("#compare-summary");
-  assert.match(summary, /3 of 4 refs differ/);
+  assert.match(summary, /3 of 3 refs differ/);
   const left = await page.$$eval("#cmp-left-sql .rel-diff", (els) => els.map((e) => e.textContent));
   const right = await page.$$eval("#cmp-right-sql .rel-diff", (els) => els.map((e) => e.textContent));
   assert.ok(left.includes('"postgres"."dbt_dconnors"."stg_customers"'), `left highlights dev: ${left}`);
@@ -281,7 +280,7 @@ test("editing the SQL changes the preview and the ref table", async () => {
   await page.click("#editor .cm-content");
   await page.keyboard.press("Control+A");
   await page.keyboard.press("Delete");
-  await page.keyboard.insertText("select order_id from {{ ref('stg_orders') }} join {{ source('ecom', 'raw_customers') }} using (customer_id)");
+  await page.keyboard.insertText("select order_id from {{ ref('stg_orders') }} join {{ source('ecom', 'raw_customers') }} using (customer_id) -- into {{ this }}");
   await page.waitForFunction(() => document.querySelector('#ref-table tr[data-ref="stg_orders"]'), null, { timeout: 15_000 });
   await settle(page);
   const rows = await refRows(page);
@@ -289,8 +288,10 @@ test("editing the SQL changes the preview and the ref table", async () => {
   assert.equal(rows["source:ecom.raw_customers"].rule, "source-never-deferred");
   assert.equal(rows["source:ecom.raw_customers"].relation, jaffle.dev.sources["source.jaffle_shop.ecom.raw_customers"].relation_name);
   assert.ok(!rows.stg_customers, "the removed ref is gone");
+  assert.equal(rows.this.relation, relationOf(jaffle.dev, U("customers")), "this is never deferred");
+  assert.equal(rows.this.rule, "this-never-deferred");
   const sql = await previewText(page);
-  assert.ok(sql.includes(`select order_id from ${relationOf(jaffle.prod, U("stg_orders"))} join "postgres"."jaffle_shop_raw"."raw_customers"`), sql);
+  assert.ok(sql.includes(`select order_id from ${relationOf(jaffle.prod, U("stg_orders"))} join "postgres"."jaffle_shop_raw"."raw_customers" using (customer_id) -- into ${relationOf(jaffle.dev, U("customers"))}`), sql);
   assert.equal(await page.isDisabled("#revert"), false);
   await shot(page, "07-edited-sql");
   await page.click("#revert");
@@ -312,7 +313,7 @@ test("a second pair through the file inputs, then its catalog dropped on the pag
   await setMode(page, "standard");
   let rows = await refRows(page);
   const U2 = (n) => `model.jaffle_shop.${n}`;
-  assert.deepEqual(Object.keys(rows).sort(), ["stg_customers", "stg_orders", "stg_payments", "this"]);
+  assert.deepEqual(Object.keys(rows).sort(), ["stg_customers", "stg_orders", "stg_payments"]);
   for (const n of ["stg_customers", "stg_orders", "stg_payments"]) {
     assert.equal(rows[n].relation, relationOf(kidbk.prod, U2(n)), `standard, unknown dev: ${n}`);
   }
