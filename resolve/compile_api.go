@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"strings"
-	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -66,10 +65,6 @@ type CompileResult struct {
 	SelfContained bool     `json:"selfContained"`
 }
 
-// compileExtras holds per-project compile inputs the Project struct does not
-// carry yet (the parsed catalog for column introspection).
-var compileExtras sync.Map // *Project → *compile.Catalog
-
 // SetCompileCatalog gives Compile a dev catalog.json to answer
 // adapter.get_columns_in_relation (dbt_utils.star and friends).
 func (p *Project) SetCompileCatalog(data []byte) error {
@@ -77,22 +72,23 @@ func (p *Project) SetCompileCatalog(data []byte) error {
 	if err != nil {
 		return err
 	}
-	compileExtras.Store(p, c)
+	p.compileCatalog.Store(c)
 	return nil
 }
 
-// Compiler returns the project's (cached) compiler for the dev manifest.
+// Compiler returns the project's compiler for the dev manifest, made on
+// first use; it keeps the parsed macros for later compiles and goes away
+// with the project (no package-level cache holds a manifest).
 func (p *Project) Compiler() *compile.Compiler {
-	return compile.For(p.Dev, p.Root, p.Adapter, p.Quoting)
+	p.compilerOnce.Do(func() { p.compiler = compile.New(p.Dev, p.Root, p.Adapter, p.Quoting) })
+	return p.compiler
 }
 
 // CompileOptions converts the request's host inputs to compile options.
 func (req *CompileRequest) CompileOptions(p *Project) *compile.Options {
 	o := &compile.Options{Vars: req.Vars, ProjectVars: req.ProjectVars, Env: req.Env, Target: req.Target,
 		IsIncremental: req.IsIncremental, FullRefresh: req.FullRefresh, Dispatch: req.Dispatch, Now: req.Now}
-	if c, ok := compileExtras.Load(p); ok {
-		o.Catalog = c.(*compile.Catalog)
-	}
+	o.Catalog = p.compileCatalog.Load()
 	return o
 }
 

@@ -6,9 +6,12 @@
 package resolve
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -60,10 +63,16 @@ type Project struct {
 	Warnings []diag.Diagnostic
 
 	runResults []byte
-	graphOnce  sync.Once
-	selGraph   *selector.Graph
-	selMu      sync.Mutex
-	selCache   map[string]*selector.Result
+	// compiler is made by Compiler() on first use; compileCatalog answers
+	// column introspection (SetCompileCatalog).
+	compilerOnce   sync.Once
+	compiler       *compile.Compiler
+	compileCatalog atomic.Pointer[compile.Catalog]
+
+	graphOnce sync.Once
+	selGraph  *selector.Graph
+	selMu     sync.Mutex
+	selCache  map[string]*selector.Result
 }
 
 // StateInfo identifies the production run a state manifest came from.
@@ -193,19 +202,45 @@ func compareProjects(dev, st *manifest.Manifest) []diag.Diagnostic {
 	if st.Meta.SchemaVersion >= 1 && st.Meta.SchemaVersion <= 3 {
 		w = append(w, diag.Warning(manifest.CodeOldSchema, loc, "state manifest schema v%d (dbt 0.19–0.21): dbt ≥1.0 refuses it as --state; dbtdefer reads it anyway", st.Meta.SchemaVersion))
 	}
-	deferred := 0
-	for _, uid := range st.Keys("nodes") {
-		if n, err := st.Node(uid); err == nil && n.Deferred && n.IsRefable() {
-			deferred++
-		}
-		if deferred > 0 {
-			break
+	deferred := false
+	if mentionsDeferredTrue(st.Bytes()) { // else no node can be marked: no need to decode them all
+		for _, uid := range st.Keys("nodes") {
+			if n, err := st.Node(uid); err == nil && n.Deferred && n.IsRefable() {
+				deferred = true
+				break
+			}
 		}
 	}
-	if deferred > 0 {
+	if deferred {
 		w = append(w, diag.Warning("state.from_deferred_run", loc, "the state artifact came from a deferred run (nodes marked \"deferred\": true); its coordinates are used as they are"))
 	}
 	return w
+}
+
+// mentionsDeferredTrue reports whether the bytes hold a "deferred": true
+// member anywhere (a key inside a JSON string is escaped, so it does not
+// match). A byte search over the state is a few milliseconds at 100 MB,
+// where decoding every node to look at its flag took most of the open.
+func mentionsDeferredTrue(b []byte) bool {
+	key := []byte(`"deferred"`)
+	for {
+		i := bytes.Index(b, key)
+		if i < 0 {
+			return false
+		}
+		b = b[i+len(key):]
+		j := skipBlank(b, 0)
+		if j < len(b) && b[j] == ':' && bytes.HasPrefix(b[skipBlank(b, j+1):], []byte("true")) {
+			return true
+		}
+	}
+}
+
+func skipBlank(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // compareCatalog warns when a dev catalog does not look like the dev

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -86,5 +87,44 @@ func TestRealPairs(t *testing.T) {
 			t.Errorf("%s: no deferred ref checked", dir)
 		}
 		t.Logf("%s: %d refs resolved to prod's relation_name", filepath.Base(dir), checked)
+	}
+}
+
+// TestStateFromDeferredRun: a state whose refable nodes are marked
+// "deferred": true (an artifact of a deferred run) gets a warning; one with
+// only "deferred": false, or the words in a string, does not.
+func TestStateFromDeferredRun(t *testing.T) {
+	dir := filepath.Join(corpus.Curated(), "defer-jaffle-shop-postgres")
+	dev, _ := os.ReadFile(filepath.Join(dir, "dev", "manifest.json"))
+	st, err := os.ReadFile(filepath.Join(dir, "prod", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := func(state []byte) bool {
+		p, err := Open(Inputs{Manifest: dev, State: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range p.Warnings {
+			if w.Code == "state.from_deferred_run" {
+				return true
+			}
+		}
+		return false
+	}
+	if warned(st) {
+		t.Error("a plain prod manifest warned")
+	}
+	marked := bytes.Replace(st, []byte(`"deferred": false`), []byte(`"deferred" :  true`), 1)
+	if bytes.Equal(marked, st) || !warned(marked) {
+		t.Error("a state with a deferred node did not warn")
+	}
+	for s, want := range map[string]bool{
+		`{"deferred": true}`: true, `{"deferred":true}`: true, "{\"deferred\"\n:\ttrue}": true,
+		`{"deferred": false}`: false, `{"raw_code": "\"deferred\": true"}`: false, `{"deferred_x": true}`: false, `{"deferred"`: false,
+	} {
+		if got := mentionsDeferredTrue([]byte(s)); got != want {
+			t.Errorf("mentionsDeferredTrue(%s) = %v", s, got)
+		}
 	}
 }

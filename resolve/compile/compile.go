@@ -113,10 +113,7 @@ type Compiler struct {
 
 // For returns the Compiler of m (cached for the manifest's life; see Forget).
 // quoting is the project's quoting config.
-func For(m *manifest.Manifest, root string, adapter relation.Adapter, quoting relation.Quoting) *Compiler {
-	if c, ok := cache.Load(m); ok {
-		return c.(*Compiler)
-	}
+func New(m *manifest.Manifest, root string, adapter relation.Adapter, quoting relation.Quoting) *Compiler {
 	c := &Compiler{m: m, root: root, adapter: adapter, version: m.Meta.DbtVersion, quoting: quoting}
 	c.chain = append(append([]string{}, adapter.DispatchChain...), "default")
 	if len(adapter.DispatchChain) == 0 && adapter.Name != "" {
@@ -125,8 +122,7 @@ func For(m *manifest.Manifest, root string, adapter relation.Adapter, quoting re
 	c.macros = newMacroIndex(m, c.chain[:len(c.chain)-1])
 	c.legacy = !deferral.AtLeast(c.version, 1, 6) && c.version != ""
 	c.target = inferTarget(m, adapter)
-	act, _ := cache.LoadOrStore(m, c)
-	return act.(*Compiler)
+	return c
 }
 
 // Manifest returns the compiler's manifest.

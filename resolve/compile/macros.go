@@ -155,9 +155,3 @@ func (ix *macroIndex) fromPackage(pkg, name string) *macroEntry {
 	}
 	return ix.byPkg[pkg][name]
 }
-
-// manifest-level caches, keyed by the manifest pointer.
-var cache sync.Map // *manifest.Manifest → *Compiler
-
-// Forget drops the caches kept for m (parsed macros, templates).
-func Forget(m *manifest.Manifest) { cache.Delete(m) }

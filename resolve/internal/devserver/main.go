@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 func main() {
@@ -15,9 +16,21 @@ func main() {
 	dir := flag.String("dir", "web", "folder served at /")
 	testdata := flag.String("testdata", "resolve/testdata/manifests", "folder served at /testdata/ (demo dev/prod manifests); empty to disable")
 	verbose := flag.Bool("v", false, "log every request")
+	var mounts []string
+	flag.Func("mount", "PREFIX=DIR: also serve DIR at /PREFIX/ (repeatable; the benchmarks serve their generated manifests)", func(v string) error {
+		prefix, d, ok := strings.Cut(v, "=")
+		if !ok || strings.Trim(prefix, "/") == "" || d == "" {
+			return fmt.Errorf("want PREFIX=DIR, got %q", v)
+		}
+		mounts = append(mounts, "/"+strings.Trim(prefix, "/")+"/", d)
+		return nil
+	})
 	flag.Parse()
 
 	s := &Server{Mounts: map[string]string{"/": *dir}}
+	for i := 0; i < len(mounts); i += 2 {
+		s.Mounts[mounts[i]] = mounts[i+1]
+	}
 	if *testdata != "" {
 		if st, err := os.Stat(*testdata); err == nil && st.IsDir() {
 			s.Mounts["/testdata/"] = *testdata
