@@ -674,37 +674,3 @@ func YAMLToGo(n *yaml.Node) any {
 	}
 	return nil
 }
-
-func toYAMLFunc(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
-	v, _ := arg(a, kw, 0, "value")
-	var n yaml.Node
-	if err := n.Encode(toYAMLable(toGo(v))); err != nil {
-		return jinja.Value{}, err
-	}
-	b, err := yaml.Marshal(&n)
-	if err != nil {
-		return jinja.Value{}, err
-	}
-	return jinja.Str(string(b)), nil
-}
-
-func toYAMLable(x any) any {
-	switch v := x.(type) {
-	case *OrderedMap:
-		n := &yaml.Node{Kind: yaml.MappingNode}
-		for _, k := range v.Keys {
-			var kn, vn yaml.Node
-			_ = kn.Encode(k)
-			_ = vn.Encode(toYAMLable(v.Values[k]))
-			n.Content = append(n.Content, &kn, &vn)
-		}
-		return n
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = toYAMLable(e)
-		}
-		return out
-	}
-	return x
-}
