@@ -3,7 +3,7 @@
 #   ./build.sh build   native CLI (bin/dbtdefer) and the wasm modules
 #   ./build.sh test    every test: Go natively, Go under GOOS=js in node, JS API in node and Chromium
 #   ./build.sh serve   build and serve the playground on http://127.0.0.1:8080
-#   ./build.sh bench   the benchmark suite
+#   ./build.sh bench   the benchmark suite (native, node, Chromium vs JSON.parse)
 #   ./build.sh fuzz    fuzz every target for FUZZTIME (default 60s each)
 # It installs what it needs (Go modules, npm packages from web/package-lock.json,
 # Debian's chromium for browser tests) and says so when it does.
@@ -180,9 +180,24 @@ case "$cmd" in
     exec go run ./resolve/internal/devserver -addr "127.0.0.1:${PORT:-8080}" -dir web
     ;;
   bench)
-    need_go
-    say "native benchmarks (go test -bench)"
-    go test -run '^$' -bench . -benchmem ./resolve/... | tee "${BENCH_OUT:-/tmp/dbtdefer-bench-go.txt}"
+    # The suite (issue 8): synthetic dev/prod pairs scaled from the jaffle-shop
+    # pair to BENCH_SIZES MB, measured natively, in node and in headless
+    # Chromium against JSON.parse of the same bytes, with the wasm sizes; one
+    # table, the JSON under .cache/bench/, and as the last line
+    # `bench: ready/JSON.parse at 100 MB in Chromium = R`.
+    # BENCH_GO=1 also runs the Go micro-benchmarks (go test -bench) first.
+    build_cli; build_wasm; build_worker
+    need_npm
+    need_chromium
+    if [ "${BENCH_GO:-0}" = 1 ]; then
+      say "Go micro-benchmarks (go test -bench), output in ${BENCH_OUT:-.cache/bench/go.txt}"
+      mkdir -p .cache/bench
+      go test -run '^$' -bench . -benchmem ./resolve/... | tee "${BENCH_OUT:-.cache/bench/go.txt}" >&2
+    fi
+    say "native figures (resolve/internal/benchsuite) for ${BENCH_SIZES:-10,100,250} MB"
+    go run ./resolve/internal/benchsuite -sizes "${BENCH_SIZES:-10,100,250}" -out .cache/bench/native.json >/dev/null
+    say "wasm in node and Chromium (web/bench/run.mjs)"
+    node web/bench/run.mjs .cache/bench/native.json .cache/bench/results.json
     ;;
   fuzz)
     need_go

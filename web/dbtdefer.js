@@ -92,6 +92,10 @@ export async function memoryUsage() {
   return t.memory();
 }
 
+// Methods whose answers Project keeps, and how much it keeps (UTF-16 units).
+const cached = new Set(["resolve", "explain", "select", "compile"]);
+const maxAnswerBytes = 8 << 20;
+
 const callOptions = {
   defer: oneOf("off", "standard", "favor-state"),
   profile: oneOf("auto", "legacy", "modern", "fusion"),
@@ -116,9 +120,36 @@ class Project {
     this.info = info;
   }
 
+  // An open project never changes, so a call's answer depends only on its
+  // method and request: answers to resolve, explain, select and compile are
+  // kept (as JSON, so callers may mutate what they get) and repeated calls —
+  // an IDE re-resolving a file's refs at every keystroke — never reach the
+  // wasm or its worker. Bounded by total size; the oldest go first.
+  #answers = new Map();
+  #answerBytes = 0;
+
   async #call(method, req) {
     if (this.#disposed) throw new DbtdeferError("project.disposed", `${method}: the project was disposed`);
-    return this.#t.call(this.#handle, method, req);
+    if (!cached.has(method)) return this.#t.call(this.#handle, method, req);
+    const key = `${method}\u0000${JSON.stringify(req)}`;
+    const hit = this.#answers.get(key);
+    if (hit !== undefined) {
+      this.#answers.delete(key); // most recently used last
+      this.#answers.set(key, hit);
+      return JSON.parse(hit);
+    }
+    const res = await this.#t.call(this.#handle, method, req);
+    const text = JSON.stringify(res);
+    if (text.length <= maxAnswerBytes / 16) {
+      this.#answers.set(key, text);
+      this.#answerBytes += text.length + key.length;
+      for (const [k, v] of this.#answers) {
+        if (this.#answerBytes <= maxAnswerBytes) break;
+        this.#answers.delete(k);
+        this.#answerBytes -= v.length + k.length;
+      }
+    }
+    return res;
   }
 
   /** resolve resolves ref()/source()/this from a node: {refs, diagnostics}. */
@@ -158,6 +189,7 @@ class Project {
   async dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#answers.clear();
     await this.#t.dispose(this.#handle);
   }
 }

@@ -112,6 +112,20 @@ for (const worker of [false, true]) {
       assert.match(res.sql, /"postgres"\."prod"\."stg_customers"/);
     });
 
+    test("a repeated call is answered again, as a fresh object the caller may change", async () => {
+      const req = { from: "customers", ref: ["stg_customers", "orders"], defer: "standard" };
+      const a = await p.resolve(req);
+      a.refs[0].relation = "changed by the caller";
+      a.refs.pop();
+      const b = await p.resolve(req);
+      assert.equal(b.refs.length, 2);
+      assert.equal(b.refs[0].relation, expected.standard.relation);
+      assert.notEqual(a, b);
+      const c1 = await p.compile({ model: "customers", defer: "favor-state" });
+      c1.sql = "";
+      assert.match((await p.compile({ model: "customers", defer: "favor-state" })).sql, /"postgres"\."prod"\."stg_customers"/);
+    });
+
     test("memoryUsage reports the Go heap holding the open project", async () => {
       const m = await api.memoryUsage();
       assert.deepEqual(Object.keys(m).sort(), ["heapLiveBytes", "heapSysBytes", "projects", "sysBytes", "wasmMemoryBytes"]);

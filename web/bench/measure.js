@@ -1,0 +1,105 @@
+// measure.js is the part of the benchmark that runs where the wasm runs: in
+// node (web/bench/node.mjs) and in a Chromium page (web/bench/run.mjs). It
+// takes an initialized dbtdefer.js API and the bytes of a dev and a prod
+// manifest, and measures, in this one process:
+//   - the baseline: TextDecoder + JSON.parse of the same bytes (what a
+//     JavaScript tool does before it can answer anything);
+//   - ready-to-resolve: from the bytes in JavaScript to the first ref()
+//     answered (openProject, then one resolve, which builds the ref index);
+//   - memory: the Go heap the open project keeps beyond the input bytes,
+//     and the wasm linear memory (its peak, as it never shrinks);
+//   - the first compile preview after the pair opens (macros parsed), then
+//     resolve and compile per call through the JS API.
+// Every timing is the fastest of `runs`, except per-call figures (means over
+// `calls` calls) and first-time figures (which happen once by definition).
+
+/**
+ * @param {object} o
+ * @param {typeof import("../dbtdefer.js")} o.api initialized API
+ * @param {Uint8Array} o.dev dev manifest bytes
+ * @param {Uint8Array} o.prod prod manifest bytes
+ * @param {string} o.model model to resolve from and compile
+ * @param {string} o.ref ref to resolve when ready
+ * @param {string[]} o.refs distinct refs the per-call figures cycle through
+ * @param {() => number} o.now milliseconds
+ * @param {() => void} [o.gc] a full JS collection, when exposed
+ */
+export async function measure({ api, dev, prod, model, ref, refs, now, gc = () => {}, runs = 3, calls = 2000, compiles = 300 }) {
+  const out = { bytes: dev.byteLength, runs };
+
+  // Baseline: decode and parse, keeping the result alive until timed.
+  let best = Infinity;
+  let rawCode = null;
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const t = now();
+    const v = JSON.parse(new TextDecoder().decode(dev));
+    const d = now() - t;
+    if (!v || typeof v.nodes !== "object") throw new Error("the dev manifest has no nodes");
+    best = Math.min(best, d);
+    rawCode ??= Object.values(v.nodes).find((n) => n.name === model && n.resource_type === "model")?.raw_code;
+  }
+  out.jsonParseMs = best;
+  if (typeof rawCode !== "string") throw new Error(`no raw code for ${model}`);
+  gc();
+
+  // Ready to resolve: bytes → first ref() answered.
+  const before = await api.memoryUsage();
+  best = Infinity;
+  let p = null;
+  for (let i = 0; i < runs; i++) {
+    if (p) await p.dispose();
+    gc();
+    const t = now();
+    p = await api.openProject({ manifest: dev });
+    const { refs } = await p.resolve({ from: model, ref });
+    const d = now() - t;
+    if (refs.length !== 1) throw new Error(`resolve answered ${refs.length} refs`);
+    if (i === 0) out.firstReadyMs = d;
+    best = Math.min(best, d);
+  }
+  out.readyMs = best;
+  out.readyOverJsonParse = out.readyMs / out.jsonParseMs;
+  const open = await api.memoryUsage();
+  out.retainedBytes = open.heapLiveBytes - before.heapLiveBytes - dev.byteLength;
+  out.retainedOverInput = out.retainedBytes / dev.byteLength;
+  await p.dispose();
+
+  // The pair: first compile after load, then per-call figures.
+  p = await api.openProject({ manifest: dev, state: prod });
+  let t = now();
+  const first = await p.compile({ model, defer: "favor-state" });
+  out.firstCompileMs = now() - t;
+  if (!first.sql || !first.refs.some((r) => r.env === "state")) throw new Error("the first compile deferred nothing");
+
+  // Resolution per call. Cold: each ref asked for the first time, so the
+  // answer comes from the wasm. Warm: the same refs asked again, answered by
+  // the Project's kept answers (an IDE re-resolving a file at each keystroke).
+  const call = (r) => ({ from: model, ref: r, defer: "favor-state" });
+  await p.resolve(call(ref)); // the ref index and the call's selection exist
+  t = now();
+  for (const r of refs) await p.resolve(call(r));
+  out.resolveColdUs = ((now() - t) / refs.length) * 1e3;
+  t = now();
+  for (let i = 0; i < calls; i++) await p.resolve(call(refs[i % refs.length]));
+  out.resolveWarmUs = ((now() - t) / calls) * 1e3;
+  // Many refs in one call (a new request each time): the cost per ref.
+  const batch = refs.slice(0, 100);
+  t = now();
+  for (let i = 0; i < 20; i++) await p.resolve({ ...call(batch), ref: batch, defer: i % 2 ? "favor-state" : "standard", unknown: i % 4 < 2 ? "missing" : "present", select: [model, `tag:t${i}`] });
+  out.resolveBatchedUsPerRef = ((now() - t) / (20 * batch.length)) * 1e3;
+
+  // Compile previews of an edited buffer: the model's code with a different
+  // edit each call, so every call renders (nothing kept answers it).
+  for (let i = 0; i < 20; i++) await p.compile({ model, sql: `${rawCode}\n-- warm-up ${i}`, defer: "favor-state" });
+  t = now();
+  for (let i = 0; i < compiles; i++) await p.compile({ model, sql: `${rawCode}\n-- edit ${i}`, defer: "favor-state" });
+  out.compileUs = ((now() - t) / compiles) * 1e3;
+
+  const peak = await api.memoryUsage();
+  out.wasmMemoryBytes = peak.wasmMemoryBytes;
+  out.wasmMemoryOverInput = peak.wasmMemoryBytes / dev.byteLength;
+  out.pairInputBytes = dev.byteLength + prod.byteLength;
+  await p.dispose();
+  return out;
+}

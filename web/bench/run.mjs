@@ -1,0 +1,170 @@
+// run.mjs is `./build.sh bench`'s suite: it reads the native figures that
+// resolve/internal/benchsuite wrote (with the paths of the synthetic dev/prod
+// pairs it generated), measures the wasm on the same bytes in node (a fresh
+// process per size) and in headless Chromium (Debian's /usr/bin/chromium
+// through playwright-core, the page loaded from the Go devserver), adds the
+// wasm sizes, prints one table and writes everything as JSON.
+//   node web/bench/run.mjs [native.json] [results.json]
+// The last line it prints is
+//   bench: ready/JSON.parse at 100 MB in Chromium = R
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { dirname, join, basename } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { brotliCompressSync, gzipSync, constants as zc } from "node:zlib";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const web = fileURLToPath(new URL("../", import.meta.url));
+const nativePath = process.argv[2] ?? join(root, ".cache/bench/native.json");
+const outPath = process.argv[3] ?? join(root, ".cache/bench/results.json");
+const native = JSON.parse(readFileSync(nativePath, "utf8"));
+const chromium = "/usr/bin/chromium";
+
+const say = (s) => console.error(`bench: ${s}`);
+
+// ---- node: one fresh process per size -------------------------------------
+function runNode(sz) {
+  const out = execFileSync(process.execPath, ["--expose-gc", "--max-old-space-size=8192", join(web, "bench/node.mjs"), sz.dev, sz.prod, sz.model, [sz.ref, ...sz.refs].join(",")], {
+    cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split("\n").at(-1));
+}
+
+// ---- Chromium: the page imports dbtdefer.js and measure.js from the devserver
+async function startServer() {
+  const bin = join(root, ".cache/bench/devserver");
+  mkdirSync(dirname(bin), { recursive: true });
+  execFileSync("go", ["build", "-o", bin, "./resolve/internal/devserver"], { cwd: root, stdio: "inherit" });
+  const dir = dirname(native.sizes[0].dev);
+  const server = spawn(bin, ["-addr", "127.0.0.1:0", "-dir", web, "-testdata", "", "-mount", `bench-data=${dir}`], { stdio: ["ignore", "pipe", "inherit"] });
+  const base = await new Promise((resolve, reject) => {
+    server.on("exit", (code) => reject(new Error(`devserver exited (${code})`)));
+    createInterface({ input: server.stdout }).once("line", (line) => {
+      const m = /listening on (http:\/\/\S+?)\/? /.exec(line);
+      m ? resolve(m[1]) : reject(new Error(`devserver said: ${line}`));
+    });
+  });
+  return { server, base };
+}
+
+async function runChromium(sizes) {
+  if (!existsSync(chromium)) {
+    say(`${chromium} is missing: no Chromium figures (./build.sh bench installs it)`);
+    return {};
+  }
+  const { chromium: pw } = await import("playwright-core");
+  const { server, base } = await startServer();
+  const results = {};
+  try {
+    for (const sz of sizes) {
+      // A fresh browser per size: wasm memory never shrinks, and 250 MB
+      // inputs must not meet the previous size's heap.
+      const profile = mkdtempSync(join(tmpdir(), "dbtdefer-bench-"));
+      const browser = await pw.launch({
+        executablePath: chromium,
+        headless: true,
+        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync", "--js-flags=--expose-gc", `--crash-dumps-dir=${profile}`],
+      });
+      try {
+        const page = await browser.newPage();
+        const logs = [];
+        page.on("console", (m) => logs.push(m.text()));
+        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+        await page.goto(`${base}/test/blank.html`);
+        const r = await page.evaluate(async ({ dev, prod, model, ref, refs }) => {
+          const api = await import("/dbtdefer.js");
+          const { measure } = await import("/bench/measure.js");
+          await api.initialize(); // the default: a Web Worker
+          const get = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
+          return measure({ api, dev: await get(dev), prod: await get(prod), model, ref, refs, now: () => performance.now(), gc: globalThis.gc });
+        }, { dev: `/bench-data/${basename(sz.dev)}`, prod: `/bench-data/${basename(sz.prod)}`, model: sz.model, ref: sz.ref, refs: sz.refs }).catch((e) => ({ error: `${e.message}\n${logs.join("\n")}` }));
+        results[sz.mb] = { ...r, where: `Chromium ${browser.version()}, Web Worker` };
+      } finally {
+        await browser.close();
+        rmSync(profile, { recursive: true, force: true });
+      }
+      say(`${sz.mb} MB in Chromium: ${results[sz.mb].error ?? `ready ${results[sz.mb].readyMs.toFixed(0)} ms, JSON.parse ${results[sz.mb].jsonParseMs.toFixed(0)} ms`}`);
+    }
+  } finally {
+    server.kill();
+  }
+  return results;
+}
+
+// ---- wasm sizes -------------------------------------------------------------
+function sizes(file) {
+  if (!existsSync(file)) return null;
+  const b = readFileSync(file);
+  return {
+    raw: b.length,
+    gzip: gzipSync(b, { level: 9 }).length,
+    brotli: brotliCompressSync(b, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: b.length } }).length,
+  };
+}
+
+// ---- run ----------------------------------------------------------------------
+const nodeRes = {};
+for (const sz of native.sizes) {
+  say(`${sz.mb} MB in node`);
+  try {
+    nodeRes[sz.mb] = runNode(sz);
+  } catch (e) {
+    nodeRes[sz.mb] = { error: String(e.message).split("\n")[0] };
+  }
+}
+const chromeRes = await runChromium(native.sizes);
+const wasm = { browser: sizes(join(web, "dist/dbtdefer.wasm")), worker: sizes(join(web, "worker/build/app.wasm")) };
+
+const results = { date: new Date().toISOString(), go: native.go, cpus: native.cpus, sizes: native.sizes.map((sz) => ({ ...sz, node: nodeRes[sz.mb], chromium: chromeRes[sz.mb] })), wasm };
+mkdirSync(dirname(outPath), { recursive: true });
+writeFileSync(outPath, JSON.stringify(results, null, 2) + "\n");
+
+// ---- the table ------------------------------------------------------------------
+const f = (x, d = 1) => (x == null || Number.isNaN(x) ? "—" : x.toFixed(d));
+const mb = (b) => (b / 1e6).toFixed(1);
+const rows = [];
+const row = (...cells) => rows.push(cells);
+row("figure", ...native.sizes.map((s) => `${s.mb} MB`), "budget");
+const each = (fn) => native.sizes.map((s) => {
+  try {
+    return fn(s);
+  } catch {
+    return "—";
+  }
+});
+row("input bytes (dev manifest)", ...each((s) => `${mb(s.bytes)} MB`), "");
+row("native: open → ready, ms (MB/s)", ...each((s) => `${f(s.openMs)} (${f(s.openMBps, 0)})`), "");
+row("native: encoding/json → map, ms", ...each((s) => `${f(s.encodingJsonMs, 0)} (${f(s.encodingJsonMs / s.openMs)}× slower)`), "");
+row("native: retained beyond input", ...each((s) => `${mb(s.retainedBytes)} MB (${f(s.retainedBytes / s.bytes, 3)}×)`), "");
+row("native: ref resolution, ns/op", ...each((s) => f(s.resolveNs, 0)), "");
+row("native: compile preview, µs/op (first)", ...each((s) => `${f(s.compileUs)} (${f(s.firstCompileUs, 0)})`), "");
+row("native: state:modified+, ms (selected)", ...each((s) => `${f(s.stateModifiedPlusMs)} (${s.stateModifiedPlusSelected})`), "");
+for (const [name, res] of [["node", nodeRes], ["Chromium", chromeRes]]) {
+  const r = (s) => {
+    const x = res[s.mb];
+    if (!x || x.error) throw new Error(x?.error ?? "not run");
+    return x;
+  };
+  row(`${name}: TextDecoder+JSON.parse, ms`, ...each((s) => f(r(s).jsonParseMs, 0)), "");
+  row(`${name}: bytes → ready to resolve, ms`, ...each((s) => `${f(r(s).readyMs, 0)} (${f(r(s).readyOverJsonParse, 2)}× JSON.parse)`), name === "Chromium" ? "≤ 0.5× at 100 MB" : "");
+  row(`${name}: Go heap retained beyond input`, ...each((s) => `${mb(r(s).retainedBytes)} MB (${f(r(s).retainedOverInput, 3)}×)`), name === "Chromium" ? "≤ 0.2×" : "");
+  row(`${name}: peak wasm memory (× dev input)`, ...each((s) => `${mb(r(s).wasmMemoryBytes)} MB (${f(r(s).wasmMemoryOverInput, 2)}×)`), "");
+  row(`${name}: first compile after load, ms`, ...each((s) => f(r(s).firstCompileMs)), "");
+  row(`${name}: resolve per call, µs: cold / warm (per ref in a 100-ref call)`, ...each((s) => `${f(r(s).resolveColdUs, 0)} / ${f(r(s).resolveWarmUs)} (${f(r(s).resolveBatchedUsPerRef)})`), "< 20 µs");
+  row(`${name}: compile preview of an edited model per call, µs`, ...each((s) => f(r(s).compileUs, 0)), "< 2000 µs");
+  const errs = native.sizes.filter((s) => res[s.mb]?.error).map((s) => `${s.mb} MB: ${res[s.mb].error.split("\n")[0]}`);
+  if (errs.length) row(`${name}: errors`, errs.join("; "), ...native.sizes.slice(1).map(() => ""), "");
+}
+for (const [k, v] of Object.entries(wasm)) if (v) row(`wasm size (${k}): raw / gzip / brotli`, `${v.raw} / ${v.gzip} / ${v.brotli} bytes`, ...native.sizes.slice(1).map(() => ""), k === "browser" ? "≤ 1.5 MB brotli" : "");
+
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? "").length)));
+for (const [i, r] of rows.entries()) {
+  console.log(r.map((c, j) => String(c ?? "").padEnd(widths[j])).join(" | "));
+  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("-|-"));
+}
+console.log(`\n(${native.go}, ${native.cpus} cores; every timing is the fastest of ${nodeRes[native.sizes[0].mb]?.runs ?? 3} runs except per-call means and first-time figures; JSON: ${outPath})`);
+const c100 = chromeRes[100];
+console.log(`bench: ready/JSON.parse at 100 MB in Chromium = ${c100 && !c100.error ? c100.readyOverJsonParse.toFixed(3) : "n/a"}`);
