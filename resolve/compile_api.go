@@ -95,10 +95,20 @@ func (req *CompileRequest) CompileOptions(p *Project) *compile.Options {
 // Compile renders a model, an edited buffer of a model, or a snippet under
 // the request's defer mode, resolving every ref with the same engine as
 // Resolve.
+// Its lists are never nil, so every caller's JSON has [] rather than null.
 func (p *Project) Compile(req CompileRequest) (*CompileResult, error) {
 	res, err := p.compileReq(req)
 	if err != nil {
 		return nil, err
+	}
+	if res.Refs == nil {
+		res.Refs = []RefResult{}
+	}
+	if res.CTEs == nil {
+		res.CTEs = []manifest.CTE{}
+	}
+	if res.Diagnostics == nil {
+		res.Diagnostics = []diag.Diagnostic{}
 	}
 	return res, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/heap"
 	"github.com/dbtdefer/dbtdefer/resolve/internal/synth"
 )
 
@@ -72,7 +73,7 @@ func BenchmarkOpen(b *testing.B) {
 			b.ReportMetric(float64(baseline.Milliseconds()), "encoding/json-ms")
 
 			m = nil
-			retained := float64(liveHeap(func() { m, _ = Open(name, data); m.RefNames() }))
+			retained := float64(heap.Retained(func() { m, _ = Open(name, data); m.RefNames() }))
 			b.ReportMetric(retained/float64(len(data)), "retained/input")
 			runtime.KeepAlive(m)
 		})
@@ -101,17 +102,4 @@ func BenchmarkDecodeNode(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// liveHeap is the heap still live after fn, beyond what was live before it.
-func liveHeap(fn func()) int64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	return int64(after.HeapAlloc) - int64(before.HeapAlloc)
 }

@@ -48,12 +48,7 @@ func compileJSON(p *project, req []byte) (any, error) {
 	if r.Incremental != nil {
 		creq.IsIncremental = *r.Incremental
 	}
-	res, err := p.Compile(creq)
-	if err != nil {
-		return nil, err
-	}
-	res.Refs, res.CTEs, res.Diagnostics = nonNil(res.Refs), nonNil(res.CTEs), nonNil(res.Diagnostics)
-	return res, nil
+	return p.Compile(creq)
 }
 
 // objectOption decodes an optional JSON object option.

@@ -48,7 +48,7 @@ var keptSections = map[string]bool{
 
 // keptFields are the entry fields package manifest decodes (resolve/manifest/node.go).
 var keptFields = map[string]bool{
-	"unique_id": false, // the key already is the unique_id
+	"unique_id":     false, // the key already is the unique_id
 	"resource_type": true, "name": true, "package_name": true, "original_file_path": true,
 	"patch_path": true, "database": true, "schema": true, "alias": true, "identifier": true,
 	"relation_name": true, "source_name": true, "quoting": true, "access": true, "group": true,

@@ -45,7 +45,7 @@ func (c callOptions) options() (resolve.Options, error) {
 	return opt, nil
 }
 
-// nonBlank drops blank selection words, as the CLI does ('' selects nothing).
+// nonBlank drops blank selection words, as the CLI does (” selects nothing).
 func nonBlank(words []string) []string {
 	out := []string{}
 	for _, w := range words {
@@ -82,10 +82,5 @@ func compileProject(p *resolve.Project, r compileRequest, opt resolve.Options) (
 	if r.Incremental != nil {
 		req.IsIncremental = *r.Incremental
 	}
-	res, err := p.Compile(req)
-	if err != nil {
-		return nil, err
-	}
-	res.Refs, res.CTEs, res.Diagnostics = nonNil(res.Refs), nonNil(res.CTEs), nonNil(res.Diagnostics)
-	return res, nil
+	return p.Compile(req)
 }

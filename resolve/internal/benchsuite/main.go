@@ -26,6 +26,7 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/heap"
 	"github.com/dbtdefer/dbtdefer/resolve/internal/synth"
 )
 
@@ -125,7 +126,7 @@ func measure(mb int, dev, prod []byte, runs int) (Size, error) {
 	})
 	sz.OpenMBps = float64(len(dev)) / 1e6 / (sz.OpenMs / 1e3)
 	p = nil
-	sz.RetainedBytes = liveHeap(func() { p, _ = openReady(dev) })
+	sz.RetainedBytes = heap.Retained(func() { p, _ = openReady(dev) })
 	runtime.KeepAlive(p)
 	if p == nil {
 		return sz, fmt.Errorf("open failed")
@@ -217,17 +218,4 @@ func fastest(runs int, fn func() error, part ...*time.Duration) float64 {
 		best = min(best, d)
 	}
 	return float64(best.Nanoseconds()) / 1e6
-}
-
-// liveHeap is the heap still live after fn, beyond what was live before.
-func liveHeap(fn func()) int64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.GC()
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	return int64(after.HeapAlloc) - int64(before.HeapAlloc)
 }
