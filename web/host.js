@@ -102,13 +102,15 @@ export class Host {
    * @param {(p: object) => void} progress
    */
   async open(opts, progress = () => {}) {
-    const load = { headers: opts.headers, cache: opts.cache !== false, progress };
+    const max = opts.maxManifestBytes ?? 0;
+    const load = { headers: opts.headers, cache: opts.cache !== false, progress, max };
     const inputs = {};
     const names = { devRelations: opts.devRelations ?? [], maxManifestBytes: opts.maxManifestBytes ?? 0 };
     const sources = {};
     for (const key of ["manifest", "state", "catalog", "runResults", "projectYml"]) {
       if (opts[key] == null) continue;
       const got = await loadInput(key, opts[key], load);
+      checkSize(key, got.bytes.byteLength, load.max, got.name);
       inputs[key] = got.bytes;
       sources[key] = got.source;
       if (got.name) names[key] = got.name;
@@ -141,14 +143,24 @@ export class Host {
 }
 
 /**
+ * checkSize refuses a manifest or state over maxManifestBytes before it is
+ * read (Blobs) or copied into the wasm; Go checks again on its side.
+ */
+function checkSize(key, size, max, name) {
+  if (!max || (key !== "manifest" && key !== "state") || size <= max) return;
+  throw new DbtdeferError("manifest.too_large", `${name ?? key} is ${size} bytes, over maxManifestBytes (${max} bytes)`, { file: name ?? key });
+}
+
+/**
  * loadInput turns bytes, a Blob/File, or a URL into a Uint8Array, with a
  * description of where it came from.
  */
-async function loadInput(key, v, { headers, cache, progress }) {
+async function loadInput(key, v, { headers, cache, progress, max = 0 }) {
   if (v instanceof Uint8Array) return { bytes: v, source: { kind: "bytes", size: v.byteLength } };
   if (v instanceof ArrayBuffer) return loadInput(key, new Uint8Array(v), { headers, cache, progress });
   if (ArrayBuffer.isView(v)) return loadInput(key, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), { headers, cache, progress });
   if (typeof Blob !== "undefined" && v instanceof Blob) {
+    checkSize(key, v.size, max, v.name); // before reading a file that is too big
     progress({ phase: "read", file: v.name ?? key, loaded: 0, total: v.size });
     const bytes = new Uint8Array(await v.arrayBuffer());
     progress({ phase: "read", file: v.name ?? key, loaded: bytes.byteLength, total: v.size });

@@ -633,33 +633,69 @@ func fromYAMLFunc(_ *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Valu
 		}
 		return d, nil
 	}
-	return fromGo(YAMLToGo(&n)), nil
+	v, err := YAMLToGoLimited(&n, MaxYAMLValues)
+	if err != nil {
+		return jinja.Value{}, err
+	}
+	return fromGo(v), nil
 }
 
-// YAMLToGo converts a yaml.v3 node to Go data, keeping mapping order.
+// MaxYAMLValues bounds the values one YAML document may expand to. Aliases
+// are expanded (each use is a copy), so a few hundred bytes of nested
+// aliases ("billion laughs") would otherwise expand for ever.
+const MaxYAMLValues = 100_000
+
+// CodeYAMLTooLarge is the error for a document over MaxYAMLValues.
+const CodeYAMLTooLarge = "yaml.too_large"
+
+// YAMLToGo converts a yaml.v3 node to Go data, keeping mapping order; a
+// document over MaxYAMLValues values gives nil.
 func YAMLToGo(n *yaml.Node) any {
+	v, _ := YAMLToGoLimited(n, MaxYAMLValues)
+	return v
+}
+
+// YAMLToGoLimited is YAMLToGo with an error once more than max values
+// (scalars, lists, mappings; alias uses counted again) have been made.
+func YAMLToGoLimited(n *yaml.Node, max int) (any, error) {
+	left := max
+	v := yamlToGo(n, &left)
+	if left < 0 {
+		return nil, diag.Errorf(CodeYAMLTooLarge, diag.Location{Line: n.Line, Column: n.Column},
+			"YAML document expands to more than %d values (aliases are copied at each use)", max)
+	}
+	return v, nil
+}
+
+func yamlToGo(n *yaml.Node, left *int) any {
+	if *left--; *left < 0 {
+		return nil
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil
 		}
-		return YAMLToGo(n.Content[0])
+		return yamlToGo(n.Content[0], left)
 	case yaml.AliasNode:
-		return YAMLToGo(n.Alias)
+		return yamlToGo(n.Alias, left)
 	case yaml.MappingNode:
 		om := &OrderedMap{Values: map[string]any{}}
-		for i := 0; i+1 < len(n.Content); i += 2 {
+		for i := 0; i+1 < len(n.Content) && *left >= 0; i += 2 {
 			k := n.Content[i].Value
 			if _, dup := om.Values[k]; !dup {
 				om.Keys = append(om.Keys, k)
 			}
-			om.Values[k] = YAMLToGo(n.Content[i+1])
+			om.Values[k] = yamlToGo(n.Content[i+1], left)
 		}
 		return om
 	case yaml.SequenceNode:
 		out := make([]any, len(n.Content))
 		for i, c := range n.Content {
-			out[i] = YAMLToGo(c)
+			if *left < 0 {
+				break
+			}
+			out[i] = yamlToGo(c, left)
 		}
 		return out
 	case yaml.ScalarNode:

@@ -23,7 +23,11 @@ func ParseProjectYAML(data []byte) (*ProjectConfig, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, diag.Errorf("project.yaml", diag.Location{File: "dbt_project.yml"}, "dbt_project.yml: %v", err)
 	}
-	root, _ := YAMLToGo(&doc).(*OrderedMap)
+	v, err := YAMLToGoLimited(&doc, MaxYAMLValues)
+	if err != nil {
+		return nil, err
+	}
+	root, _ := v.(*OrderedMap)
 	pc := &ProjectConfig{Vars: map[string]any{}}
 	if root == nil {
 		return pc, nil

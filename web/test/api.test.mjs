@@ -126,6 +126,18 @@ for (const worker of [false, true]) {
       assert.match((await p.compile({ model: "customers", defer: "favor-state" })).sql, /"postgres"\."prod"\."stg_customers"/);
     });
 
+    test("maxManifestBytes refuses a bigger manifest or state before it reaches the wasm", async () => {
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      const prod = await bytes(new URL("prod/manifest.json", jaffle));
+      const e = await rejects(api.openProject({ manifest: dev, maxManifestBytes: 1000 }), "manifest.too_large", /over maxManifestBytes \(1000 bytes\)/);
+      assert.equal(e.location.file, "manifest");
+      await rejects(api.openProject({ manifest: dev, state: new Blob([prod, prod]), maxManifestBytes: dev.byteLength }), "manifest.too_large", /state is \d+ bytes/);
+      const ok = await api.openProject({ manifest: dev, maxManifestBytes: dev.byteLength });
+      await ok.dispose();
+      // The project opened before is still there.
+      assert.equal((await p.resolve({ from: "customers", ref: "stg_customers" })).refs[0].rule, "defer-off");
+    });
+
     test("memoryUsage reports the Go heap holding the open project", async () => {
       const m = await api.memoryUsage();
       assert.deepEqual(Object.keys(m).sort(), ["heapLiveBytes", "heapSysBytes", "projects", "sysBytes", "wasmMemoryBytes"]);
