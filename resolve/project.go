@@ -6,7 +6,6 @@
 package resolve
 
 import (
-	"bytes"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -202,14 +201,19 @@ func compareProjects(dev, st *manifest.Manifest) []diag.Diagnostic {
 	if st.Meta.SchemaVersion >= 1 && st.Meta.SchemaVersion <= 3 {
 		w = append(w, diag.Warning(manifest.CodeOldSchema, loc, "state manifest schema v%d (dbt 0.19–0.21): dbt ≥1.0 refuses it as --state; dbtdefer reads it anyway", st.Meta.SchemaVersion))
 	}
-	deferred := false
-	if mentionsDeferredTrue(st.Bytes()) { // else no node can be marked: no need to decode them all
-		for _, uid := range st.Keys("nodes") {
-			if n, err := st.Node(uid); err == nil && n.Deferred && n.IsRefable() {
-				deferred = true
-				break
-			}
+	// A deferred run marks every node it deferred; the first refable nodes
+	// tell (decoding every state node, or searching all its bytes, cost more
+	// than indexing it).
+	deferred, seen := false, 0
+	for _, uid := range st.Keys("nodes") {
+		n, err := st.Node(uid)
+		if err != nil || !n.IsRefable() {
+			continue
 		}
+		if deferred = n.Deferred; deferred || seen >= deferredSample {
+			break
+		}
+		seen++
 	}
 	if deferred {
 		w = append(w, diag.Warning("state.from_deferred_run", loc, "the state artifact came from a deferred run (nodes marked \"deferred\": true); its coordinates are used as they are"))
@@ -217,31 +221,9 @@ func compareProjects(dev, st *manifest.Manifest) []diag.Diagnostic {
 	return w
 }
 
-// mentionsDeferredTrue reports whether the bytes hold a "deferred": true
-// member anywhere (a key inside a JSON string is escaped, so it does not
-// match). A byte search over the state is a few milliseconds at 100 MB,
-// where decoding every node to look at its flag took most of the open.
-func mentionsDeferredTrue(b []byte) bool {
-	key := []byte(`"deferred"`)
-	for {
-		i := bytes.Index(b, key)
-		if i < 0 {
-			return false
-		}
-		b = b[i+len(key):]
-		j := skipBlank(b, 0)
-		if j < len(b) && b[j] == ':' && bytes.HasPrefix(b[skipBlank(b, j+1):], []byte("true")) {
-			return true
-		}
-	}
-}
-
-func skipBlank(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
+// deferredSample is how many refable state nodes compareProjects reads to
+// tell an artifact of a deferred run.
+const deferredSample = 64
 
 // compareCatalog warns when a dev catalog does not look like the dev
 // project's: it lists relations, but none of the dev manifest's nodes or
