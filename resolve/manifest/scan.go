@@ -65,30 +65,14 @@ func describeByte(c byte) string {
 	return "byte 0x" + string("0123456789abcdef"[c>>4]) + string("0123456789abcdef"[c&15])
 }
 
-// stringEnd returns the index just past the closing quote of the string whose
-// opening quote is at data[open], and whether it contains escapes.
+// stringEnd returns the offset just past the string whose opening quote is
+// at open, and whether it holds escapes (keys need unescaping).
 func stringEnd(data []byte, open int) (end int, escaped bool, ok bool) {
-	i := open + 1
-	for {
-		j := bytes.IndexByte(data[i:], '"')
-		if j < 0 {
-			return len(data), escaped, false
-		}
-		q := i + j
-		// Count the backslashes right before the quote: an odd number escapes it.
-		k := q - 1
-		for k > open && data[k] == '\\' {
-			k--
-		}
-		if (q-1-k)&1 == 0 {
-			if !escaped && bytes.IndexByte(data[open+1:q], '\\') >= 0 {
-				escaped = true
-			}
-			return q + 1, escaped, true
-		}
-		escaped = true
-		i = q + 1
+	end, ok = skipString(data, open)
+	if ok {
+		escaped = bytes.IndexByte(data[open+1:end-1], '\\') >= 0
 	}
+	return end, escaped, ok
 }
 
 // readKey reads an object key at the current position and returns it; keys
@@ -124,7 +108,7 @@ func (s *scanner) skipValue() (start, end int, err *scanError) {
 	c := s.data[s.pos]
 	switch {
 	case c == '"':
-		e, _, ok := stringEnd(s.data, s.pos)
+		e, ok := skipString(s.data, s.pos)
 		if !ok {
 			return 0, 0, &scanError{offset: start, msg: "unterminated string (the file is truncated?)"}
 		}
@@ -172,7 +156,12 @@ var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true
 // skipContainer skips an object or array starting at s.pos, matching brackets
 // with an explicit stack so deep nesting cannot overflow the Go stack.
 func (s *scanner) skipContainer() *scanError {
-	var stack [maxDepth]byte
+	// Whether each open container is an object: one bit a level, the first
+	// 128 levels on the stack. (A [maxDepth]byte array here was zeroed at
+	// every call, once per manifest entry: 4 KiB each, most of the time spent
+	// opening a manifest in wasm.)
+	var small [2]uint64
+	var deep []uint64
 	depth := 0
 	data := s.data
 	i := s.pos
@@ -186,7 +175,7 @@ func (s *scanner) skipContainer() *scanError {
 		c := data[i]
 		switch c {
 		case '"':
-			e, _, ok := stringEnd(data, i)
+			e, ok := skipString(data, i)
 			if !ok {
 				return &scanError{offset: i, msg: "unterminated string (the file is truncated?)"}
 			}
@@ -196,13 +185,37 @@ func (s *scanner) skipContainer() *scanError {
 			if depth == maxDepth {
 				return &scanError{offset: i, msg: "JSON nested too deeply (limit 4096 levels)"}
 			}
-			stack[depth] = c
+			w, b := depth>>6, uint64(1)<<(depth&63)
+			if w < len(small) {
+				small[w] &^= b
+				if c == '{' {
+					small[w] |= b
+				}
+			} else {
+				for len(deep) <= w-len(small) {
+					deep = append(deep, 0)
+				}
+				deep[w-len(small)] &^= b
+				if c == '{' {
+					deep[w-len(small)] |= b
+				}
+			}
 			depth++
 		case '}', ']':
 			if depth == 0 {
 				return &scanError{offset: i, msg: "unexpected " + describeByte(c)}
 			}
-			open := stack[depth-1]
+			d := depth - 1
+			word := uint64(0)
+			if w := d >> 6; w < len(small) {
+				word = small[w]
+			} else {
+				word = deep[w-len(small)]
+			}
+			open := byte('[')
+			if word>>(d&63)&1 == 1 {
+				open = '{'
+			}
 			if (c == '}') != (open == '{') {
 				return &scanError{offset: i, msg: "mismatched " + describeByte(c) + " closing " + describeByte(open)}
 			}
@@ -331,4 +344,14 @@ func unescape(raw []byte) string {
 		}
 	}
 	return string(out)
+}
+
+// escapedQuote reports whether the quote at q is escaped: an odd number of
+// backslashes right before it (not counting the opening quote at open).
+func escapedQuote(data []byte, open, q int) bool {
+	k := q - 1
+	for k > open && data[k] == '\\' {
+		k--
+	}
+	return (q-1-k)&1 == 1
 }
