@@ -69,6 +69,12 @@ export interface OpenOptions {
   cache?: boolean;
   /** Reject manifests larger than this many bytes (0: no limit). */
   maxManifestBytes?: number;
+  /**
+   * Hand byte inputs over instead of copying them: in a worker their
+   * ArrayBuffers are transferred (detached on this side, byteLength 0
+   * afterwards), which saves a copy of each (about 2 ms a MB). Default false.
+   */
+  transfer?: boolean;
   /** Called as the inputs load; in a worker the page stays responsive meanwhile. */
   onProgress?: (p: Progress) => void;
 }

@@ -53,16 +53,35 @@ type LookupQuery struct {
 	FirstMatchOnAmbiguity bool
 }
 
-// keyIndex maps a lookup key to package → unique_ids (file order).
-type keyIndex map[string]map[string][]string
+// keyIndex maps a lookup key to package → unique_ids (file order). Most
+// keys have one package, so a short list beats a map per key (one map per
+// model was most of building the index in wasm).
+type keyIndex map[string][]pkgIDs
+
+type pkgIDs struct {
+	pkg string
+	ids []string
+}
 
 func (k keyIndex) add(key, pkg, uid string) {
-	byPkg := k[key]
-	if byPkg == nil {
-		byPkg = map[string][]string{}
-		k[key] = byPkg
+	l := k[key]
+	for i := range l {
+		if l[i].pkg == pkg {
+			l[i].ids = append(l[i].ids, uid)
+			return
+		}
 	}
-	byPkg[pkg] = append(byPkg[pkg], uid)
+	k[key] = append(l, pkgIDs{pkg: pkg, ids: []string{uid}})
+}
+
+// get returns the unique_ids of key in package pkg.
+func (k keyIndex) get(key, pkg string) []string {
+	for _, e := range k[key] {
+		if e.pkg == pkg {
+			return e.ids
+		}
+	}
+	return nil
 }
 
 type refIndex struct {
@@ -113,41 +132,38 @@ func (m *Manifest) refs() *refIndex {
 	if m.refIdx != nil {
 		return m.refIdx
 	}
-	idx := &refIndex{enabled: keyIndex{}, disabled: keyIndex{}}
+	n := 0
+	if s := m.sections["nodes"]; s != nil {
+		n = len(s.keys)
+	}
+	idx := &refIndex{enabled: make(keyIndex, n), disabled: keyIndex{}}
 	seenPkg := map[string]bool{}
-	seenName := map[string]bool{}
-	note := func(pkg string, keys []string) {
+	add := func(into keyIndex, pkg string, keys []string, uid string) {
+		if keys == nil {
+			return
+		}
 		if !seenPkg[pkg] {
 			seenPkg[pkg] = true
 			idx.pkgOrder = append(idx.pkgOrder, pkg)
 		}
 		for _, k := range keys {
-			if !seenName[k] {
-				seenName[k] = true
+			_, en := idx.enabled[k]
+			if _, dis := idx.disabled[k]; !en && !dis {
 				idx.names = append(idx.names, k)
 			}
+			into.add(k, pkg, uid)
 		}
 	}
 	if s := m.sections["nodes"]; s != nil {
 		for i, uid := range s.keys {
 			pkg, keys := m.refKeys(uid, s.spans[i], false)
-			for _, k := range keys {
-				idx.enabled.add(k, pkg, uid)
-			}
-			if keys != nil {
-				note(pkg, keys)
-			}
+			add(idx.enabled, pkg, keys, uid)
 		}
 	}
 	for _, uid := range m.disabledOrder {
 		for _, sp := range m.disabled[uid] {
 			pkg, keys := m.refKeys(uid, sp, true)
-			for _, k := range keys {
-				idx.disabled.add(k, pkg, uid)
-			}
-			if keys != nil {
-				note(pkg, keys)
-			}
+			add(idx.disabled, pkg, keys, uid)
 		}
 	}
 	m.refIdx = idx
@@ -184,13 +200,13 @@ func (m *Manifest) lookup(idx *refIndex, key string, q LookupQuery) Lookup {
 		var ids []string
 		if p == any {
 			for _, pkg := range idx.pkgOrder {
-				ids = append(ids, idx.enabled[key][pkg]...)
+				ids = append(ids, idx.enabled.get(key, pkg)...)
 			}
 			if len(ids) > 1 && !q.FirstMatchOnAmbiguity {
 				return Lookup{Status: Ambiguous, Candidates: ids}
 			}
 		} else {
-			ids = idx.enabled[key][p]
+			ids = idx.enabled.get(key, p)
 		}
 		if len(ids) > 0 {
 			return Lookup{Status: Found, UniqueID: ids[0]}
@@ -198,12 +214,12 @@ func (m *Manifest) lookup(idx *refIndex, key string, q LookupQuery) Lookup {
 		if firstDisabled == "" {
 			if p == any {
 				for _, pkg := range idx.pkgOrder {
-					if d := idx.disabled[key][pkg]; len(d) > 0 {
+					if d := idx.disabled.get(key, pkg); len(d) > 0 {
 						firstDisabled = d[0]
 						break
 					}
 				}
-			} else if d := idx.disabled[key][p]; len(d) > 0 {
+			} else if d := idx.disabled.get(key, p); len(d) > 0 {
 				firstDisabled = d[0]
 			}
 		}

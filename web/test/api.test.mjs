@@ -138,6 +138,15 @@ for (const worker of [false, true]) {
       assert.equal((await p.resolve({ from: "customers", ref: "stg_customers" })).refs[0].rule, "defer-off");
     });
 
+    test("transfer: true hands the bytes over (detached in a worker) and opens the same project", async () => {
+      const dev = (await bytes(new URL("dev/manifest.json", jaffle))).slice();
+      const q = await api.openProject({ manifest: dev, transfer: true });
+      assert.equal(dev.byteLength, worker ? 0 : 740240, "a worker takes the buffer; the main thread leaves it");
+      assert.equal((await q.resolve({ from: "customers", ref: "stg_customers" })).refs[0].rule, "defer-off");
+      await q.dispose();
+      await rejects(api.openProject({ manifest: new Uint8Array(1), transfer: "yes" }), "options.type", /transfer/);
+    });
+
     test("memoryUsage reports the Go heap holding the open project", async () => {
       const m = await api.memoryUsage();
       assert.deepEqual(Object.keys(m).sort(), ["heapLiveBytes", "heapSysBytes", "projects", "sysBytes", "wasmMemoryBytes"]);
