@@ -40,9 +40,12 @@ type CompileRequest struct {
 	IsIncremental bool           `json:"isIncremental,omitempty"`
 	// Now pins the clock of modules.datetime (now/utcnow/today) to an
 	// RFC 3339 timestamp; empty is the real clock.
-	Now         string             `json:"now,omitempty"`
-	FullRefresh bool               `json:"fullRefresh,omitempty"`
-	Dispatch    []compile.Dispatch `json:"dispatch,omitempty"`
+	Now         string `json:"now,omitempty"`
+	FullRefresh bool   `json:"fullRefresh,omitempty"`
+	// Empty is dbt's --empty: every ref() and source() (not `this`, not an
+	// ephemeral CTE) renders as a zero-row subquery in the adapter's form.
+	Empty    bool               `json:"empty,omitempty"`
+	Dispatch []compile.Dispatch `json:"dispatch,omitempty"`
 	// Strategy is render (default), rewrite or auto.
 	Strategy string `json:"strategy,omitempty"`
 }
@@ -134,7 +137,7 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 	if strategy == "" {
 		strategy = StrategyRender
 	}
-	canRewrite := n != nil && n.HasCompiled && (req.SQL == nil || *req.SQL == n.RawCode) && !req.IsIncremental
+	canRewrite := n != nil && n.HasCompiled && (req.SQL == nil || *req.SQL == n.RawCode) && !req.IsIncremental && !req.Empty
 	switch strategy {
 	case StrategyRewrite, StrategyAuto:
 		if canRewrite {
@@ -154,7 +157,7 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 	default:
 		return nil, diag.Errorf("compile.strategy", diag.Location{}, "unknown strategy %q (render, rewrite or auto)", strategy)
 	}
-	h := &compileHost{p: p, call: call}
+	h := &compileHost{p: p, call: call, empty: req.Empty}
 	r, err := p.Compiler().Compile(h, n, code, req.CompileOptions(p))
 	if err != nil {
 		var partial *CompileResult
@@ -197,8 +200,21 @@ func (r *refRecord) Key() string {
 
 // compileHost answers ref/source/this for compile with ResolveOne.
 type compileHost struct {
-	p    *Project
-	call *Call
+	p     *Project
+	call  *Call
+	empty bool // --empty
+}
+
+// emptyWrap renders rel as --empty does, when the call asks for it.
+func (h *compileHost) emptyWrap(rel *compile.Rel) {
+	if !h.empty {
+		return
+	}
+	if rel.Structured {
+		rel.Rendered = h.p.Adapter.EmptyWrap(rel.Relation)
+	} else {
+		rel.Rendered = "(select * from " + rel.Rendered + " where false limit 0)"
+	}
 }
 
 func (h *compileHost) callFrom(from *manifest.Node) *Call {
@@ -231,6 +247,7 @@ func (h *compileHost) Ref(from *manifest.Node, name, pkg, version string) (*comp
 		r := h.p.Adapter.ForRef(deferral.NodeParts(n), h.p.Quoting)
 		rel.Relation, rel.Structured = r, r.Render() == res.Relation
 	}
+	h.emptyWrap(rel)
 	return rel, nil
 }
 
@@ -250,6 +267,7 @@ func (h *compileHost) Source(from *manifest.Node, source, table string) (*compil
 		}
 		rel.Relation, rel.Structured = r, r.Render() == res.Relation
 	}
+	h.emptyWrap(rel)
 	return rel, nil
 }
 

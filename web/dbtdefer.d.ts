@@ -123,6 +123,8 @@ export interface CompileOptions extends CallOptions {
   env?: Record<string, string>;
   /** The answer is_incremental() gives. */
   incremental?: boolean;
+  /** dbt --empty: every ref() and source() renders as a zero-row subquery (adapter's form); `this` does not. */
+  empty?: boolean;
 }
 
 export interface ExplainOptions extends CallOptions {

@@ -165,7 +165,7 @@ class Project {
 
   /** compile previews SQL: a saved model, an edited buffer (model + sql) or ad-hoc sql. */
   async compile(options) {
-    check("compile", options, { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, ...callOptions });
+    check("compile", options, { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, empty: bool, ...callOptions });
     return this.#call("compile", normalize(options));
   }
 

@@ -18,6 +18,7 @@ type compileRequest struct {
 	Target      json.RawMessage   `json:"target"`
 	Env         map[string]string `json:"env"`
 	Incremental *bool             `json:"incremental"`
+	Empty       bool              `json:"empty"` // dbt --empty
 	callOptions
 }
 
@@ -38,7 +39,7 @@ func compileJSON(p *project, req []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	creq := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Env: r.Env, ProjectVars: p.vars, Dispatch: p.dispatch}
+	creq := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Env: r.Env, ProjectVars: p.vars, Dispatch: p.dispatch, Empty: r.Empty}
 	if creq.Vars, err = objectOption("vars", r.Vars); err != nil {
 		return nil, err
 	}

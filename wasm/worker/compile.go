@@ -66,6 +66,7 @@ type compileRequest struct {
 	Target      map[string]any    `json:"target"`
 	Env         map[string]string `json:"env"`
 	Incremental *bool             `json:"incremental"`
+	Empty       bool              `json:"empty"` // dbt --empty
 	// Strategy is render (default), rewrite or auto; rewrite needs saved
 	// compiled code, which the compact form drops, so render is what works.
 	Strategy string `json:"strategy"`
@@ -78,7 +79,7 @@ type compileRequest struct {
 // compileProject is the one place the Worker reaches the compiler
 // (resolve.Project.Compile); the result is the CLI's `compile --json` shape.
 func compileProject(p *resolve.Project, r compileRequest, opt resolve.Options) (any, error) {
-	req := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Vars: r.Vars, Env: r.Env, Target: r.Target, Strategy: r.Strategy}
+	req := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Vars: r.Vars, Env: r.Env, Target: r.Target, Strategy: r.Strategy, Empty: r.Empty}
 	if r.Incremental != nil {
 		req.IsIncremental = *r.Incremental
 	}

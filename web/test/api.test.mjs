@@ -110,6 +110,8 @@ for (const worker of [false, true]) {
       await rejects(p.compile({ model: "nope_model" }), "node.not_found");
       const res = await p.compile({ model: "customers", defer: "standard" });
       assert.match(res.sql, /"postgres"\."prod"\."stg_customers"/);
+      const empty = await p.compile({ model: "customers", defer: "standard", empty: true });
+      assert.match(empty.sql, /\(select \* from "postgres"\."prod"\."stg_customers" where false limit 0\) _dbt_limit_subq_stg_customers/);
     });
 
     test("a repeated call is answered again, as a fresh object the caller may change", async () => {

@@ -25,6 +25,7 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	project := fs.String("project", "", "dbt_project.yml for vars, quoting and dispatch (default: beside the manifest or one level up)")
 	target := fs.String("target", "", "target overrides as JSON (e.g. '{\"name\": \"prod\"}')")
 	incremental := fs.Bool("incremental", false, "answer is_incremental() with true")
+	empty := fs.Bool("empty", false, "dbt --empty: refs and sources render as zero-row subqueries")
 	strategy := fs.String("strategy", "render", "render, rewrite (substitute deferred relations in dbt's saved compiled code) or auto")
 	var envs multiFlag
 	fs.Var(&envs, "env", "NAME=VALUE for env_var(); repeatable")
@@ -41,7 +42,7 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	asJSON := fs.Lookup("json").Value.String() == "true"
 	printWarnings(out, p.Warnings, asJSON)
-	req := resolve.CompileRequest{Options: opt, Strategy: *strategy, IsIncremental: *incremental}
+	req := resolve.CompileRequest{Options: opt, Strategy: *strategy, IsIncremental: *incremental, Empty: *empty}
 	if len(pos) == 1 {
 		req.Model = pos[0]
 	}
