@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -167,7 +168,16 @@ func maxManifestFlag(fs *flag.FlagSet, dst *int) {
 
 // readManifest reads a manifest, refusing one over max bytes (0: no limit)
 // before reading it, with the error manifest.OpenWith gives.
+// A directory stands for the manifest.json in it, as dbt's --state takes
+// the folder of a run's artifacts.
 func readManifest(path string, max int) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		f := filepath.Join(path, "manifest.json")
+		if _, err := os.Stat(f); err != nil {
+			return nil, diag.Errorf("state.no_manifest", diag.Location{File: path}, "Could not find manifest in --state path: %q", path)
+		}
+		path = f
+	}
 	if max > 0 {
 		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Size() > int64(max) {
 			return nil, diag.Errorf(manifest.CodeTooLarge, diag.Location{File: path}, "manifest is %d bytes, over the limit of %d bytes", st.Size(), max)
