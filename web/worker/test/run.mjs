@@ -193,7 +193,7 @@ if (process.env.MEASURE) {
     const [dev, prod] = process.env.MEASURE.split(",");
     // Big compact forms go straight into R2, as CI's `wrangler r2 object put` does.
     const bucket = await mf.getR2Bucket("MANIFESTS");
-    for (const [name, file] of [["bigdev", dev], ["bigprod", prod]]) await bucket.put(`manifests/${name}.json`, readFileSync(file));
+    for (const [name, file] of [["bigdev", dev], ["bigprod", prod]]) await bucket.put(`manifests/${name}.json`, readFileSync(file, "utf8"));
     // A fresh isolate: a new Miniflare over the same persisted bucket would be
     // cleaner; the first call on a new (manifest, state) pair measures the load.
     const body = JSON.stringify({ manifest: "bigdev", state: "bigprod", model: process.env.MEASURE_MODEL || "customers", defer: "favor-state" });
