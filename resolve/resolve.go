@@ -32,7 +32,7 @@ type Options struct {
 
 // RefSpec is one ref(), source() or this to resolve.
 type RefSpec struct {
-	Kind    string `json:"kind"` // "ref", "source" or "this"
+	Kind    string `json:"kind"` // "ref", "source", "this" or "fk" (a contract's foreign-key to: ref(...))
 	Name    string `json:"name,omitempty"`
 	Package string `json:"package,omitempty"`
 	Version string `json:"version,omitempty"`
@@ -46,6 +46,8 @@ func (r RefSpec) String() string {
 		return "this"
 	case "source":
 		return "source:" + r.Source + "." + r.Name
+	case "fk":
+		return "fk:" + RefSpec{Kind: "ref", Name: r.Name, Package: r.Package, Version: r.Version}.String()
 	}
 	s := r.Name
 	if r.Package != "" {
@@ -58,11 +60,21 @@ func (r RefSpec) String() string {
 }
 
 // ParseRef reads "name", "package.name", "name@v2" (or "name@2"),
-// "source:src.table" and "this".
+// "source:src.table", "this", and "fk:name" (any ref form after "fk:"): the
+// `to: ref(...)` of a contract's foreign-key constraint, which dbt defers by
+// its own rule.
 func ParseRef(s string) (RefSpec, error) {
 	s = strings.TrimSpace(s)
+	if rest, ok := strings.CutPrefix(s, "fk:"); ok {
+		r, err := ParseRef(rest)
+		if err != nil || r.Kind != "ref" {
+			return RefSpec{}, diag.Errorf("ref.syntax", diag.Location{}, "cannot read ref %q: fk: takes a ref (name, package.name or name@v2)", s)
+		}
+		r.Kind = "fk"
+		return r, nil
+	}
 	bad := func(why string) (RefSpec, error) {
-		return RefSpec{}, diag.Errorf("ref.syntax", diag.Location{}, "cannot read ref %q: %s (use name, package.name, name@v2, source:src.table or this)", s, why)
+		return RefSpec{}, diag.Errorf("ref.syntax", diag.Location{}, "cannot read ref %q: %s (use name, package.name, name@v2, source:src.table, this or fk:name)", s, why)
 	}
 	switch {
 	case s == "":
@@ -206,9 +218,16 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 			return RefResult{}, err
 		}
 	}
-	d := deferral.Decide(deferral.Input{Mode: c.Opt.Defer, Profile: c.Profile, Target: t, StateNode: sn,
-		Selected: c.Selected, Oracle: p.Oracle, UnknownIsPresent: c.Opt.UnknownPresent})
-	res := RefResult{Ref: r.String(), Kind: "ref", UniqueID: t.UniqueID, Env: d.Env, Rule: d.Rule, Reason: d.Reason,
+	in := deferral.Input{Mode: c.Opt.Defer, Profile: c.Profile, Target: t, StateNode: sn,
+		Selected: c.Selected, Oracle: p.Oracle, UnknownIsPresent: c.Opt.UnknownPresent}
+	var d deferral.Decision
+	kind := "ref"
+	if r.Kind == "fk" {
+		d, kind = deferral.DecideForeignKey(in, p.Dev.Meta.DbtVersion), "fk"
+	} else {
+		d = deferral.Decide(in)
+	}
+	res := RefResult{Ref: r.String(), Kind: kind, UniqueID: t.UniqueID, Env: d.Env, Rule: d.Rule, Reason: d.Reason,
 		Assumption: d.Assumption, Evidence: d.Evidence, Selected: c.selected(t.UniqueID)}
 	if d.Env == deferral.Ephemeral {
 		res.Relation = "__dbt__cte__" + p.CTEName(t)

@@ -32,6 +32,9 @@ const (
 	RuleDevExists          = "dev-exists"
 	RuleSourceNever        = "source-never-deferred"
 	RuleThisNever          = "this-never-deferred"
+	RuleFKState            = "fk-state"      // dbt 1.9–1.11: a foreign key's to: reads production when deferring
+	RuleFKUnselected       = "fk-unselected" // 1.12+: production iff the target is not selected
+	RuleFKSelected         = "fk-selected"   // 1.12+: a selected target's dev relation
 )
 
 // Decision is the defer decision for one ref() target, with its provenance.
@@ -135,6 +138,42 @@ func Decide(in Input) Decision {
 	}
 	state.Rule, state.Assumption = RuleUnknownAsMissing, true
 	state.Reason = fmt.Sprintf("nothing says whether the dev relation of %s exists; assumed missing (policy, as dbt sees an empty dev schema), so production's is used%s", t.Name, why)
+	return state
+}
+
+// DecideForeignKey is the rule for a contract's foreign-key `to:` (spec
+// §1.5 "Related places", dbt's _compile_relation_for_foreign_key_constraint_to):
+// when deferring and the target has a production relation, dbt 1.9–1.11
+// always renders that; 1.12+ renders it iff the target is not selected.
+// Neither version asks whether the dev relation exists, nor reads
+// --favor-state. dbtVersion is the dev manifest's dbt_version.
+func DecideForeignKey(in Input, dbtVersion string) Decision {
+	t := in.Target
+	dev := Decision{Env: Dev, Node: t}
+	switch {
+	case !t.IsRefable():
+		dev.Rule, dev.Reason = RuleNotRefable, fmt.Sprintf("%s is a %s; only models, seeds and snapshots are deferred", t.UniqueID, t.ResourceType)
+		return dev
+	case in.Mode == Off:
+		dev.Rule, dev.Reason = RuleDeferOff, "defer is off: the foreign key points at the dev relation"
+		return dev
+	case in.StateNode == nil:
+		dev.Rule, dev.Reason = RuleNotInState, fmt.Sprintf("%s is not in the production manifest (new in dev), so the foreign key points at dev", t.UniqueID)
+		return dev
+	case !in.StateNode.IsRefable() || in.StateNode.IsEphemeral():
+		dev.Rule, dev.Reason = RuleStateNotDeferrable, fmt.Sprintf("%s has no production relation, so the foreign key points at dev", t.Name)
+		return dev
+	}
+	state := Decision{Env: State, Node: in.StateNode}
+	if !AtLeast(dbtVersion, 1, 12) && dbtVersion != "" {
+		state.Rule, state.Reason = RuleFKState, fmt.Sprintf("dbt 1.9–1.11 points a foreign key's to: at production's %s whenever it defers (selected or not, existing in dev or not)", t.Name)
+		return state
+	}
+	if in.Selected != nil && in.Selected(t.UniqueID) {
+		dev.Rule, dev.Reason = RuleFKSelected, fmt.Sprintf("%s is selected, so dbt 1.12+ points the foreign key at its dev relation (no existence check)", t.Name)
+		return dev
+	}
+	state.Rule, state.Reason = RuleFKUnselected, fmt.Sprintf("%s is not selected, so dbt 1.12+ points the foreign key at production's relation (whether or not a dev one exists)", t.Name)
 	return state
 }
 

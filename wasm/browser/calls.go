@@ -142,6 +142,9 @@ func explainJSON(p *project, req []byte) (any, error) {
 		add(resolve.RefSpec{Kind: "source", Source: src[0], Name: src[1]})
 	}
 	add(resolve.RefSpec{Kind: "this"})
+	for _, fk := range p.Dev.ForeignKeys(n) {
+		add(resolve.RefSpec{Kind: "fk", Name: fk.Name, Package: fk.Package, Version: fk.Version})
+	}
 	out := explainResult{UniqueID: n.UniqueID, Refs: []resolve.RefResult{}, Diagnostics: nonNil(warns)}
 	for _, s := range specs {
 		res, err := p.ResolveOne(c, s)

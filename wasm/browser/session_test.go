@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -176,6 +177,34 @@ func TestCompile(t *testing.T) {
 	json.Unmarshal(a.OK, &r)
 	if r.SQL != `select 2 from "postgres"."dbt_dconnors"."customers"` {
 		t.Errorf("ad-hoc: %s %+v", a.OK, a.Error)
+	}
+}
+
+// TestExplainForeignKeys: explain lists a contract's foreign-key to: refs
+// (kind fk) with dbt's rule for them: the jaffle pair is dbt 1.8, so its
+// version is patched to 1.12, where an unselected target reads production.
+func TestExplainForeignKeys(t *testing.T) {
+	dev := read(t, jaffle+"/dev/manifest.json")
+	dev = bytes.Replace(dev, []byte(`"unique_id": "model.jaffle_shop.customers"`),
+		[]byte(`"unique_id": "model.jaffle_shop.customers", "constraints": [{"type": "foreign_key", "columns": ["customer_id"], "to": "ref('stg_customers')", "to_columns": ["customer_id"]}]`), 1)
+	dev = bytes.Replace(dev, []byte(`"dbt_version": "1.8.0a1"`), []byte(`"dbt_version": "1.12.0"`), 1)
+	s := NewSession()
+	a := decode(t, s.Open(OpenRequest{Manifest: dev, State: read(t, jaffle+"/prod/manifest.json")}, nil))
+	if a.Error != nil {
+		t.Fatal(a.Error)
+	}
+	var o openResult
+	json.Unmarshal(a.OK, &o)
+	var e explainResult
+	json.Unmarshal(call(t, s, o.Handle, "explain", `{"model":"customers","defer":"standard","unknown":"present"}`).OK, &e)
+	var fk *resolve.RefResult
+	for i := range e.Refs {
+		if e.Refs[i].Kind == "fk" {
+			fk = &e.Refs[i]
+		}
+	}
+	if fk == nil || fk.Ref != "fk:stg_customers" || fk.Env != "state" || fk.Rule != "fk-unselected" || fk.Relation != `"postgres"."prod"."stg_customers"` {
+		t.Fatalf("fk = %+v (refs %+v)", fk, e.Refs)
 	}
 }
 

@@ -57,6 +57,18 @@ export const RULES = {
     label: "{{ this }}: the model's own dev relation",
     meaning: "`this` is the model being built, always in dev.",
   },
+  "fk-state": {
+    label: "Foreign key: production (dbt 1.9–1.11)",
+    meaning: "A contract's foreign-key to: points at production whenever dbt 1.9–1.11 defers.",
+  },
+  "fk-unselected": {
+    label: "Foreign key: not selected, so production",
+    meaning: "dbt 1.12+ points a foreign key at production when its target is not selected, whether or not a dev relation exists.",
+  },
+  "fk-selected": {
+    label: "Foreign key: selected, so dev",
+    meaning: "dbt 1.12+ points a foreign key at the dev relation when its target is selected.",
+  },
 };
 
 export function ruleWords(code) {
