@@ -4,47 +4,21 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/dbtdefer/dbtdefer/resolve/internal/casefile"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/valyala/fastjson"
 )
 
-type toyamlCase struct{ name, ctx, template string }
-
 // readToYAMLCases parses testdata/toyaml.txt exactly as gen_toyaml.py does.
-func readToYAMLCases(t *testing.T) []toyamlCase {
+func readToYAMLCases(t *testing.T) []casefile.Case {
 	data, err := os.ReadFile("testdata/toyaml.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cases []toyamlCase
-	var cur *toyamlCase
-	var lines []string
-	hasCtx := false
-	flush := func() {
-		if cur != nil {
-			cur.template = strings.Join(lines, "\n")
-			cases = append(cases, *cur)
-		}
-	}
-	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(line, "=== "):
-			flush()
-			cur = &toyamlCase{name: strings.TrimSpace(line[4:])}
-			lines, hasCtx = nil, false
-		case cur != nil && len(lines) == 0 && !hasCtx && strings.HasPrefix(line, "--- ctx "):
-			cur.ctx = line[len("--- ctx "):]
-			hasCtx = true
-		case cur != nil:
-			lines = append(lines, line)
-		}
-	}
-	flush()
-	return cases
+	return casefile.Parse(string(data))
 }
 
 // TestToYAMLConformance renders each case of testdata/toyaml.txt and compares
@@ -68,9 +42,9 @@ func TestToYAMLConformance(t *testing.T) {
 	}
 	failed := 0
 	for _, c := range cases {
-		g, ok := goldens[c.name]
+		g, ok := goldens[c.Name]
 		if !ok || (g.Output == nil && g.Error == "") {
-			t.Errorf("%s: no golden (run testdata/gen_toyaml.py)", c.name)
+			t.Errorf("%s: no golden (run testdata/gen_toyaml.py)", c.Name)
 			failed++
 			continue
 		}
@@ -83,30 +57,30 @@ func TestToYAMLConformance(t *testing.T) {
 				return jinja.ObjectValue(newSet(iterValues(v))), nil
 			}),
 		}
-		if c.ctx != "" {
-			v, err := fastjson.Parse(c.ctx)
+		if c.Ctx != "" {
+			v, err := fastjson.Parse(c.Ctx)
 			if err != nil {
-				t.Fatalf("%s: bad ctx: %v", c.name, err)
+				t.Fatalf("%s: bad ctx: %v", c.Name, err)
 			}
 			d := fromJSON(v).Dict()
 			for i, k := range d.Keys() {
 				ctx[k.AsString()] = d.Values()[i]
 			}
 		}
-		tmpl, err := jinja.Parse(c.name, c.template)
+		tmpl, err := jinja.Parse(c.Name, c.Template)
 		var out string
 		if err == nil {
 			out, err = jinja.NewEnvironment().Render(tmpl, ctx)
 		}
 		switch {
 		case g.Error != "" && err == nil:
-			t.Errorf("%s: Python raised %s, we rendered %q", c.name, g.Error, out)
+			t.Errorf("%s: Python raised %s, we rendered %q", c.Name, g.Error, out)
 			failed++
 		case g.Error == "" && err != nil:
-			t.Errorf("%s: unexpected error: %v", c.name, err)
+			t.Errorf("%s: unexpected error: %v", c.Name, err)
 			failed++
 		case g.Output != nil && out != *g.Output:
-			t.Errorf("%s:\ntemplate: %s\n    want: %q\n     got: %q", c.name, c.template, *g.Output, out)
+			t.Errorf("%s:\ntemplate: %s\n    want: %q\n     got: %q", c.Name, c.Template, *g.Output, out)
 			failed++
 		}
 	}

@@ -7,13 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// confCase is one conformance case: a template, an optional JSON context,
-// and what Python's Jinja2 produced for it (testdata/gen_golden.py).
-type confCase struct {
-	name, ctx, template string
-}
+	"github.com/dbtdefer/dbtdefer/resolve/internal/casefile"
+)
 
 type golden struct {
 	Output *string `json:"output"`
@@ -21,37 +17,12 @@ type golden struct {
 }
 
 // readCases parses a case file exactly as gen_golden.py does.
-func readCases(t testing.TB, path string) []confCase {
+func readCases(t testing.TB, path string) []casefile.Case {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	content := strings.TrimSuffix(string(data), "\n")
-	var cases []confCase
-	var cur *confCase
-	var lines []string
-	hasCtx := false
-	flush := func() {
-		if cur != nil {
-			cur.template = strings.Join(lines, "\n")
-			cases = append(cases, *cur)
-		}
-	}
-	for _, line := range strings.Split(content, "\n") {
-		switch {
-		case strings.HasPrefix(line, "=== "):
-			flush()
-			cur = &confCase{name: strings.TrimSpace(line[4:])}
-			lines, hasCtx = nil, false
-		case cur != nil && len(lines) == 0 && !hasCtx && strings.HasPrefix(line, "--- ctx "):
-			cur.ctx = line[len("--- ctx "):]
-			hasCtx = true
-		case cur != nil:
-			lines = append(lines, line)
-		}
-	}
-	flush()
-	return cases
+	return casefile.Parse(string(data))
 }
 
 // ctxFromJSON converts a JSON context to Values, keeping ints as ints and
@@ -131,22 +102,22 @@ func TestConformance(t *testing.T) {
 		group := strings.TrimSuffix(filepath.Base(f), ".txt")
 		for _, c := range readCases(t, f) {
 			total++
-			g, ok := goldens[c.name]
+			g, ok := goldens[c.Name]
 			if !ok {
-				t.Errorf("%s/%s: no golden (run testdata/gen_golden.py)", group, c.name)
+				t.Errorf("%s/%s: no golden (run testdata/gen_golden.py)", group, c.Name)
 				failed++
 				continue
 			}
 			out, err := renderCase(t, c)
 			switch {
 			case g.Error != "" && err == nil:
-				t.Errorf("%s/%s: Jinja2 raised %s, we rendered %q\ntemplate: %q", group, c.name, g.Error, out, c.template)
+				t.Errorf("%s/%s: Jinja2 raised %s, we rendered %q\ntemplate: %q", group, c.Name, g.Error, out, c.Template)
 				failed++
 			case g.Error == "" && err != nil:
-				t.Errorf("%s/%s: unexpected error: %v\ntemplate: %q", group, c.name, err, c.template)
+				t.Errorf("%s/%s: unexpected error: %v\ntemplate: %q", group, c.Name, err, c.Template)
 				failed++
 			case g.Error == "" && g.Output != nil && out != *g.Output:
-				t.Errorf("%s/%s:\ntemplate: %q\n    want: %q\n     got: %q", group, c.name, c.template, *g.Output, out)
+				t.Errorf("%s/%s:\ntemplate: %q\n    want: %q\n     got: %q", group, c.Name, c.Template, *g.Output, out)
 				failed++
 			}
 		}
@@ -154,12 +125,12 @@ func TestConformance(t *testing.T) {
 	t.Logf("conformance: %d/%d cases pass", total-failed, total)
 }
 
-func renderCase(t testing.TB, c confCase) (string, error) {
-	tmpl, err := Parse(c.name, c.template)
+func renderCase(t testing.TB, c casefile.Case) (string, error) {
+	tmpl, err := Parse(c.Name, c.Template)
 	if err != nil {
 		return "", err
 	}
-	return NewEnvironment().Render(tmpl, ctxFromJSON(t, c.ctx))
+	return NewEnvironment().Render(tmpl, ctxFromJSON(t, c.Ctx))
 }
 
 // TestGoldensCurrent re-runs the generator in check mode when Python's

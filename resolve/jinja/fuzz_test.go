@@ -17,7 +17,7 @@ func FuzzRender(f *testing.F) {
 	files, _ := filepath.Glob("testdata/conformance/*.txt")
 	for _, file := range files {
 		for _, c := range readCases(f, file) {
-			f.Add(c.template)
+			f.Add(c.Template)
 		}
 	}
 	// And the Jinja real projects wrote: models' raw_code and macros'

@@ -29,9 +29,9 @@ func model(name, pkg, mat, raw string, deps []string, tags []string, unrendered 
 		"unrendered_config": unrendered,
 		"depends_on":        map[string]any{"nodes": deps, "macros": []string{}},
 		"description":       "", "columns": map[string]any{},
-		"contract":          map[string]any{"enforced": false, "alias_types": true, "checksum": nil},
-		"access":            "protected", "version": nil, "latest_version": nil, "deprecation_date": nil,
-		"created_at":        1700000000.0,
+		"contract": map[string]any{"enforced": false, "alias_types": true, "checksum": nil},
+		"access":   "protected", "version": nil, "latest_version": nil, "deprecation_date": nil,
+		"created_at": 1700000000.0,
 	}
 }
 
