@@ -94,7 +94,8 @@ export async function memoryUsage() {
 }
 
 // Methods whose answers Project keeps, and how much it keeps (UTF-16 units).
-const cached = new Set(["resolve", "explain", "select", "compile"]);
+// Not compile: a render may read the clock (modules.datetime).
+const cached = new Set(["resolve", "explain", "select"]);
 const maxAnswerBytes = 8 << 20;
 
 const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml"];
@@ -124,7 +125,7 @@ class Project {
   }
 
   // An open project never changes, so a call's answer depends only on its
-  // method and request: answers to resolve, explain, select and compile are
+  // method and request: answers to resolve, explain and select are
   // kept (as JSON, so callers may mutate what they get) and repeated calls —
   // an IDE re-resolving a file's refs at every keystroke — never reach the
   // wasm or its worker. Bounded by total size; the oldest go first.
