@@ -177,7 +177,7 @@ case "$cmd" in
     need_npm
     build_playground
     say "serving the playground on http://127.0.0.1:${PORT:-8080}"
-    exec go run ./resolve/internal/devserver -addr "127.0.0.1:${PORT:-8080}" -dir web
+    exec go run ./resolve/internal/devserver -addr "127.0.0.1:${PORT:-8080}" -dir web -home /playground/
     ;;
   bench)
     # The suite (issue 8): synthetic dev/prod pairs scaled from the jaffle-shop

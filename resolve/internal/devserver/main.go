@@ -16,6 +16,7 @@ func main() {
 	dir := flag.String("dir", "web", "folder served at /")
 	testdata := flag.String("testdata", "resolve/testdata/manifests", "folder served at /testdata/ (demo dev/prod manifests); empty to disable")
 	verbose := flag.Bool("v", false, "log every request")
+	home := flag.String("home", "", "redirect / to this path (./build.sh serve: /playground/)")
 	var mounts []string
 	flag.Func("mount", "PREFIX=DIR: also serve DIR at /PREFIX/ (repeatable; the benchmarks serve their generated manifests)", func(v string) error {
 		prefix, d, ok := strings.Cut(v, "=")
@@ -27,7 +28,7 @@ func main() {
 	})
 	flag.Parse()
 
-	s := &Server{Mounts: map[string]string{"/": *dir}}
+	s := &Server{Mounts: map[string]string{"/": *dir}, Home: *home}
 	for i := 0; i < len(mounts); i += 2 {
 		s.Mounts[mounts[i]] = mounts[i+1]
 	}

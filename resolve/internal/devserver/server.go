@@ -26,6 +26,8 @@ import (
 type Server struct {
 	// Mounts map URL prefixes ("/testdata/") to folders; "/" is the root.
 	Mounts map[string]string
+	// Home, when set, is where "/" redirects (the playground).
+	Home string
 	// Log, when set, receives one line per request.
 	Log func(format string, args ...any)
 
@@ -73,6 +75,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Path == "/" && s.Home != "" {
+		http.Redirect(w, r, s.Home, http.StatusFound)
 		return
 	}
 	file, ok := s.lookup(r.URL.Path)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -140,5 +141,33 @@ func TestPathsAndMethods(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 405 {
 		t.Errorf("POST = %d", res.StatusCode)
+	}
+}
+
+// TestHomeRedirect: with Home set (./build.sh serve), "/" leads to the
+// playground; other paths are served as before.
+func TestHomeRedirect(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "playground"), 0o755)
+	os.WriteFile(filepath.Join(root, "playground", "index.html"), []byte("<h1>playground</h1>"), 0o644)
+	ts := httptest.NewServer(&Server{Mounts: map[string]string{"/": root}, Home: "/playground/"})
+	defer ts.Close()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/playground/" {
+		t.Errorf("GET / = %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, err = http.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), "playground") {
+		t.Errorf("following / gave %d %q", res.StatusCode, b)
 	}
 }
