@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -331,3 +332,27 @@ func TestProjectQuoting(t *testing.T) {
 }
 
 func eqBool(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// TestDisposeFreesAtOnce: after Dispose returns, the project's bytes are no
+// longer on the heap (no later collection needed), so the next open reuses
+// the memory rather than growing the wasm memory.
+func TestDisposeFreesAtOnce(t *testing.T) {
+	dev := read(t, jaffle+"/dev/manifest.json")
+	s := NewSession()
+	live := func() int64 {
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	var o openResult
+	json.Unmarshal(decode(t, s.Open(OpenRequest{Manifest: append([]byte(nil), dev...)}, nil)).OK, &o)
+	runtime.GC()
+	runtime.GC()
+	open := live()
+	if !s.Dispose(o.Handle) {
+		t.Fatal("dispose")
+	}
+	if freed := open - live(); freed < int64(len(dev)) {
+		t.Errorf("Dispose freed %d bytes at once, want at least the manifest's %d", freed, len(dev))
+	}
+}
