@@ -347,7 +347,11 @@ class WorkerTransport {
     if (this.dead) return Promise.reject(this.dead);
     // transfer: true hands byte inputs' buffers to the worker (detached
     // here) instead of copying them: ~2 ms a MB saved on big manifests.
-    const transfer = opts.transfer ? [...new Set(inputKeys.map((k) => opts[k]).filter((v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer).map((v) => v.buffer ?? v))] : [];
+    // (A SharedArrayBuffer is shared, never transferred.)
+    const transfer = opts.transfer
+      ? [...new Set(inputKeys.map((k) => opts[k]).filter((v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer).map((v) => v.buffer ?? v))]
+          .filter((b) => b instanceof ArrayBuffer)
+      : [];
     return this.#request("open", opts, onProgress, transfer);
   }
   call(handle, method, req) {
