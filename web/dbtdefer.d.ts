@@ -106,7 +106,7 @@ export interface CallOptions {
 export interface ResolveOptions extends CallOptions {
   /** The calling node: unique_id or name. Omitted: an ad-hoc snippet in the root project. */
   from?: string;
-  /** name, package.name, name@v2, source:src.table or this. */
+  /** name, package.name, name@v2, source:src.table, this, or fk:name (a contract's foreign-key to:). */
   ref: string | string[];
 }
 
@@ -168,9 +168,9 @@ export interface ProjectInfo {
 
 /** Go: resolve.RefResult. */
 export interface RefResult {
-  /** The ref as written: "stg_orders", "pkg.name", "name@v2", "source:src.table", "this". */
+  /** The ref as written: "stg_orders", "pkg.name", "name@v2", "source:src.table", "this", "fk:stg_orders" (a contract's foreign-key to:). */
   ref: string;
-  kind: "ref" | "source" | "this";
+  kind: "ref" | "source" | "this" | "fk";
   uniqueId: string;
   /** What the ref renders to in compiled SQL. */
   relation: string;
