@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
@@ -14,8 +12,8 @@ type compileRequest struct {
 	SQL   *string `json:"sql"`
 	// Vars are --vars; Target overrides target.* (name, schema, database,
 	// type…); Env is env_var() values; Incremental answers is_incremental().
-	Vars        json.RawMessage   `json:"vars"`
-	Target      json.RawMessage   `json:"target"`
+	Vars        map[string]any    `json:"vars"`
+	Target      map[string]any    `json:"target"`
 	Env         map[string]string `json:"env"`
 	Incremental *bool             `json:"incremental"`
 	Empty       bool              `json:"empty"` // dbt --empty
@@ -39,27 +37,10 @@ func compileJSON(p *project, req []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	creq := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Env: r.Env, ProjectVars: p.vars, Dispatch: p.dispatch, Empty: r.Empty}
-	if creq.Vars, err = objectOption("vars", r.Vars); err != nil {
-		return nil, err
-	}
-	if creq.Target, err = objectOption("target", r.Target); err != nil {
-		return nil, err
-	}
+	creq := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Vars: r.Vars, Target: r.Target, Env: r.Env,
+		ProjectVars: p.vars, Dispatch: p.dispatch, Empty: r.Empty}
 	if r.Incremental != nil {
 		creq.IsIncremental = *r.Incremental
 	}
 	return p.Compile(creq)
-}
-
-// objectOption decodes an optional JSON object option.
-func objectOption(name string, raw json.RawMessage) (map[string]any, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, diag.Errorf("options.type", diag.Location{}, "compile: option %q must be an object: %v", name, err)
-	}
-	return m, nil
 }
