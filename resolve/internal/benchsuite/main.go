@@ -112,17 +112,19 @@ func measure(mb int, dev, prod []byte, runs int) (Size, error) {
 	sz := Size{MB: mb, Bytes: len(dev), Model: Model, Ref: Ref}
 
 	// Baseline: encoding/json into map[string]any, the fastest of runs.
-	sz.EncodingJSONMs = fastest(runs, func() error {
+	sz.EncodingJSONMs = fastest(runs, timed(func() error {
 		var v map[string]any
 		return json.Unmarshal(dev, &v)
-	})
+	}))
 	// Ready to resolve: the project opened from the dev manifest.
 	var p *resolve.Project
-	sz.OpenMs = fastest(runs, func() (err error) {
+	sz.OpenMs = fastest(runs, func() (time.Duration, error) {
 		p = nil
 		runtime.GC()
-		p, err = openReady(dev)
-		return err
+		start := time.Now()
+		q, err := openReady(dev)
+		p = q
+		return time.Since(start), err
 	})
 	sz.OpenMBps = float64(len(dev)) / 1e6 / (sz.OpenMs / 1e3)
 	p = nil
@@ -173,24 +175,22 @@ func measure(mb int, dev, prod []byte, runs int) (Size, error) {
 
 	// state:modified+ on a freshly opened pair: the graph is built lazily,
 	// so this includes building it.
-	sz.ModifiedMs = fastest(runs, func() error {
+	sz.ModifiedMs = fastest(runs, func() (time.Duration, error) {
 		runtime.GC()
 		q, err := resolve.Open(resolve.Inputs{Manifest: dev, State: prod})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		start := time.Now()
 		res, err := q.Select([]string{"state:modified+"}, resolve.Options{})
-		lastSelect = time.Since(start)
+		d := time.Since(start)
 		if err == nil {
 			sz.ModifiedCount = len(res.Nodes)
 		}
-		return err
-	}, &lastSelect)
+		return d, err
+	})
 	return sz, nil
 }
-
-var lastSelect time.Duration
 
 // openReady opens a project from the dev manifest and builds the ref index
 // (otherwise built by the first ref()), so it is ready to resolve.
@@ -202,20 +202,25 @@ func openReady(dev []byte) (*resolve.Project, error) {
 	return p, err
 }
 
-// fastest runs fn runs times and returns the fastest run in ms; with a
-// duration pointer it reports that duration (set by fn) instead of fn's time.
-func fastest(runs int, fn func() error, part ...*time.Duration) float64 {
+// fastest runs fn runs times and returns, in ms, the shortest of the
+// durations fn measured (each run times only the part that matters).
+func fastest(runs int, fn func() (time.Duration, error)) float64 {
 	best := time.Duration(1<<63 - 1)
 	for i := 0; i < max(runs, 1); i++ {
-		start := time.Now()
-		if err := fn(); err != nil {
+		d, err := fn()
+		if err != nil {
 			fail(err)
-		}
-		d := time.Since(start)
-		if len(part) > 0 {
-			d = *part[0]
 		}
 		best = min(best, d)
 	}
 	return float64(best.Nanoseconds()) / 1e6
+}
+
+// timed measures all of fn.
+func timed(fn func() error) func() (time.Duration, error) {
+	return func() (time.Duration, error) {
+		start := time.Now()
+		err := fn()
+		return time.Since(start), err
+	}
 }
