@@ -24,6 +24,9 @@ func (e *scanError) Error() string { return e.msg }
 type scanner struct {
 	data []byte
 	pos  int
+	// stack is skipContainer's bracket stack, kept between calls so that
+	// skipping an entry neither allocates nor zeroes one.
+	stack []byte
 }
 
 func (s *scanner) fail(msg string) *scanError {
@@ -156,13 +159,8 @@ var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true
 // skipContainer skips an object or array starting at s.pos, matching brackets
 // with an explicit stack so deep nesting cannot overflow the Go stack.
 func (s *scanner) skipContainer() *scanError {
-	// Whether each open container is an object: one bit a level, the first
-	// 128 levels on the stack. (A [maxDepth]byte array here was zeroed at
-	// every call, once per manifest entry: 4 KiB each, most of the time spent
-	// opening a manifest in wasm.)
-	var small [2]uint64
-	var deep []uint64
-	depth := 0
+	stack := s.stack[:0]
+	defer func() { s.stack = stack[:0] }()
 	data := s.data
 	i := s.pos
 	for i < len(data) {
@@ -182,45 +180,20 @@ func (s *scanner) skipContainer() *scanError {
 			i = e
 			continue
 		case '{', '[':
-			if depth == maxDepth {
+			if len(stack) == maxDepth {
 				return &scanError{offset: i, msg: "JSON nested too deeply (limit 4096 levels)"}
 			}
-			w, b := depth>>6, uint64(1)<<(depth&63)
-			if w < len(small) {
-				small[w] &^= b
-				if c == '{' {
-					small[w] |= b
-				}
-			} else {
-				for len(deep) <= w-len(small) {
-					deep = append(deep, 0)
-				}
-				deep[w-len(small)] &^= b
-				if c == '{' {
-					deep[w-len(small)] |= b
-				}
-			}
-			depth++
+			stack = append(stack, c)
 		case '}', ']':
-			if depth == 0 {
+			if len(stack) == 0 {
 				return &scanError{offset: i, msg: "unexpected " + describeByte(c)}
 			}
-			d := depth - 1
-			word := uint64(0)
-			if w := d >> 6; w < len(small) {
-				word = small[w]
-			} else {
-				word = deep[w-len(small)]
-			}
-			open := byte('[')
-			if word>>(d&63)&1 == 1 {
-				open = '{'
-			}
+			open := stack[len(stack)-1]
 			if (c == '}') != (open == '{') {
 				return &scanError{offset: i, msg: "mismatched " + describeByte(c) + " closing " + describeByte(open)}
 			}
-			depth--
-			if depth == 0 {
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
 				s.pos = i + 1
 				return nil
 			}
