@@ -319,6 +319,25 @@ func unescape(raw []byte) string {
 	return string(out)
 }
 
+// skipString returns the offset just past the string whose opening quote is
+// at open. Skipping values never needs to know about escapes, so it looks at
+// each byte once.
+func skipString(data []byte, open int) (end int, ok bool) {
+	i := open + 1
+	for {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return len(data), false
+		}
+		q := i + j
+		if escapedQuote(data, open, q) {
+			i = q + 1
+			continue
+		}
+		return q + 1, true
+	}
+}
+
 // escapedQuote reports whether the quote at q is escaped: an odd number of
 // backslashes right before it (not counting the opening quote at open).
 func escapedQuote(data []byte, open, q int) bool {

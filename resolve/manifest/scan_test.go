@@ -5,10 +5,9 @@ import (
 	"testing"
 )
 
-// TestSkipString checks the string skipper (word-at-a-time in wasm,
-// IndexByte natively; `./build.sh test` runs both) against a plain
-// byte-by-byte reading of JSON strings: quotes at every offset of an 8-byte
-// word, escaped quotes and backslashes, bytes ≥ 0x80, unterminated strings.
+// TestSkipString checks the string skipper against a plain byte-by-byte
+// reading of JSON strings: quotes at every offset of an 8-byte word, escaped
+// quotes and backslashes, bytes ≥ 0x80, unterminated strings.
 func TestSkipString(t *testing.T) {
 	want := func(s string, open int) (int, bool) {
 		for i := open + 1; i < len(s); i++ {
