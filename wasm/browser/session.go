@@ -140,13 +140,18 @@ type MemoryStats struct {
 	Projects int    `json:"projects"`
 }
 
-// Memory runs garbage collections and reports the Go heap, for IDEs that
-// show what a project costs and for the benchmarks. Two collections: a
-// disposed manifest's sync.Pool of parsers stays registered with the runtime
-// (and so keeps the manifest reachable) until the second.
+// collect frees everything unreachable. Two collections: a disposed
+// manifest's sync.Pool of parsers stays registered with the runtime (and so
+// keeps the manifest reachable) until the second.
+func collect() {
+	runtime.GC()
+	runtime.GC()
+}
+
+// Memory collects and reports the Go heap, for IDEs that show what a
+// project costs and for the benchmarks.
 func (s *Session) Memory() []byte {
-	runtime.GC()
-	runtime.GC()
+	collect()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	s.mu.Lock()
@@ -158,8 +163,7 @@ func (s *Session) Memory() []byte {
 // Dispose forgets a project; its memory is reused by later projects (wasm
 // memory itself never shrinks).
 //
-// It collects at once (twice: a manifest's parser pool keeps it reachable
-// until the second collection), so the next project reuses the memory
+// It collects at once, so the next project reuses the memory
 // instead of growing the wasm memory, which never shrinks: an IDE that
 // reopens a changed 100 MB manifest keeps one copy, not two or three.
 func (s *Session) Dispose(handle int) bool {
@@ -168,8 +172,7 @@ func (s *Session) Dispose(handle int) bool {
 	delete(s.projects, handle)
 	s.mu.Unlock()
 	if ok {
-		runtime.GC()
-		runtime.GC()
+		collect()
 	}
 	return ok
 }
