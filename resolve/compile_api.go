@@ -31,9 +31,12 @@ type CompileRequest struct {
 	SQL *string `json:"sql,omitempty"`
 	Options
 	// Vars are --vars; ProjectVars the root dbt_project.yml `vars:` block.
-	Vars        map[string]any    `json:"vars,omitempty"`
-	ProjectVars map[string]any    `json:"projectVars,omitempty"`
-	Env         map[string]string `json:"env,omitempty"`
+	Vars        map[string]any `json:"vars,omitempty"`
+	ProjectVars map[string]any `json:"projectVars,omitempty"`
+	// PackageVars are installed packages' own dbt_project.yml vars, by
+	// package name (see compile.Options.PackageVars).
+	PackageVars map[string]map[string]any `json:"packageVars,omitempty"`
+	Env         map[string]string         `json:"env,omitempty"`
 	// Target overrides the inferred target (type, name "dev", most common
 	// schema/database of the dev models).
 	Target        map[string]any `json:"target,omitempty"`
@@ -89,7 +92,7 @@ func (p *Project) Compiler() *compile.Compiler {
 
 // CompileOptions converts the request's host inputs to compile options.
 func (req *CompileRequest) CompileOptions(p *Project) *compile.Options {
-	o := &compile.Options{Vars: req.Vars, ProjectVars: req.ProjectVars, Env: req.Env, Target: req.Target,
+	o := &compile.Options{Vars: req.Vars, ProjectVars: req.ProjectVars, PackageVars: req.PackageVars, Env: req.Env, Target: req.Target,
 		IsIncremental: req.IsIncremental, FullRefresh: req.FullRefresh, Dispatch: req.Dispatch, Now: req.Now}
 	o.Catalog = p.compileCatalog.Load()
 	return o

@@ -13,33 +13,27 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
 )
 
+// corpusPackages mirrors the shared corpus with the installed packages'
+// dbt_project.yml vars that the corpus does not ship (see its README).
+const corpusPackages = "testdata/corpus-packages"
+
 // openForFidelity opens a manifest with what sits beside it, as
-// `dbtdefer fidelity` does.
-func openForFidelity(t testing.TB, path string, state []byte) (*Project, CompileRequest) {
+// `dbtdefer fidelity` does; packagesDir as its -packages.
+func openForFidelity(t testing.TB, path, packagesDir string, state []byte) (*Project, CompileRequest) {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	f, err := ReadProjectFiles(path, packagesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := Inputs{Manifest: data, ManifestName: path, State: state}
-	var req CompileRequest
-	dir := filepath.Dir(path)
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if b, err := os.ReadFile(filepath.Join(d, "dbt_project.yml")); err == nil {
-			if pc, err := compile.ParseProjectYAML(b); err == nil {
-				req.ProjectVars, req.Dispatch, in.Quoting = pc.Vars, pc.Dispatch, pc.Quoting
-			}
-			break
-		}
-	}
-	p, err := Open(in)
+	f.Inputs.State = state
+	p, err := Open(f.Inputs)
 	if err != nil {
 		t.Skipf("%s: %v", path, err)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "catalog.json")); err == nil {
-		_ = p.SetCompileCatalog(b)
+	if f.Catalog != nil {
+		_ = p.SetCompileCatalog(f.Catalog)
 	}
-	return p, req
+	return p, f.Request
 }
 
 // fidelityFloor locks in the exact re-renders reached per curated manifest
@@ -145,7 +139,7 @@ func TestFidelityCurated(t *testing.T) {
 			t.Errorf("curated manifest %s missing", rel)
 			continue
 		}
-		p, req := openForFidelity(t, path, nil)
+		p, req := openForFidelity(t, path, "", nil)
 		r := p.Fidelity(req)
 		t.Logf("%s: %d/%d exact, self-contained %d/%d", rel, r.Exact, r.Total, r.SelfExact, r.SelfTotal)
 		if r.Exact < floor {
@@ -179,10 +173,14 @@ func TestFidelitySharedCorpus(t *testing.T) {
 		if _, err := Open(Inputs{Manifest: data}); err != nil {
 			continue
 		}
-		p, req := openForFidelity(t, f, nil)
+		rel, _ := filepath.Rel(shared, f)
+		pkgs := filepath.Join(corpusPackages, filepath.Dir(rel))
+		if _, err := os.Stat(pkgs); err != nil {
+			pkgs = ""
+		}
+		p, req := openForFidelity(t, f, pkgs, nil)
 		r := p.Fidelity(req)
 		tot, ex, st, se = tot+r.Total, ex+r.Exact, st+r.SelfTotal, se+r.SelfExact
-		rel, _ := filepath.Rel(shared, f)
 		rel = filepath.ToSlash(rel)
 		floor, ok := sharedManifestFloor[rel]
 		switch {
@@ -215,7 +213,7 @@ func TestDeferredPreviewPairs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, base := openForFidelity(t, filepath.Join(d, "dev", "manifest.json"), state)
+		p, base := openForFidelity(t, filepath.Join(d, "dev", "manifest.json"), "", state)
 		checked, deferred := 0, 0
 		for _, uid := range p.Dev.Keys("nodes") {
 			n, _ := p.Dev.Node(uid)
@@ -324,7 +322,7 @@ func TestReplaceRelation(t *testing.T) {
 // BenchmarkCompilePreview compiles a typical corpus model (render strategy).
 func BenchmarkCompilePreview(b *testing.B) {
 	path := filepath.Join(corpus.Curated(), "defer-jaffle-shop-postgres", "dev", "manifest.json")
-	p, req := openForFidelity(b, path, nil)
+	p, req := openForFidelity(b, path, "", nil)
 	req.Model = "customers"
 	if _, err := p.Compile(req); err != nil {
 		b.Fatal(err)
@@ -359,12 +357,61 @@ func BenchmarkFidelityLargest(b *testing.B) {
 			best, most = f, n
 		}
 	}
-	p, req := openForFidelity(b, best, nil)
+	p, req := openForFidelity(b, best, "", nil)
 	b.Logf("%s (%d compiled nodes)", best, most)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p.compilerOnce, p.compiler = sync.Once{}, nil // measure cold macro parsing too
 		r := p.Fidelity(req)
 		b.ReportMetric(float64(r.Total), "nodes")
+	}
+}
+
+// TestPackageVars: a package's own dbt_project.yml vars reach its nodes, and
+// the precedence is dbt's (spec §3.3; ModelConfiguredVar): package global <
+// package scoped < root global < root scoped to the node's package < --vars.
+// A root-project node never sees a package's file.
+func TestPackageVars(t *testing.T) {
+	path := filepath.Join(corpus.Curated(), "aparser-v5-jaffle", "manifest.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Open(Inputs{Manifest: data, ManifestName: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs, warns := compile.PackageVars(map[string][]byte{
+		"dbt_packages/elementary/dbt_project.yml": []byte("name: elementary\nvars:\n  a: pkg-global\n  b: pkg-global\n  c: pkg-global\n  d: pkg-global\n  e: pkg-global\n  elementary:\n    b: pkg-scoped\n    c: pkg-scoped\n"),
+		"dbt_packages/broken/dbt_project.yml":    []byte("vars: [unclosed\n"),
+		"dbt_packages/nameless/dbt_project.yml":  []byte("vars:\n  a: 1\n"),
+	})
+	if len(warns) != 2 || !strings.Contains(warns[0].Message+warns[1].Message, "broken") || !strings.Contains(warns[0].Message+warns[1].Message, "nameless") {
+		t.Errorf("warnings for the unusable files: %v", warns)
+	}
+	root := map[string]any{"c": "root-global", "d": "root-global", "elementary": map[string]any{"d": "root-scoped", "e": "root-scoped"}}
+	sql := "{{ var('a') }}|{{ var('b') }}|{{ var('c') }}|{{ var('d') }}|{{ var('e') }}|{{ var('f', 'default') }}"
+	req := CompileRequest{Model: "model.elementary.elementary_runs", SQL: &sql, ProjectVars: root, PackageVars: pkgs,
+		Vars: map[string]any{"e": "cli"}}
+	res, err := p.Compile(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "pkg-global|pkg-scoped|root-global|root-scoped|cli|default"; res.SQL != want {
+		t.Errorf("package node: got %q, want %q", res.SQL, want)
+	}
+	// A root-project node: the package's file does not apply.
+	rootSQL := "{{ var('a', 'unset') }}|{{ var('c') }}"
+	req = CompileRequest{Model: "model.jaffle_shop.dim_customers", SQL: &rootSQL, ProjectVars: root, PackageVars: pkgs}
+	if res, err = p.Compile(req); err != nil {
+		t.Fatal(err)
+	} else if want := "unset|root-global"; res.SQL != want {
+		t.Errorf("root node: got %q, want %q", res.SQL, want)
+	}
+	// Without the package's file the var is missing, as dbt would say.
+	noPkg := "{{ var('a') }}"
+	req = CompileRequest{Model: "model.elementary.elementary_runs", SQL: &noPkg}
+	if _, err := p.Compile(req); err == nil || !strings.Contains(err.Error(), "Required var 'a' not found") {
+		t.Errorf("missing package var: err = %v", err)
 	}
 }

@@ -57,6 +57,11 @@ type Options struct {
 	// ProjectVars is the root dbt_project.yml `vars:` block: global keys, and
 	// package names mapping to package-scoped vars.
 	ProjectVars map[string]any
+	// PackageVars are the installed packages' own dbt_project.yml `vars:`
+	// blocks, by package name (dbt_packages/<pkg>/dbt_project.yml). A node
+	// of package P sees P's block under the root's (dbt's
+	// ModelConfiguredVar: package project, then root project, then --vars).
+	PackageVars map[string]map[string]any
 	// Env answers env_var().
 	Env map[string]string
 	// Target overrides or adds target fields (name, schema, database, …).

@@ -443,7 +443,7 @@ func (nc *nodeCtx) member(name string) (jinja.Value, bool) {
 	return jinja.Value{}, false
 }
 
-func sortedKeys(m map[string]any) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	ks := make([]string, 0, len(m))
 	for k := range m {
 		ks = append(ks, k)
@@ -639,12 +639,14 @@ func (v *varObj) merged() *jinja.Dict {
 		return nc.vars
 	}
 	d := jinja.NewDict()
-	pv := nc.s.opt.ProjectVars
-	for _, k := range sortedKeysOrdered(pv) {
-		d.SetStr(k, fromGo(pv[k]))
-	}
-	if scoped, ok := pv[nc.pkg]; ok {
-		switch m := scoped.(type) {
+	// dbt's ModelConfiguredVar merges, later winning: the node's package's
+	// own project (when it is not the root), then the root project; in each,
+	// the global keys and then the block scoped to the node's package.
+	addProject := func(pv map[string]any) {
+		for _, k := range sortedKeys(pv) {
+			d.SetStr(k, fromGo(pv[k]))
+		}
+		switch m := pv[nc.pkg].(type) {
 		case map[string]any:
 			for _, k := range sortedKeys(m) {
 				d.SetStr(k, fromGo(m[k]))
@@ -655,14 +657,18 @@ func (v *varObj) merged() *jinja.Dict {
 			}
 		}
 	}
+	if nc.pkg != nc.s.c.root {
+		if pv, ok := nc.s.opt.PackageVars[nc.pkg]; ok {
+			addProject(pv)
+		}
+	}
+	addProject(nc.s.opt.ProjectVars)
 	for _, k := range sortedKeys(nc.s.opt.Vars) {
 		d.SetStr(k, fromGo(nc.s.opt.Vars[k]))
 	}
 	nc.vars = d
 	return d
 }
-
-func sortedKeysOrdered(m map[string]any) []string { return sortedKeys(m) }
 
 func (v *varObj) Call(st *jinja.State, a []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 	name, _ := argStr(a, kw, 0, "var_name")

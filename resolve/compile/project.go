@@ -19,9 +19,13 @@ type ProjectConfig struct {
 
 // ParseProjectYAML reads a dbt_project.yml. Jinja in values is left as text.
 func ParseProjectYAML(data []byte) (*ProjectConfig, error) {
+	return parseProjectYAML("dbt_project.yml", data)
+}
+
+func parseProjectYAML(file string, data []byte) (*ProjectConfig, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, diag.Errorf("project.yaml", diag.Location{File: "dbt_project.yml"}, "dbt_project.yml: %v", err)
+		return nil, diag.Errorf("project.yaml", diag.Location{File: file}, "%s: %v", file, err)
 	}
 	v, err := YAMLToGoLimited(&doc, MaxYAMLValues)
 	if err != nil {
@@ -70,4 +74,25 @@ func ParseProjectYAML(data []byte) (*ProjectConfig, error) {
 		}
 	}
 	return pc, nil
+}
+
+// PackageVars reads installed packages' dbt_project.yml files (the texts of
+// dbt_packages/*/dbt_project.yml, keyed by the name they were read from) into
+// compile's PackageVars: each file's `vars:` block under its `name:`. A file
+// that does not parse or has no name is skipped with a warning naming it.
+func PackageVars(files map[string][]byte) (map[string]map[string]any, []diag.Diagnostic) {
+	out := map[string]map[string]any{}
+	var warns []diag.Diagnostic
+	for _, file := range sortedKeys(files) {
+		pc, err := parseProjectYAML(file, files[file])
+		switch {
+		case err != nil:
+			warns = append(warns, diag.Warning("project_yml.parse", diag.Location{File: file}, "%v; this package's vars are not used", err))
+		case pc.Name == "":
+			warns = append(warns, diag.Warning("project_yml.name", diag.Location{File: file}, "%s has no name:; this package's vars are not used", file))
+		default:
+			out[pc.Name] = pc.Vars
+		}
+	}
+	return out, warns
 }

@@ -23,6 +23,7 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	sqlFile := fs.String("sql", "", "compile this file's text (an edited buffer of MODEL, or a snippet without MODEL); - reads stdin")
 	vars := fs.String("vars", "", "--vars as JSON or YAML (e.g. '{\"start\": \"2024-01-01\"}')")
 	project := fs.String("project", "", "dbt_project.yml for vars, quoting and dispatch (default: beside the manifest or one level up)")
+	packages := fs.String("packages", "", "installed packages' folder, read for each package's own dbt_project.yml vars (default: dbt_packages or dbt_modules beside dbt_project.yml)")
 	target := fs.String("target", "", "target overrides as JSON (e.g. '{\"name\": \"prod\"}')")
 	incremental := fs.Bool("incremental", false, "answer is_incremental() with true")
 	empty := fs.Bool("empty", false, "dbt --empty: refs and sources render as zero-row subqueries")
@@ -81,6 +82,18 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 			return err
 		}
 		req.ProjectVars, req.Dispatch = pc.Vars, pc.Dispatch
+	}
+	pkgDir := *packages
+	if pkgDir == "" && pyml != "" {
+		pkgDir = resolve.DefaultPackagesDir(filepath.Dir(pyml))
+	}
+	if pkgDir != "" {
+		pv, warns, err := resolve.ReadPackagesDir(pkgDir)
+		if err != nil {
+			return err
+		}
+		printWarnings(out, warns, asJSON)
+		req.PackageVars = pv
 	}
 	if *vars != "" {
 		pc, err := compile.ParseProjectYAML([]byte("vars: " + strings.TrimSpace(*vars)))

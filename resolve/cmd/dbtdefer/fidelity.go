@@ -12,54 +12,26 @@ import (
 	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
-	"github.com/dbtdefer/dbtdefer/resolve/compile"
 )
 
 func init() {
 	register(&command{name: "fidelity", summary: "re-render every compiled node of the manifests under PATH... and compare with dbt's compiled code", run: runFidelity})
 }
 
-// fidelityInputs finds what sits beside a manifest: dbt_project.yml (vars,
-// quoting, dispatch) and catalog.json (column introspection).
-func fidelityProject(manifestPath string) (resolve.Inputs, resolve.CompileRequest, []byte, error) {
-	var in resolve.Inputs
-	var req resolve.CompileRequest
-	data, err := readFile(manifestPath)
-	if err != nil {
-		return in, req, nil, err
-	}
-	in.Manifest, in.ManifestName = data, manifestPath
-	dir := filepath.Dir(manifestPath)
-	var catalog []byte
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		if b, err := os.ReadFile(filepath.Join(d, "dbt_project.yml")); err == nil {
-			if pc, err := compile.ParseProjectYAML(b); err == nil {
-				req.ProjectVars, req.Dispatch = pc.Vars, pc.Dispatch
-				in.Quoting = pc.Quoting
-			}
-			break
-		}
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "catalog.json")); err == nil {
-		catalog = b
-	}
-	return in, req, catalog, nil
-}
-
 // FidelityOf measures one manifest file.
-func fidelityOf(path string) (*resolve.FidelityReport, error) {
-	in, req, catalog, err := fidelityProject(path)
+func fidelityOf(path, packagesDir string) (*resolve.FidelityReport, error) {
+	f, err := resolve.ReadProjectFiles(path, packagesDir)
 	if err != nil {
 		return nil, err
 	}
-	p, err := resolve.Open(in)
+	p, err := resolve.Open(f.Inputs)
 	if err != nil {
 		return nil, err
 	}
-	if catalog != nil {
-		_ = p.SetCompileCatalog(catalog)
+	if f.Catalog != nil {
+		_ = p.SetCompileCatalog(f.Catalog)
 	}
-	return p.Fidelity(req), nil
+	return p.Fidelity(f.Request), nil
 }
 
 func findManifests(paths []string) ([]string, error) {
@@ -94,6 +66,7 @@ func pct(n, m int) string {
 func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
 	verbose := fs.Bool("v", false, "list every mismatching node")
 	examples := fs.Int("examples", 2, "examples printed per mismatch cause")
+	packages := fs.String("packages", "", "a tree mirroring the walked PATHs whose folders hold each manifest's installed packages (<pkg>/dbt_project.yml), for corpora that do not ship dbt_packages")
 	paths, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -105,6 +78,12 @@ func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
 	files, err := findManifests(paths)
 	if err != nil {
 		return err
+	}
+	pkgDirs := make([]string, len(files))
+	if *packages != "" {
+		for i, f := range files {
+			pkgDirs[i] = mirrorDir(*packages, paths, filepath.Dir(f))
+		}
 	}
 	reps := make([]*resolve.FidelityReport, len(files))
 	errs := make([]error, len(files))
@@ -121,7 +100,7 @@ func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
 					errs[i] = fmt.Errorf("panic: %v", r)
 				}
 			}()
-			reps[i], errs[i] = fidelityOf(f)
+			reps[i], errs[i] = fidelityOf(f, pkgDirs[i])
 		}()
 	}
 	wg.Wait()
@@ -206,4 +185,20 @@ func firstLineOf(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// mirrorDir is dir's place under root when dir lies under one of the walked
+// paths ("" when root has no such folder).
+func mirrorDir(root string, paths []string, dir string) string {
+	for _, p := range paths {
+		rel, err := filepath.Rel(p, dir)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		d := filepath.Join(root, rel)
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return ""
 }

@@ -1,0 +1,89 @@
+package resolve
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+)
+
+// ProjectFiles are the files of a dbt project that sit beside its manifest
+// on disk and that a manifest does not record: dbt_project.yml (vars,
+// quoting, dispatch), the installed packages' own dbt_project.yml vars, and
+// catalog.json (column introspection).
+type ProjectFiles struct {
+	Inputs  Inputs
+	Request CompileRequest
+	Catalog []byte
+	// Warnings name package project files that could not be used.
+	Warnings []diag.Diagnostic
+}
+
+// ReadProjectFiles reads a manifest and what sits beside it: the
+// dbt_project.yml in its folder or the one above, catalog.json in its
+// folder, and the packages under packagesDir or, when that is "", under the
+// dbt_packages (dbt_modules) folder beside that dbt_project.yml.
+func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
+	data, err := os.ReadFile(manifestPath)
+	if err != nil {
+		return nil, err
+	}
+	f := &ProjectFiles{Inputs: Inputs{Manifest: data, ManifestName: manifestPath}}
+	dir := filepath.Dir(manifestPath)
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		b, err := os.ReadFile(filepath.Join(d, "dbt_project.yml"))
+		if err != nil {
+			continue
+		}
+		if pc, err := compile.ParseProjectYAML(b); err == nil {
+			f.Request.ProjectVars, f.Request.Dispatch = pc.Vars, pc.Dispatch
+			f.Inputs.Quoting = pc.Quoting
+		}
+		if packagesDir == "" {
+			packagesDir = DefaultPackagesDir(d)
+		}
+		break
+	}
+	if packagesDir != "" {
+		pv, warns, err := ReadPackagesDir(packagesDir)
+		if err != nil {
+			return nil, err
+		}
+		f.Request.PackageVars, f.Warnings = pv, warns
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "catalog.json")); err == nil {
+		f.Catalog = b
+	}
+	return f, nil
+}
+
+// DefaultPackagesDir is where dbt installs packages beside a dbt_project.yml
+// (dbt_packages, or dbt_modules before dbt 1.0); "" when neither exists.
+func DefaultPackagesDir(projectDir string) string {
+	for _, n := range []string{"dbt_packages", "dbt_modules"} {
+		d := filepath.Join(projectDir, n)
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d
+		}
+	}
+	return ""
+}
+
+// ReadPackagesDir reads <dir>/*/dbt_project.yml into CompileRequest's
+// PackageVars (each file's vars under its name:).
+func ReadPackagesDir(dir string) (map[string]map[string]any, []diag.Diagnostic, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, diag.Errorf("packages.read", diag.Location{File: dir}, "packages folder: %v", err)
+	}
+	files := map[string][]byte{}
+	for _, e := range ents {
+		f := filepath.Join(dir, e.Name(), "dbt_project.yml")
+		if b, err := os.ReadFile(f); err == nil {
+			files[f] = b
+		}
+	}
+	pv, warns := compile.PackageVars(files)
+	return pv, warns, nil
+}
