@@ -451,6 +451,15 @@ func (m *Manifest) Keys(sectionName string) []string {
 	return nil
 }
 
+// KeyIndex maps each unique_id of a section to its position in Keys; nil for
+// an absent section. It is the manifest's own map: callers must not modify it.
+func (m *Manifest) KeyIndex(sectionName string) map[string]int {
+	if s := m.sections[sectionName]; s != nil {
+		return s.index
+	}
+	return nil
+}
+
 // Has reports whether section holds unique_id.
 func (m *Manifest) Has(sectionName, uid string) bool {
 	s := m.sections[sectionName]

@@ -22,6 +22,7 @@ const (
 	secSemanticModels
 	secSavedQueries
 	secFunctions
+	nSections
 )
 
 // field identifies a top-level key of a manifest entry that selection or
@@ -113,6 +114,8 @@ type entry struct {
 	whole   span
 	fields  []fieldSpan // sub-slice of a per-run buffer
 	members []span      // every member, key start to value end
+	// parents are the member positions of depends_on.nodes, each once
+	parents []int32
 	// rt is the resource_type as an rtNames index (0: look it up)
 	rt uint8
 	// macroNull: depends_on.macros may hold a null
@@ -159,10 +162,15 @@ func (e *entry) get(f field) span {
 // index is the field scan of one manifest: every member entry's known
 // top-level keys, in member order.
 type index struct {
-	m       *manifest.Manifest
-	data    []byte
-	once    sync.Once
-	ids     []string
+	m    *manifest.Manifest
+	data []byte
+	once sync.Once
+	ids  []string
+	// keyIdx and base find a member: the manifest's key map of each member
+	// section and the position of its first member. pos replaces them when
+	// a unique_id is in two sections (see build).
+	keyIdx  [nSections]map[string]int
+	base    [nSections]int32
 	pos     map[string]int32
 	section []uint8
 	entries []entry
@@ -351,34 +359,14 @@ func (g *Graph) build() {
 	ix.ensure(nil)
 	n := len(ix.ids)
 	g.enabled = make([]bool, n)
-	d := ix.data
-	// parents per member, flat: parents[start[i]:start[i+1]]
+	// the scan resolved each member's depends_on.nodes (entry.parents)
 	parents := make([]int32, 0, n*2)
 	start := make([]int32, n+1)
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		start[i] = int32(len(parents))
 		g.enabled[i] = !e.disabled
-		ns := e.get(fDepNodes)
-		if !ns.ok() {
-			continue
-		}
-		eachElement(d, ns, func(v span) bool {
-			if kind(d, v) != '"' || v.b-v.a <= 2 {
-				return true
-			}
-			p, found := ix.pos[string(d[v.a+1:v.b-1])]
-			if !found {
-				return true
-			}
-			for _, q := range parents[start[i]:] {
-				if q == p {
-					return true
-				}
-			}
-			parents = append(parents, p)
-			return true
-		})
+		parents = append(parents, e.parents...)
 	}
 	start[n] = int32(len(parents))
 	total := len(parents)
@@ -491,14 +479,14 @@ func (g *Graph) Len() int {
 // Has reports whether uniqueID is an enabled graph member.
 func (g *Graph) Has(uniqueID string) bool {
 	g.ensure()
-	p, ok := g.ix.pos[uniqueID]
+	p, ok := g.ix.posOf(uniqueID)
 	return ok && g.enabled[p]
 }
 
 // Parents returns the direct parents of uniqueID in the graph, sorted.
 func (g *Graph) Parents(uniqueID string) []string {
 	g.ensure()
-	p, ok := g.ix.pos[uniqueID]
+	p, ok := g.ix.posOf(uniqueID)
 	if !ok {
 		return nil
 	}
@@ -508,7 +496,7 @@ func (g *Graph) Parents(uniqueID string) []string {
 // Children returns the direct children of uniqueID in the graph, sorted.
 func (g *Graph) Children(uniqueID string) []string {
 	g.ensure()
-	p, ok := g.ix.pos[uniqueID]
+	p, ok := g.ix.posOf(uniqueID)
 	if !ok {
 		return nil
 	}

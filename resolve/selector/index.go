@@ -37,10 +37,27 @@ func (ix *index) build(hint *index) {
 	ix.hint = hint
 	m := ix.m
 	total := 0
-	for _, sec := range memberSections {
+	for si, sec := range memberSections {
+		ix.keyIdx[si] = m.KeyIndex(sec)
 		total += len(m.Keys(sec))
 	}
-	ix.pos = make(map[string]int32, total)
+	// A member's position is its section's base plus its place in the
+	// manifest's own key order, found through the manifest's key maps. A
+	// unique_id in two sections (never in a manifest dbt wrote: the id's
+	// prefix is its resource type) is a member once, in the first, as in
+	// dbt; only then does the index keep a map of its own.
+	shared := false
+	for si := 1; si < len(memberSections) && !shared; si++ {
+		for _, uid := range m.Keys(memberSections[si]) {
+			if _, ok := ix.lookup(uid, si); ok {
+				shared = true
+				break
+			}
+		}
+	}
+	if shared {
+		ix.pos = make(map[string]int32, total)
+	}
 	ix.ids = make([]string, 0, total)
 	ix.section = make([]uint8, 0, total)
 	workers := runtime.GOMAXPROCS(0)
@@ -53,17 +70,20 @@ func (ix *index) build(hint *index) {
 	var jobs []*sectionJob
 	for si, sec := range memberSections {
 		keys := m.Keys(sec)
+		ix.base[si] = int32(len(ix.ids))
 		if len(keys) == 0 {
 			continue
 		}
 		slots := make([]int32, len(keys))
 		for k, uid := range keys {
-			if _, dup := ix.pos[uid]; dup {
-				slots[k] = -1
-				continue
+			if shared {
+				if _, dup := ix.pos[uid]; dup {
+					slots[k] = -1
+					continue
+				}
+				ix.pos[uid] = int32(len(ix.ids))
 			}
 			slots[k] = int32(len(ix.ids))
-			ix.pos[uid] = slots[k]
 			ix.ids = append(ix.ids, uid)
 			ix.section = append(ix.section, uint8(si))
 		}
@@ -113,6 +133,24 @@ func (ix *index) build(hint *index) {
 	}
 }
 
+// lookup is the member position of uid, looking in the sections before
+// limit (len(memberSections): all).
+func (ix *index) lookup(uid string, limit int) (int32, bool) {
+	if ix.pos != nil {
+		p, ok := ix.pos[uid]
+		return p, ok
+	}
+	for si, km := range ix.keyIdx[:limit] {
+		if o, ok := km[uid]; ok {
+			return ix.base[si] + int32(o), true
+		}
+	}
+	return -1, false
+}
+
+// pos is the member position of uid.
+func (ix *index) posOf(uid string) (int32, bool) { return ix.lookup(uid, len(memberSections)) }
+
 // scanInto scans the entry at off into member slot p and returns its end.
 func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, bool) {
 	var he *entry
@@ -123,7 +161,7 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 		if int(p) < len(hint.ids) && hint.ids[p] == uid {
 			hp, ok = p, true
 		} else {
-			hp, ok = hint.pos[uid]
+			hp, ok = hint.posOf(uid)
 		}
 		if ok {
 			he = &hint.entries[hp]
@@ -164,6 +202,9 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 	e.rt = rtCode(ix.data, e.get(fResourceType))
 	if ms := e.get(fDepMacros); ms.ok() {
 		e.macroNull = bytes.Contains(ix.data[ms.a:ms.b], []byte("null"))
+	}
+	if ns := e.get(fDepNodes); ns.ok() {
+		e.parents = s.parentsOf(ix, ns)
 	}
 	return end, ok
 }
@@ -245,6 +286,7 @@ type entryScanner struct {
 	d       []byte
 	fields  []fieldSpan
 	members []span
+	parents []int32
 	hd      []byte // the hint's data
 	same    uint64 // fields of the current entry taken over from the hint
 	seen    uint64 // fields of the current entry so far
@@ -405,6 +447,34 @@ func (s *entryScanner) dependsOn(v span) {
 		}
 		return true
 	})
+}
+
+// parentsOf resolves the depends_on.nodes list at ns to member positions,
+// each once, in list order (ids that are not members are left out). The
+// scan does it, in parallel, while the list is in the cache.
+func (s *entryScanner) parentsOf(ix *index, ns span) []int32 {
+	if cap(s.parents)-len(s.parents) < 64 {
+		s.parents = make([]int32, 0, 8<<10)
+	}
+	p0 := len(s.parents)
+	d := ix.data
+	eachElement(d, ns, func(v span) bool {
+		if kind(d, v) != '"' || v.b-v.a <= 2 {
+			return true
+		}
+		p, found := ix.posOf(string(d[v.a+1 : v.b-1]))
+		if !found {
+			return true
+		}
+		for _, q := range s.parents[p0:] {
+			if q == p {
+				return true
+			}
+		}
+		s.parents = append(s.parents, p)
+		return true
+	})
+	return s.parents[p0:len(s.parents):len(s.parents)]
 }
 
 // commonPrefix is the length of the longest common prefix of a and b.

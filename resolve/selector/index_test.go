@@ -39,10 +39,18 @@ func sameIndex(t *testing.T, name string, got, want *index) {
 	if !reflect.DeepEqual(got.ids, want.ids) || !reflect.DeepEqual(got.section, want.section) {
 		t.Fatalf("%s: member lists differ", name)
 	}
+	for uid, wp := range want.pos {
+		if gp, ok := got.posOf(uid); !ok || gp != wp {
+			t.Fatalf("%s: %s at %d (found %v), want %d", name, uid, gp, ok, wp)
+		}
+	}
+	if _, ok := got.posOf("model.p.not_there"); ok {
+		t.Fatalf("%s: a missing unique_id is found", name)
+	}
 	for p := range want.entries {
 		g, w := got.entries[p], want.entries[p]
 		if g.whole != w.whole || !reflect.DeepEqual(g.fields, w.fields) || got.hint == nil && !reflect.DeepEqual(g.members, w.members) ||
-			g.rt != w.rt || g.macroNull != w.macroNull || g.dup != w.dup || g.disabled != w.disabled {
+			!reflect.DeepEqual(g.parents, w.parents) || g.rt != w.rt || g.macroNull != w.macroNull || g.dup != w.dup || g.disabled != w.disabled {
 			t.Fatalf("%s: entry %s differs:\n got %+v\nwant %+v", name, want.ids[p], g, w)
 		}
 	}
@@ -68,6 +76,9 @@ func TestIndexWalkAndHints(t *testing.T) {
 	pairs = append(pairs, mpair{"dup-fields", dupField[0], dupField[1]}, mpair{"dup-fields-rev", dupField[1], dupField[0]})
 	dup := []byte(`{"nodes":{"model.p.a":{"name":"a"},"model.p.b":{"name":"b"},"model.p.a":{"name":"a2","config":{"enabled":false}}},"sources":{}}`)
 	pairs = append(pairs, mpair{"duplicates", dup, dup})
+	// a unique_id in two member sections is a member once, in the first
+	twice := []byte(`{"nodes":{"model.p.a":{"name":"a"},"source.p.s.t":{"name":"t0"}},"sources":{"source.p.s.t":{"name":"t"},"source.p.s.u":{"name":"u"}},"exposures":{"exposure.p.e":{"name":"e"}}}`)
+	pairs = append(pairs, mpair{"two-sections", twice, twice})
 	for _, p := range pairs {
 		cm, err := manifest.Open("cur", p.cur)
 		if err != nil {
@@ -96,7 +107,7 @@ func TestIndexWalkAndHints(t *testing.T) {
 func checkSame(t *testing.T, name string, hint, ix *index) {
 	t.Helper()
 	for p, uid := range ix.ids {
-		hp, ok := hint.pos[uid]
+		hp, ok := hint.posOf(uid)
 		if !ok {
 			continue
 		}

@@ -333,7 +333,7 @@ func (s *selection) criterion(c *Criterion) (set, set, error) {
 // ok (a dependency that is not a graph member never is).
 func (s *selection) testDepsIn(p int32, ok set) bool {
 	for _, uid := range s.g.testDeps(p) {
-		q, found := s.g.ix.pos[uid]
+		q, found := s.g.ix.posOf(uid)
 		if !found || !ok[q] {
 			return false
 		}

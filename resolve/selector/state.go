@@ -76,7 +76,7 @@ func (sc *stateCache) statePos(p int32, uid string) (int32, bool) {
 	if int(p) < len(sc.sx.ids) && sc.sx.ids[p] == uid {
 		return p, true
 	}
-	op, ok := sc.sx.pos[uid]
+	op, ok := sc.sx.posOf(uid)
 	return op, ok
 }
 
@@ -867,7 +867,7 @@ func (sc *stateCache) checkRemovedContracts(g *Graph) error {
 		if sx.hint == g.ix {
 			present = sx.entries[i].hintPos >= 0
 		} else {
-			_, present = g.ix.pos[uid]
+			_, present = g.ix.posOf(uid)
 		}
 		if present && !disabled[uid] {
 			continue
