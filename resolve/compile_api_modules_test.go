@@ -161,3 +161,31 @@ func TestPythonSet(t *testing.T) {
 		t.Error("set_strict(5): want TypeError")
 	}
 }
+
+// TestGenericTestKwargsNative: dbt renders every string kwarg of a generic
+// test natively (add_rendered_test_kwargs → get_rendered(native=True), which
+// skips no plain string), so Jinja drops one trailing newline. Since dbt
+// 0.17.1 (quoted_native_concat) the text stays a string unless a lone
+// {{ expr }} gives a value or an as_number/as_bool/as_native mark asks for a
+// literal; before, anything that read as a Python literal became one.
+// column_name alone is never rendered.
+func TestGenericTestKwargsNative(t *testing.T) {
+	const node = `,
+ "test.p.t": {"unique_id": "test.p.t", "resource_type": "test", "name": "t", "package_name": "p",
+  "database": "db", "schema": "s", "alias": "t", "fqn": ["p", "t"], "raw_code": "{{ test_x(**_dbt_generic_test_kwargs) }}",
+  "config": {}, "depends_on": {"nodes": [], "macros": []},
+  "test_metadata": {"name": "x", "kwargs": {"args": "{'a':'b'}, TRUE\n", "n": "3\n", "column_name": "c\n", "l": "[1, 2]\n\n",
+   "e": "{{ 1 + 2 }}\n", "m": "{{ '7' | as_number }}", "s": "{{ '7' }}"}}}`
+	k := "_dbt_generic_test_kwargs"
+	sql := "{{ " + k + ".args }}|{{ " + k + ".n ~ '' }}:{{ " + k + ".n is string }}|{{ " + k + ".column_name }}|{{ " + k + ".l is string }}|" +
+		"{{ " + k + ".e is number }}|{{ " + k + ".m is number }}|{{ " + k + ".s is string }}"
+	for _, c := range []struct{ version, want string }{
+		{"1.8.0", "{'a':'b'}, TRUE|3:True|c\n|True|True|True|True"},
+		{"0.16.0", "{'a':'b'}, TRUE|3:False|c\n|False|True|True|False"},
+	} {
+		p := miniManifestWith(t, c.version, "snowflake", node)
+		if got := compileSnippet(t, p, CompileRequest{Model: "test.p.t"}, sql); got != c.want {
+			t.Errorf("dbt %s: got %q, want %q", c.version, got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -845,10 +846,16 @@ func (nc *nodeCtx) deepRender(v jinja.Value, top bool) (jinja.Value, error) {
 
 var singleExpr = regexp.MustCompile(`(?s)^\{\{(.*)\}\}$`)
 
-// renderNative is dbt's native rendering: a lone {{ expr }} keeps its Python
-// value; other text is rendered and then read as a Python literal if it is one.
+// renderNative is dbt's native rendering (NativeSandboxTemplate and
+// quoted_native_concat). Since dbt 0.17.1 a lone {{ expr }} keeps its Python
+// value, and only a value marked by as_native, as_bool or as_number is read
+// as a Python literal; any other text renders to a string. Before, every
+// result that reads as a Python literal became one. Jinja drops one trailing
+// newline of the text first.
 func (nc *nodeCtx) renderNative(s string) (jinja.Value, error) {
-	if m := singleExpr.FindStringSubmatch(s); m != nil && !strings.Contains(m[1], "{{") && !strings.Contains(m[1], "}}") {
+	legacy := nc.s.c.version != "" && (!deferral.AtLeast(nc.s.c.version, 0, 17) || strings.HasPrefix(nc.s.c.version, "0.17.0"))
+	lone := strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r")
+	if m := singleExpr.FindStringSubmatch(lone); m != nil && !strings.Contains(m[1], "{{") && !strings.Contains(m[1], "}}") {
 		var got jinja.Value
 		t, err := nc.s.c.tmpls.parse("<test kwargs>", "{% do __native_capture__("+m[1]+") %}")
 		if err == nil {
@@ -863,25 +870,29 @@ func (nc *nodeCtx) renderNative(s string) (jinja.Value, error) {
 			if err != nil {
 				return jinja.Value{}, nc.wrap(err)
 			}
-			if got.Kind() == jinja.KindString {
+			if got.Kind() == jinja.KindString && (legacy || nativeMarked.MatchString(m[1])) {
 				return literalEval(got.AsString()), nil
 			}
 			return got, nil
 		}
 	}
-	out := s
-	if jinja.HasJinja(s) {
-		t, err := nc.s.c.tmpls.parse("<test kwargs>", s)
-		if err != nil {
-			return jinja.Value{}, nc.wrap(err)
-		}
-		out, err = nc.env.Render(t, nil)
-		if err != nil {
-			return jinja.Value{}, nc.wrap(err)
-		}
+	t, err := nc.s.c.tmpls.parse("<test kwargs>", s)
+	if err != nil {
+		return jinja.Value{}, nc.wrap(err)
 	}
-	return literalEval(out), nil
+	out, err := nc.env.Render(t, nil)
+	if err != nil {
+		return jinja.Value{}, nc.wrap(err)
+	}
+	if legacy {
+		return literalEval(out), nil
+	}
+	return jinja.Str(out), nil
 }
+
+// nativeMarked matches an expression whose last filter marks its value for
+// literal_eval (dbt's NativeMarker filters).
+var nativeMarked = regexp.MustCompile(`\|\s*as_(native|bool|number)\s*$`)
 
 // literalEval reads simple Python literals (ints, floats, True/False/None,
 // quoted strings, JSON-like lists and dicts); anything else stays a string.

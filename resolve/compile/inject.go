@@ -98,6 +98,26 @@ func isWordByte(c byte) bool {
 	return c == '_' || c == '$' || c == '#' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
+// dollarQuoted is the end of the dollar-quoted string ($$…$$ or $tag$…$tag$)
+// starting at s[i], as sqlparse lexes one: a tag is a letter or underscore
+// then word characters, and the string runs to the next same tag.
+func dollarQuoted(s string, i int) (int, bool) {
+	j := i + 1
+	if j < len(s) && (s[j] == '_' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 0x80) {
+		for j++; j < len(s) && s[j] != '$' && isWordByte(s[j]) && s[j] != '#'; j++ {
+		}
+	}
+	if j >= len(s) || s[j] != '$' {
+		return 0, false
+	}
+	tag := s[i : j+1]
+	k := strings.Index(s[j+1:], tag)
+	if k < 0 {
+		return 0, false
+	}
+	return j + 1 + k + len(tag), true
+}
+
 // sqlTokens lexes sql roughly as sqlparse does, enough to find statement
 // ends, top-level keywords and whitespace. Newlines are tkSpace too except
 // where the statement splitter needs them (tkNewline).
@@ -106,6 +126,13 @@ func sqlTokens(s string) []sqlTok {
 	for i := 0; i < len(s); {
 		c := s[i]
 		start := i
+		if c == '$' && (i == 0 || !isWordByte(s[i-1]) && s[i-1] != '"') {
+			if end, ok := dollarQuoted(s, i); ok {
+				out = append(out, sqlTok{tkString, start, s[start:end]})
+				i = end
+				continue
+			}
+		}
 		switch {
 		case c == '\n' || c == '\r':
 			i++

@@ -28,6 +28,10 @@ func TestInjectCTEs(t *testing.T) {
 		{"select 1", []manifest.CTE{a}, true, "with __dbt__cte__a as (\nselect 1 as x\n)select 1"},
 		{"with x as (select 1) select 1", []manifest.CTE{a}, true, "with  __dbt__cte__a as (\nselect 1 as x\n),x as (select 1) select 1"},
 		{"select 1", nil, false, "select 1"},
+		// dollar-quoted strings are one literal: a ';' inside ends nothing
+		{"select $$a; b$$ as s", []manifest.CTE{a}, false, "with __dbt__cte__a as (\nselect 1 as x\n) select $$a; b$$ as s"},
+		{"select $fn$ x; $$ y $fn$ as s; select 2", []manifest.CTE{a}, false, "with __dbt__cte__a as (\nselect 1 as x\n) select $fn$ x; $$ y $fn$ as s; "},
+		{"select a$$; b$$", []manifest.CTE{a}, false, "with __dbt__cte__a as (\nselect 1 as x\n) select a$$; "},
 	}
 	for _, c := range cases {
 		if got := InjectCTEs(c.sql, c.ctes, c.legacy); got != c.want {

@@ -188,16 +188,19 @@ func firstLineOf(s string) string {
 }
 
 // mirrorDir is dir's place under root when dir lies under one of the walked
-// paths ("" when root has no such folder).
+// paths: root/<the path's name>/<dir relative to the path> (so walking
+// corpus/x with the tree of corpus finds tree/x), or root/<relative dir>; "" when root has
+// no such folder.
 func mirrorDir(root string, paths []string, dir string) string {
 	for _, p := range paths {
 		rel, err := filepath.Rel(p, dir)
 		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			continue
 		}
-		d := filepath.Join(root, rel)
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d
+		for _, d := range []string{filepath.Join(root, filepath.Base(filepath.Clean(p)), rel), filepath.Join(root, rel)} {
+			if st, err := os.Stat(d); err == nil && st.IsDir() {
+				return d
+			}
 		}
 	}
 	return ""
