@@ -63,6 +63,12 @@ export interface OpenOptions {
   devRelations?: string[];
   /** dbt_project.yml; its `quoting:` block overrides the manifest's. */
   projectYml?: Input;
+  /**
+   * The installed packages' dbt_project.yml files (dbt_packages/<package>/
+   * dbt_project.yml), keyed by a name used in warnings: each package's own
+   * `vars:` apply to its nodes, under the root project's (dbt's precedence).
+   */
+  packageProjects?: Record<string, Input>;
   /** Extra request headers for URL inputs (e.g. Authorization). */
   headers?: Record<string, string>;
   /** Keep URL inputs in the Cache API and revalidate them (default true). */

@@ -65,6 +65,9 @@ export async function openProject(options) {
     catalog: input,
     runResults: input,
     projectYml: input,
+    packageProjects: (v) =>
+      (typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => input(x) === true)) ||
+      "an object of names (e.g. dbt_packages/<package>/dbt_project.yml) to inputs",
     devRelations: (v) => (Array.isArray(v) && v.every((s) => typeof s === "string")) || "an array of strings",
     onProgress: (v) => typeof v === "function" || "a function",
     headers: (v) => (typeof v === "object" && !Array.isArray(v)) || "an object of header names to values",
@@ -76,6 +79,11 @@ export async function openProject(options) {
   const { onProgress, ...rest } = options;
   for (const k of inputKeys) {
     if (typeof rest[k] === "string" || rest[k] instanceof URL) rest[k] = absoluteURL(rest[k]);
+  }
+  if (rest.packageProjects) {
+    rest.packageProjects = Object.fromEntries(
+      Object.entries(rest.packageProjects).map(([k, v]) => [k, typeof v === "string" || v instanceof URL ? absoluteURL(v) : v]),
+    );
   }
   const res = await t.open(rest, onProgress ?? (() => {}));
   return new Project(t, res);

@@ -115,6 +115,19 @@ export class Host {
       sources[key] = got.source;
       if (got.name) names[key] = got.name;
     }
+    // installed packages' dbt_project.yml files travel as text, bounded
+    if (opts.packageProjects) {
+      const texts = {};
+      let size = 0;
+      for (const [name, v] of Object.entries(opts.packageProjects)) {
+        const got = await loadInput(name, v, load);
+        size += got.bytes.byteLength;
+        if (size > maxPackageProjectBytes)
+          throw new DbtdeferError("options.too_large", `packageProjects: over ${maxPackageProjectBytes} bytes in all`, { file: name });
+        texts[name] = new TextDecoder().decode(got.bytes);
+      }
+      names.packageProjects = texts;
+    }
     const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, 0);
     progress({ phase: "copy", file: "", loaded: 0, total });
     const res = this.invoke("open", { ...inputs, names: JSON.stringify(names) }, (phase, file, loaded, total) =>
@@ -141,6 +154,9 @@ export class Host {
     return this.invoke("dispose", handle);
   }
 }
+
+// packageProjects are small YAML files; a host handing over more is wrong.
+const maxPackageProjectBytes = 8 << 20;
 
 /**
  * checkSize refuses a manifest or state over maxManifestBytes before it is

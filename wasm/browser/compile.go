@@ -23,7 +23,8 @@ type compileRequest struct {
 // compileJSON is the one place the JS compile() reaches Go: a preview
 // through resolve.Project.Compile, in the CLI's `compile --json` shape
 // ({uniqueId, sql, refs, ctes, diagnostics, state, strategy, outside,
-// selfContained}). The project's dbt_project.yml vars and dispatch apply;
+// selfContained}). The project's dbt_project.yml vars and dispatch, and its
+// packages' own vars, apply;
 // vars given here override them, as dbt's --vars does.
 func compileJSON(p *project, req []byte) (any, error) {
 	var r compileRequest
@@ -38,7 +39,7 @@ func compileJSON(p *project, req []byte) (any, error) {
 		return nil, err
 	}
 	creq := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Vars: r.Vars, Target: r.Target, Env: r.Env,
-		ProjectVars: p.vars, Dispatch: p.dispatch, Empty: r.Empty}
+		ProjectVars: p.vars, PackageVars: p.packageVars, Dispatch: p.dispatch, Empty: r.Empty}
 	if r.Incremental != nil {
 		creq.IsIncremental = *r.Incremental
 	}

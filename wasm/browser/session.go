@@ -30,7 +30,10 @@ type Names struct {
 	RunResults   string   `json:"runResults"`
 	ProjectYml   string   `json:"projectYml"`
 	DevRelations []string `json:"devRelations"`
-	MaxBytes     int      `json:"maxManifestBytes"`
+	// PackageProjects are the installed packages' dbt_project.yml texts
+	// (dbt_packages/<pkg>/dbt_project.yml), by the name the host gave each.
+	PackageProjects map[string]string `json:"packageProjects"`
+	MaxBytes        int               `json:"maxManifestBytes"`
 }
 
 // Progress is one step of opening a project, reported to onProgress.
@@ -55,8 +58,9 @@ func NewSession() *Session { return &Session{projects: map[int]*project{}} }
 // (vars and dispatch; quoting went into resolve.Inputs).
 type project struct {
 	*resolve.Project
-	vars     map[string]any
-	dispatch []compile.Dispatch
+	vars        map[string]any
+	packageVars map[string]map[string]any
+	dispatch    []compile.Dispatch
 }
 
 // openResult is the "ok" value of Open.
@@ -109,6 +113,14 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		} else {
 			entry.vars, entry.dispatch = pc.Vars, pc.Dispatch
 		}
+	}
+	if len(req.Names.PackageProjects) > 0 {
+		files := make(map[string][]byte, len(req.Names.PackageProjects))
+		for name, text := range req.Names.PackageProjects {
+			files[name] = []byte(text)
+		}
+		pv, w := compile.PackageVars(files)
+		entry.packageVars, warns = pv, append(warns, w...)
 	}
 	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults))
 	progress(Progress{Phase: "index", File: cmpOr(in.ManifestName, "manifest.json"), Total: total})

@@ -2,7 +2,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { base, bytes, duck, expected, fresh, jaffle, prodInvocation, root } from "./helpers.mjs";
+import { base, bytes, duck, expected, fresh, jaffle, manifests, prodInvocation, root } from "./helpers.mjs";
 import { DbtdeferError } from "../errors.js";
 
 /** rejects asserts that p fails with a DbtdeferError of this code; returns it. */
@@ -226,6 +226,24 @@ for (const worker of [false, true]) {
       const res = await r.resolve({ from: "customers", ref: "stg_customers", defer: "standard" });
       assert.deepEqual(pick(res.refs[0]), expected.standardDevKnown);
       await r.dispose();
+    });
+
+    test("packageProjects: a package's own vars reach its nodes, under the root's", async () => {
+      const q = await api.openProject({
+        manifest: new URL("aparser-v5-jaffle/manifest.json", manifests),
+        projectYml: new TextEncoder().encode("name: jaffle_shop\nvars:\n  b: root\n"),
+        packageProjects: {
+          "dbt_packages/elementary/dbt_project.yml": new TextEncoder().encode("name: elementary\nvars:\n  a: pkg\n  b: pkg\n"),
+          "dbt_packages/broken/dbt_project.yml": new TextEncoder().encode("vars: [\n"),
+        },
+      });
+      assert.ok(q.warnings.some((w) => w.code === "project_yml.parse" && w.location.file === "dbt_packages/broken/dbt_project.yml"), JSON.stringify(q.warnings));
+      const sql = "{{ var('a') }}|{{ var('b') }}";
+      assert.equal((await q.compile({ model: "model.elementary.elementary_runs", sql })).sql, "pkg|root");
+      // a root-project node does not see the package's file
+      await rejects(q.compile({ model: "model.jaffle_shop.dim_customers", sql }), "compile.var", /Required var 'a'/);
+      await q.dispose();
+      await rejects(api.openProject({ manifest: new URL("aparser-v5-jaffle/manifest.json", manifests), packageProjects: ["x"] }), "options.type", /packageProjects/);
     });
 
     test("defer without a state is an error", async () => {
