@@ -359,14 +359,22 @@ func (g *Graph) build() {
 	ix.ensure(nil)
 	n := len(ix.ids)
 	g.enabled = make([]bool, n)
-	// the scan resolved each member's depends_on.nodes (entry.parents)
+	// an unhinted scan resolved each member's depends_on.nodes
+	// (entry.parents); after a hinted one, resolve them here
+	var s entryScanner
 	parents := make([]int32, 0, n*2)
 	start := make([]int32, n+1)
 	for i := range ix.entries {
 		e := &ix.entries[i]
 		start[i] = int32(len(parents))
 		g.enabled[i] = !e.disabled
-		parents = append(parents, e.parents...)
+		ps := e.parents
+		if ix.hint != nil {
+			if ns := e.get(fDepNodes); ns.ok() {
+				ps = s.parentsOf(ix, ns)
+			}
+		}
+		parents = append(parents, ps...)
 	}
 	start[n] = int32(len(parents))
 	total := len(parents)

@@ -87,7 +87,8 @@ func (ix *index) build(hint *index) {
 			ix.ids = append(ix.ids, uid)
 			ix.section = append(ix.section, uint8(si))
 		}
-		chunk := (len(keys) + workers - 1) / workers
+		// a few runs per worker, so an uneven run does not leave one idle
+		chunk := (len(keys) + 4*workers - 1) / (4 * workers)
 		if chunk < 1000 {
 			chunk = len(keys)
 		}
@@ -203,7 +204,9 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 	if ms := e.get(fDepMacros); ms.ok() {
 		e.macroNull = bytes.Contains(ix.data[ms.a:ms.b], []byte("null"))
 	}
-	if ns := e.get(fDepNodes); ns.ok() {
+	// the edges of the current side's graph; a state side (scanned with
+	// hints) rarely needs its own, which Graph.build then resolves
+	if ns := e.get(fDepNodes); ns.ok() && hint == nil {
 		e.parents = s.parentsOf(ix, ns)
 	}
 	return end, ok

@@ -201,6 +201,17 @@ func (s *selection) isEmpty(p int32, rt string) bool {
 	if !sp.ok() {
 		return false
 	}
+	// most code has a plain visible ASCII byte near its start: no decoding
+	if kind(g.ix.data, sp) == '"' {
+		for _, c := range g.ix.data[sp.a+1 : sp.b-1] {
+			if c == '\\' || c >= 0x80 {
+				break // an escape or non-ASCII: decode below
+			}
+			if c > ' ' {
+				return false
+			}
+		}
+	}
 	return strings.TrimSpace(strVal(g.ix.data, sp)) == ""
 }
 
