@@ -451,6 +451,17 @@ func (m *Manifest) Keys(sectionName string) []string {
 	return nil
 }
 
+// EntryAt returns the entry at position i of Keys(sectionName): its bytes
+// and their offset in the input (nil when there is no such entry).
+func (m *Manifest) EntryAt(sectionName string, i int) ([]byte, int) {
+	s := m.sections[sectionName]
+	if s == nil || i < 0 || i >= len(s.spans) {
+		return nil, 0
+	}
+	sp := s.spans[i]
+	return m.data[sp.start:sp.end], int(sp.start)
+}
+
 // KeyIndex maps each unique_id of a section to its position in Keys; nil for
 // an absent section. It is the manifest's own map: callers must not modify it.
 func (m *Manifest) KeyIndex(sectionName string) map[string]int {

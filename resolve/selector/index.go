@@ -26,11 +26,10 @@ func (ix *index) ensure(hint *index) {
 
 // sectionJob is one contiguous run of a section's keys, scanned in one go.
 type sectionJob struct {
-	sec    uint8
-	keys   []string
-	slots  []int32 // member position per key, -1 for a duplicate unique_id
-	next   string  // the key following the run, "" at the section's end
-	failed bool
+	sec   uint8
+	lo    int // the run's first key's position in the section
+	keys  []string
+	slots []int32 // member position per key, -1 for a duplicate unique_id
 }
 
 func (ix *index) build(hint *index) {
@@ -94,11 +93,7 @@ func (ix *index) build(hint *index) {
 		}
 		for lo := 0; lo < len(keys); lo += chunk {
 			hi := min(lo+chunk, len(keys))
-			j := &sectionJob{sec: uint8(si), keys: keys[lo:hi], slots: slots[lo:hi]}
-			if hi < len(keys) {
-				j.next = keys[hi]
-			}
-			jobs = append(jobs, j)
+			jobs = append(jobs, &sectionJob{sec: uint8(si), lo: lo, keys: keys[lo:hi], slots: slots[lo:hi]})
 		}
 	}
 	ix.entries = make([]entry, len(ix.ids))
@@ -115,22 +110,6 @@ func (ix *index) build(hint *index) {
 			go func() { defer wg.Done(); ix.walk(j, hint); <-sem }()
 		}
 		wg.Wait()
-	}
-	// a run whose walk did not check out: every entry where m.Raw puts it
-	for _, j := range jobs {
-		if !j.failed {
-			continue
-		}
-		sec := memberSections[j.sec]
-		s := entryScanner{noMembers: hint != nil}
-		for k, uid := range j.keys {
-			raw, off, ok := m.Raw(sec, uid)
-			if !ok || j.slots[k] < 0 {
-				continue
-			}
-			s.d = ix.data[:off+len(raw)]
-			ix.scanInto(&s, j.slots[k], off, hint)
-		}
 	}
 }
 
@@ -212,75 +191,18 @@ func (ix *index) scanInto(s *entryScanner, p int32, off int, hint *index) (int, 
 	return end, ok
 }
 
-// walk scans a run of consecutive section entries, finding each next entry
-// right after the previous one instead of asking the manifest where it is.
-// The walk checks out when the keys it meets are exactly the run's keys, and
-// it ends where the next run starts (or at the section's closing brace); then
-// every entry is where m.Raw would put it (a duplicate key would show up as
-// an extra or out-of-order key). Otherwise the run is marked failed.
+// walk scans a run of consecutive section entries, each where the manifest's
+// scan found it.
 func (ix *index) walk(j *sectionJob, hint *index) {
-	m, d := ix.m, ix.data
 	sec := memberSections[j.sec]
-	_, off, ok := m.Raw(sec, j.keys[0])
-	if !ok {
-		j.failed = true
-		return
-	}
-	s := entryScanner{d: d, noMembers: hint != nil}
-	i := off
-	for k := range j.keys {
-		var end int
-		if p := j.slots[k]; p >= 0 {
-			end, ok = ix.scanInto(&s, p, i, hint)
-		} else {
-			_, end, ok = skipValue(d, i)
+	s := entryScanner{noMembers: hint != nil}
+	for k, p := range j.slots {
+		if p < 0 {
+			continue
 		}
-		if !ok {
-			j.failed = true
-			return
-		}
-		i = skipWS(d, end)
-		if i >= len(d) {
-			j.failed = true
-			return
-		}
-		next := j.next
-		if k+1 < len(j.keys) {
-			next = j.keys[k+1]
-		}
-		if next == "" {
-			if d[i] != '}' {
-				j.failed = true
-			}
-			return
-		}
-		if d[i] != ',' {
-			j.failed = true
-			return
-		}
-		i = skipWS(d, i+1)
-		if i >= len(d) || d[i] != '"' {
-			j.failed = true
-			return
-		}
-		ke, ok := skipString(d, i)
-		if !ok || string(d[i+1:ke-1]) != next {
-			j.failed = true
-			return
-		}
-		i = skipWS(d, ke)
-		if i >= len(d) || d[i] != ':' {
-			j.failed = true
-			return
-		}
-		i = skipWS(d, i+1)
-		if k+1 == len(j.keys) {
-			// the next run's first entry must start where m.Raw says
-			if _, noff, ok := m.Raw(sec, next); !ok || noff != i {
-				j.failed = true
-			}
-			return
-		}
+		raw, off := ix.m.EntryAt(sec, j.lo+k)
+		s.d = ix.data[:off+len(raw)]
+		ix.scanInto(&s, p, off, hint)
 	}
 }
 
