@@ -146,24 +146,117 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 		loc.Line, loc.Column = diag.LineCol(m.data, int(sp.start))
 		return nil, diag.Errorf(CodeBadEntry, loc, "entry is a JSON %s, expected an object", v.Type())
 	}
-	n := &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled}
-	if id := str(v, "unique_id"); id != "" {
-		n.UniqueID = id
+	n := &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true}
+	// One pass over the members (a duplicate key: the last wins, as in
+	// Python's json); what depends on several members is settled after.
+	var cfg, rawCode, rawSQL, compiledCode, compiledSQL *fastjson.Value
+	var access string
+	var group string
+	o, _ := v.Object()
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		switch string(k) {
+		case "unique_id":
+			n.UniqueID = strOf(x)
+		case "resource_type":
+			n.ResourceType = strOf(x)
+		case "name":
+			n.Name = strOf(x)
+		case "package_name":
+			n.PackageName = strOf(x)
+		case "path":
+			n.Path = strOf(x)
+		case "original_file_path":
+			n.OriginalFilePath = strOf(x)
+		case "patch_path":
+			n.PatchPath = strOf(x)
+		case "description":
+			n.Description = strOf(x)
+		case "database":
+			n.Database, n.HasDatabase = strValOK(x)
+		case "schema":
+			n.Schema, n.HasSchema = strValOK(x)
+		case "alias":
+			n.Alias = strOf(x)
+		case "identifier":
+			n.Identifier = strOf(x)
+		case "relation_name":
+			n.RelationName, n.HasRelationName = strValOK(x)
+		case "source_name":
+			n.SourceName = strOf(x)
+		case "quoting":
+			n.Quoting = Quoting{}
+			if x.Type() == fastjson.TypeObject {
+				n.Quoting = Quoting{Database: boolPtr(x, "database"), Schema: boolPtr(x, "schema"), Identifier: boolPtr(x, "identifier")}
+			}
+		case "external":
+			n.ExternalLocation = ""
+			if x.Type() == fastjson.TypeObject {
+				n.ExternalLocation = str(x, "location")
+			}
+		case "config":
+			cfg = x
+		case "access":
+			access = strOf(x)
+		case "group":
+			group = strOf(x)
+		case "language":
+			n.Language = strOf(x)
+		case "tags":
+			n.Tags = strList(x)
+		case "fqn":
+			n.FQN = strList(x)
+		case "raw_code":
+			rawCode = x
+		case "raw_sql":
+			rawSQL = x
+		case "compiled_code":
+			compiledCode = x
+		case "compiled_sql":
+			compiledSQL = x
+		case "extra_ctes":
+			n.ExtraCTEs = nil
+			for _, c := range arrayOf(x) {
+				n.ExtraCTEs = append(n.ExtraCTEs, CTE{ID: str(c, "id"), SQL: str(c, "sql")})
+			}
+		case "refs":
+			n.Refs = decodeRefs(arrayOf(x))
+		case "sources":
+			n.SourceRefs = nil
+			for _, s := range arrayOf(x) {
+				parts := strList(s)
+				if len(parts) >= 2 {
+					n.SourceRefs = append(n.SourceRefs, [2]string{parts[len(parts)-2], parts[len(parts)-1]})
+				}
+			}
+		case "depends_on":
+			n.DependsOnNodes = strList(x.Get("nodes"))
+			n.DependsOnMacros = strList(x.Get("macros"))
+		case "version":
+			n.Version, n.HasVersion = scalar(x)
+		case "latest_version":
+			n.LatestVersion, n.HasLatestVersion = scalar(x)
+		case "is_latest_version":
+			n.IsLatestVersion = nil
+			if t := x.Type(); t == fastjson.TypeTrue || t == fastjson.TypeFalse {
+				b := t == fastjson.TypeTrue
+				n.IsLatestVersion = &b
+			}
+		case "checksum":
+			n.ChecksumName, n.Checksum = str(x, "name"), str(x, "checksum")
+		case "deferred":
+			n.Deferred = x.Type() == fastjson.TypeTrue
+		case "defer_relation":
+			n.HasDeferRelation = x.Type() == fastjson.TypeObject
+		case "macro_sql":
+			n.MacroSQL = strOf(x)
+		}
+	})
+	if n.UniqueID == "" {
+		n.UniqueID = uid
 	}
-	n.ResourceType = str(v, "resource_type")
 	if n.ResourceType == "" {
 		n.ResourceType = resourceTypeOf(uid)
 	}
-	n.Name = str(v, "name")
-	n.PackageName = str(v, "package_name")
-	n.Path = str(v, "path")
-	n.OriginalFilePath = str(v, "original_file_path")
-	n.PatchPath = str(v, "patch_path")
-	n.Description = str(v, "description")
-	n.Database, n.HasDatabase = strOK(v, "database")
-	n.Schema, n.HasSchema = strOK(v, "schema")
-	n.Alias = str(v, "alias")
-	n.Identifier = str(v, "identifier")
 	if n.Alias == "" {
 		if n.Identifier != "" {
 			n.Alias = n.Identifier
@@ -171,71 +264,56 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 			n.Alias = n.Name
 		}
 	}
-	n.RelationName, n.HasRelationName = strOK(v, "relation_name")
-	n.SourceName = str(v, "source_name")
-	if q := v.Get("quoting"); q != nil && q.Type() == fastjson.TypeObject {
-		n.Quoting = Quoting{Database: boolPtr(q, "database"), Schema: boolPtr(q, "schema"), Identifier: boolPtr(q, "identifier")}
-	}
-	if ext := v.Get("external"); ext != nil && ext.Type() == fastjson.TypeObject {
-		n.ExternalLocation = str(ext, "location")
-	}
-	n.Enabled = true
-	if cfg := v.Get("config"); cfg != nil && cfg.Type() == fastjson.TypeObject {
+	if cfg != nil && cfg.Type() == fastjson.TypeObject {
 		n.Materialized = str(cfg, "materialized")
 		if e := cfg.Get("enabled"); e != nil && e.Type() == fastjson.TypeFalse {
 			n.Enabled = false
 		}
-		if n.Access == "" {
-			n.Access = str(cfg, "access")
-		}
+		n.Access = str(cfg, "access")
 		n.Group = str(cfg, "group")
 	}
-	if a := str(v, "access"); a != "" {
-		n.Access = a
+	if access != "" {
+		n.Access = access
 	}
-	if g := str(v, "group"); g != "" {
-		n.Group = g
+	if group != "" {
+		n.Group = group
 	}
-	n.Language = str(v, "language")
-	n.Tags = strList(v.Get("tags"))
-	n.FQN = strList(v.Get("fqn"))
-	n.RawCode = firstStr(v, "raw_code", "raw_sql")
-	if c := v.Get("compiled_code"); c != nil && c.Type() == fastjson.TypeString {
-		n.CompiledCode, n.HasCompiled = string(c.GetStringBytes()), true
-	} else if c := v.Get("compiled_sql"); c != nil && c.Type() == fastjson.TypeString {
-		n.CompiledCode, n.HasCompiled = string(c.GetStringBytes()), true
+	if s, ok := strValOK(rawCode); ok {
+		n.RawCode = s
+	} else if s, ok := strValOK(rawSQL); ok {
+		n.RawCode = s
 	}
-	for _, c := range v.GetArray("extra_ctes") {
-		n.ExtraCTEs = append(n.ExtraCTEs, CTE{ID: str(c, "id"), SQL: str(c, "sql")})
+	if s, ok := strValOK(compiledCode); ok {
+		n.CompiledCode, n.HasCompiled = s, true
+	} else if s, ok := strValOK(compiledSQL); ok {
+		n.CompiledCode, n.HasCompiled = s, true
 	}
-	n.Refs = decodeRefs(v.GetArray("refs"))
-	for _, s := range v.GetArray("sources") {
-		parts := strList(s)
-		if len(parts) >= 2 {
-			n.SourceRefs = append(n.SourceRefs, [2]string{parts[len(parts)-2], parts[len(parts)-1]})
-		}
-	}
-	if d := v.Get("depends_on"); d != nil {
-		n.DependsOnNodes = strList(d.Get("nodes"))
-		n.DependsOnMacros = strList(d.Get("macros"))
-	}
-	n.Version, n.HasVersion = scalar(v.Get("version"))
-	n.LatestVersion, n.HasLatestVersion = scalar(v.Get("latest_version"))
-	if l := v.Get("is_latest_version"); l != nil && (l.Type() == fastjson.TypeTrue || l.Type() == fastjson.TypeFalse) {
-		b := l.Type() == fastjson.TypeTrue
-		n.IsLatestVersion = &b
-	}
-	if c := v.Get("checksum"); c != nil {
-		n.ChecksumName, n.Checksum = str(c, "name"), str(c, "checksum")
-	}
-	if d := v.Get("deferred"); d != nil && d.Type() == fastjson.TypeTrue {
-		n.Deferred = true
-	}
-	if d := v.Get("defer_relation"); d != nil && d.Type() == fastjson.TypeObject {
-		n.HasDeferRelation = true
-	}
-	n.MacroSQL = str(v, "macro_sql")
 	return n, nil
+}
+
+// strOf is str for a member's value: a string, a number's text, else "".
+func strOf(x *fastjson.Value) string {
+	switch x.Type() {
+	case fastjson.TypeString:
+		return string(x.GetStringBytes())
+	case fastjson.TypeNumber:
+		return x.String()
+	}
+	return ""
+}
+
+// strValOK is a string value and true; "" and false for anything else.
+func strValOK(x *fastjson.Value) (string, bool) {
+	if x == nil || x.Type() != fastjson.TypeString {
+		return "", false
+	}
+	return string(x.GetStringBytes()), true
+}
+
+// arrayOf is the elements of an array value (nil for anything else).
+func arrayOf(x *fastjson.Value) []*fastjson.Value {
+	a, _ := x.Array()
+	return a
 }
 
 // decodeRefs normalises refs: lists of ["name"] / ["pkg","name"] (≤v8) or
@@ -262,23 +340,6 @@ func decodeRefs(arr []*fastjson.Value) []Ref {
 		}
 	}
 	return out
-}
-
-func strOK(v *fastjson.Value, key string) (string, bool) {
-	x := v.Get(key)
-	if x == nil || x.Type() != fastjson.TypeString {
-		return "", false
-	}
-	return string(x.GetStringBytes()), true
-}
-
-func firstStr(v *fastjson.Value, keys ...string) string {
-	for _, k := range keys {
-		if s, ok := strOK(v, k); ok {
-			return s
-		}
-	}
-	return ""
 }
 
 func strList(v *fastjson.Value) []string {
