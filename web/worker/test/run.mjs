@@ -54,7 +54,7 @@ before(async () => {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }, { type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
     compatibilityDate: "2026-04-01",
     r2Buckets: ["MANIFESTS"],
-    bindings: { PUBLISH_TOKEN: TOKEN, DEFAULT_MANIFEST: "dev", DEFAULT_STATE: "prod", ALLOWED_MANIFEST_URLS: `${originURL}/ci/`, MAX_BODY_BYTES: "65536", MAX_PUBLISH_BYTES: "67108864" },
+    bindings: { PUBLISH_TOKEN: TOKEN, DEFAULT_MANIFEST: "dev", DEFAULT_STATE: "prod", ALLOWED_MANIFEST_URLS: `${originURL}/ci/`, MAX_BODY_BYTES: "65536", MAX_PUBLISH_BYTES: "67108864", ...(process.env.GO_MEMORY_LIMIT_MB ? { GO_MEMORY_LIMIT_MB: process.env.GO_MEMORY_LIMIT_MB } : {}) },
     host: "127.0.0.1",
     port: 0,
   });
