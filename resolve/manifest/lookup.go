@@ -53,35 +53,57 @@ type LookupQuery struct {
 	FirstMatchOnAmbiguity bool
 }
 
-// keyIndex maps a lookup key to package → unique_ids (file order). Most
-// keys have one package, so a short list beats a map per key (one map per
-// model was most of building the index in wasm).
-type keyIndex map[string][]pkgIDs
-
-type pkgIDs struct {
-	pkg string
-	ids []string
+// keyIndex maps a lookup key to its unique_ids with their packages, in file
+// order: one map entry per key and one slice element per id (no slice or
+// map per key: building the index is on the path to the first answer, and
+// in wasm allocations and map growth were most of it).
+type keyIndex struct {
+	head map[string]keyChain
+	ents []keyEnt
 }
 
-func (k keyIndex) add(key, pkg, uid string) {
-	l := k[key]
-	for i := range l {
-		if l[i].pkg == pkg {
-			l[i].ids = append(l[i].ids, uid)
-			return
-		}
-	}
-	k[key] = append(l, pkgIDs{pkg: pkg, ids: []string{uid}})
+type keyChain struct{ first, last int32 }
+
+type keyEnt struct {
+	pkg, uid string
+	next     int32 // the key's next entry, -1 at the end
 }
 
-// get returns the unique_ids of key in package pkg.
-func (k keyIndex) get(key, pkg string) []string {
-	for _, e := range k[key] {
-		if e.pkg == pkg {
-			return e.ids
+func newKeyIndex(n int) keyIndex {
+	return keyIndex{head: make(map[string]keyChain, n), ents: make([]keyEnt, 0, n)}
+}
+
+// add appends uid (of package pkg) to key and reports whether key is new.
+func (k *keyIndex) add(key, pkg, uid string) bool {
+	e := int32(len(k.ents))
+	k.ents = append(k.ents, keyEnt{pkg: pkg, uid: uid, next: -1})
+	if c, ok := k.head[key]; ok {
+		k.ents[c.last].next = e
+		k.head[key] = keyChain{c.first, e}
+		return false
+	}
+	k.head[key] = keyChain{e, e}
+	return true
+}
+
+func (k *keyIndex) has(key string) bool {
+	_, ok := k.head[key]
+	return ok
+}
+
+// get returns the unique_ids of key in package pkg, in file order.
+func (k *keyIndex) get(key, pkg string) []string {
+	c, ok := k.head[key]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for e := c.first; e >= 0; e = k.ents[e].next {
+		if k.ents[e].pkg == pkg {
+			out = append(out, k.ents[e].uid)
 		}
 	}
-	return nil
+	return out
 }
 
 type refIndex struct {
@@ -92,27 +114,29 @@ type refIndex struct {
 	names []string
 }
 
-// refKeys gives the lookup keys of a refable node: name, name.vV, and the
-// plain name for the latest version of a versioned model.
-func (m *Manifest) refKeys(uid string, sp span, disabled bool) (pkg string, keys []string) {
+// refKeys gives the lookup keys of a refable node to add: name, name.vV,
+// and the plain name for the latest version of a versioned model.
+func (m *Manifest) refKeys(uid string, sp span, disabled bool, add func(pkg, key string)) {
 	typ, pkg, rest, ok := splitUID(uid)
 	if !ok || (typ != "model" && typ != "seed" && typ != "snapshot") {
-		return "", nil
+		return
 	}
 	if !strings.Contains(rest, ".") {
-		return pkg, []string{rest}
+		add(pkg, rest)
+		return
 	}
 	n, err := m.decode(uid, sp, disabled)
 	if err != nil {
-		return pkg, nil
+		return
 	}
 	if n.PackageName != "" {
 		pkg = n.PackageName
 	}
 	if !n.HasVersion {
-		return pkg, []string{n.Name}
+		add(pkg, n.Name)
+		return
 	}
-	keys = []string{n.Name + ".v" + n.Version}
+	add(pkg, n.Name+".v"+n.Version)
 	latest := false
 	switch {
 	case n.IsLatestVersion != nil:
@@ -121,9 +145,8 @@ func (m *Manifest) refKeys(uid string, sp span, disabled bool) (pkg string, keys
 		latest = n.LatestVersion == n.Version
 	}
 	if latest {
-		keys = append(keys, n.Name)
+		add(pkg, n.Name)
 	}
-	return pkg, keys
 }
 
 func (m *Manifest) refs() *refIndex {
@@ -136,34 +159,35 @@ func (m *Manifest) refs() *refIndex {
 	if s := m.sections["nodes"]; s != nil {
 		n = len(s.keys)
 	}
-	idx := &refIndex{enabled: make(keyIndex, n), disabled: keyIndex{}}
+	idx := &refIndex{enabled: newKeyIndex(n), disabled: newKeyIndex(0)}
+	idx.names = make([]string, 0, n)
+	lastPkg := ""
 	seenPkg := map[string]bool{}
-	add := func(into keyIndex, pkg string, keys []string, uid string) {
-		if keys == nil {
-			return
-		}
-		if !seenPkg[pkg] {
+	notePkg := func(pkg string) {
+		if pkg != lastPkg && !seenPkg[pkg] {
 			seenPkg[pkg] = true
 			idx.pkgOrder = append(idx.pkgOrder, pkg)
 		}
-		for _, k := range keys {
-			_, en := idx.enabled[k]
-			if _, dis := idx.disabled[k]; !en && !dis {
-				idx.names = append(idx.names, k)
-			}
-			into.add(k, pkg, uid)
-		}
+		lastPkg = pkg
 	}
 	if s := m.sections["nodes"]; s != nil {
 		for i, uid := range s.keys {
-			pkg, keys := m.refKeys(uid, s.spans[i], false)
-			add(idx.enabled, pkg, keys, uid)
+			m.refKeys(uid, s.spans[i], false, func(pkg, key string) {
+				notePkg(pkg)
+				if idx.enabled.add(key, pkg, uid) {
+					idx.names = append(idx.names, key)
+				}
+			})
 		}
 	}
 	for _, uid := range m.disabledOrder {
 		for _, sp := range m.disabled[uid] {
-			pkg, keys := m.refKeys(uid, sp, true)
-			add(idx.disabled, pkg, keys, uid)
+			m.refKeys(uid, sp, true, func(pkg, key string) {
+				notePkg(pkg)
+				if idx.disabled.add(key, pkg, uid) && !idx.enabled.has(key) {
+					idx.names = append(idx.names, key)
+				}
+			})
 		}
 	}
 	m.refIdx = idx
@@ -237,9 +261,9 @@ func (m *Manifest) sources() *refIndex {
 	if m.srcIdxCache != nil {
 		return m.srcIdxCache
 	}
-	idx := &refIndex{enabled: keyIndex{}, disabled: keyIndex{}}
+	idx := &refIndex{enabled: newKeyIndex(0), disabled: newKeyIndex(0)}
 	seenPkg := map[string]bool{}
-	add := func(into keyIndex, uid string, sp span, disabled bool) {
+	add := func(into *keyIndex, uid string, sp span, disabled bool) {
 		typ, pkg, rest, ok := splitUID(uid)
 		if !ok || typ != "source" {
 			return
@@ -261,12 +285,12 @@ func (m *Manifest) sources() *refIndex {
 	}
 	if s := m.sections["sources"]; s != nil {
 		for i, uid := range s.keys {
-			add(idx.enabled, uid, s.spans[i], false)
+			add(&idx.enabled, uid, s.spans[i], false)
 		}
 	}
 	for _, uid := range m.disabledOrder {
 		for _, sp := range m.disabled[uid] {
-			add(idx.disabled, uid, sp, true)
+			add(&idx.disabled, uid, sp, true)
 		}
 	}
 	m.srcIdxCache = idx
