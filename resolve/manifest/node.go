@@ -154,35 +154,17 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	var group string
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
+		if f, ok := nodeStrings[string(k)]; ok {
+			*f(n) = strOf(x)
+			return
+		}
 		switch string(k) {
-		case "unique_id":
-			n.UniqueID = strOf(x)
-		case "resource_type":
-			n.ResourceType = strOf(x)
-		case "name":
-			n.Name = strOf(x)
-		case "package_name":
-			n.PackageName = strOf(x)
-		case "path":
-			n.Path = strOf(x)
-		case "original_file_path":
-			n.OriginalFilePath = strOf(x)
-		case "patch_path":
-			n.PatchPath = strOf(x)
-		case "description":
-			n.Description = strOf(x)
 		case "database":
 			n.Database, n.HasDatabase = strValOK(x)
 		case "schema":
 			n.Schema, n.HasSchema = strValOK(x)
-		case "alias":
-			n.Alias = strOf(x)
-		case "identifier":
-			n.Identifier = strOf(x)
 		case "relation_name":
 			n.RelationName, n.HasRelationName = strValOK(x)
-		case "source_name":
-			n.SourceName = strOf(x)
 		case "quoting":
 			n.Quoting = Quoting{}
 			if x.Type() == fastjson.TypeObject {
@@ -199,8 +181,6 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 			access = strOf(x)
 		case "group":
 			group = strOf(x)
-		case "language":
-			n.Language = strOf(x)
 		case "tags":
 			n.Tags = strList(x)
 		case "fqn":
@@ -247,8 +227,6 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 			n.Deferred = x.Type() == fastjson.TypeTrue
 		case "defer_relation":
 			n.HasDeferRelation = x.Type() == fastjson.TypeObject
-		case "macro_sql":
-			n.MacroSQL = strOf(x)
 		}
 	})
 	if n.UniqueID == "" {
@@ -289,6 +267,24 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 		n.CompiledCode, n.HasCompiled = s, true
 	}
 	return n, nil
+}
+
+// nodeStrings are the members decoded as plain strings (str's rules), by
+// the field they fill.
+var nodeStrings = map[string]func(*Node) *string{
+	"unique_id":          func(n *Node) *string { return &n.UniqueID },
+	"resource_type":      func(n *Node) *string { return &n.ResourceType },
+	"name":               func(n *Node) *string { return &n.Name },
+	"package_name":       func(n *Node) *string { return &n.PackageName },
+	"path":               func(n *Node) *string { return &n.Path },
+	"original_file_path": func(n *Node) *string { return &n.OriginalFilePath },
+	"patch_path":         func(n *Node) *string { return &n.PatchPath },
+	"description":        func(n *Node) *string { return &n.Description },
+	"alias":              func(n *Node) *string { return &n.Alias },
+	"identifier":         func(n *Node) *string { return &n.Identifier },
+	"source_name":        func(n *Node) *string { return &n.SourceName },
+	"language":           func(n *Node) *string { return &n.Language },
+	"macro_sql":          func(n *Node) *string { return &n.MacroSQL },
 }
 
 // strOf is str for a member's value: a string, a number's text, else "".

@@ -45,6 +45,7 @@ func (ix *index) build(hint *index) {
 	// unique_id in two sections (never in a manifest dbt wrote: the id's
 	// prefix is its resource type) is a member once, in the first, as in
 	// dbt; only then does the index keep a map of its own.
+	// (Only found-or-not matters here, before the bases are set.)
 	shared := false
 	for si := 1; si < len(memberSections) && !shared; si++ {
 		for _, uid := range m.Keys(memberSections[si]) {
@@ -128,7 +129,7 @@ func (ix *index) lookup(uid string, limit int) (int32, bool) {
 	return -1, false
 }
 
-// pos is the member position of uid.
+// posOf is the member position of uid.
 func (ix *index) posOf(uid string) (int32, bool) { return ix.lookup(uid, len(memberSections)) }
 
 // scanInto scans the entry at off into member slot p and returns its end.
