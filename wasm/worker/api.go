@@ -377,7 +377,7 @@ func (s *Server) compile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := compileProject(l.p, req, opt)
+	res, err := compileProject(l.p, l.cfg, req, opt)
 	if err != nil {
 		return err
 	}

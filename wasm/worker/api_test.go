@@ -249,3 +249,57 @@ func TestCompactKeepsAnswers(t *testing.T) {
 		t.Logf("%s: %d resolutions equal", pair, n)
 	}
 }
+
+// TestCompactCarriesProjectFiles: a dev form made with the project's
+// dbt_project.yml and a package's carries them, and the Worker's compile
+// applies the project's vars and quoting (under the request's --vars), as
+// the CLI does with the same files.
+func TestCompactCarriesProjectFiles(t *testing.T) {
+	ts, _ := newTestServer(t)
+	files := &ProjectTexts{
+		ProjectYml: "name: jaffle_shop\nvars:\n  region: eu\n  limit: 5\nquoting:\n  identifier: false\n",
+		Packages:   map[string]string{"dbt_utils": "name: dbt_utils\nvars:\n  surrogate_key_treat_nulls_as_empty_strings: false\n", "broken": "vars: [\n"},
+	}
+	cdev, err := CompactProject(readDemo(t, "dev"), KindDev, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := ReadCompactInfo(cdev)
+	if err != nil || ci == nil || ci.Project == nil || ci.Project.ProjectYml != files.ProjectYml || len(ci.Project.Packages) != 2 {
+		t.Fatalf("compact info: %+v, %v", ci, err)
+	}
+	if res, body := do(t, "PUT", ts.URL+"/v1/manifests/devp?kind=dev", cdev, "Bearer s3cret"); res.StatusCode != 201 {
+		t.Fatalf("publish: %d %s", res.StatusCode, body)
+	}
+	compileSQL := func(sql string, vars string) string {
+		t.Helper()
+		body := `{"manifest": "devp", "model": "customers", "sql": ` + strconvQuote(sql) + `, "defer": "off"` + vars + `}`
+		res, out := do(t, "POST", ts.URL+"/v1/compile", []byte(body), "")
+		if res.StatusCode != 200 {
+			t.Fatalf("compile: %d %s", res.StatusCode, out)
+		}
+		var r struct{ SQL string }
+		json.Unmarshal(out, &r)
+		return r.SQL
+	}
+	if got := compileSQL("{{ var('region') }} {{ var('limit') }}", ""); got != "eu 5" {
+		t.Errorf("project vars: got %q", got)
+	}
+	if got := compileSQL("{{ var('region') }}", `, "vars": {"region": "us"}`); got != "us" {
+		t.Errorf("--vars over project vars: got %q", got)
+	}
+	// quoting: identifier false, as in the project file
+	if got := compileSQL("{{ ref('stg_customers') }}", ""); got != `"postgres"."dbt_dconnors".stg_customers` {
+		t.Errorf("project quoting: got %q", got)
+	}
+	// the demo's own published form has no project files: no vars
+	res, out := do(t, "POST", ts.URL+"/v1/compile", []byte(`{"model": "customers", "sql": "{{ var('region') }}"}`), "")
+	if res.StatusCode == 200 || !strings.Contains(string(out), "Required var 'region'") {
+		t.Errorf("without project files: %d %s", res.StatusCode, out)
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -7,7 +7,9 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"
 )
 
@@ -37,6 +39,18 @@ type CompactInfo struct {
 	Version     int  `json:"version"`
 	Kind        Kind `json:"kind"`
 	SourceBytes int  `json:"sourceBytes"`
+	// Project carries, in a dev form, the project files a manifest does not
+	// record and compile needs.
+	Project *ProjectTexts `json:"project,omitempty"`
+}
+
+// ProjectTexts are a dev project's dbt_project.yml (vars, dispatch,
+// quoting) and its installed packages' dbt_project.yml files (their own
+// vars), as text: the Worker parses them as the CLI does.
+type ProjectTexts struct {
+	ProjectYml string `json:"projectYml,omitempty"`
+	// Packages are dbt_packages/<package>/dbt_project.yml, by folder name.
+	Packages map[string]string `json:"packages,omitempty"`
 }
 
 // keptSections are the top-level objects of entries that survive.
@@ -97,7 +111,10 @@ func IsCompact(data []byte) bool {
 
 // Compact turns a manifest.json into its compact form for kind, streaming
 // entry by entry so memory stays near the output's size.
-func Compact(data []byte, kind Kind) ([]byte, error) {
+func Compact(data []byte, kind Kind) ([]byte, error) { return CompactProject(data, kind, nil) }
+
+// CompactProject is Compact that also carries a dev project's files.
+func CompactProject(data []byte, kind Kind, files *ProjectTexts) ([]byte, error) {
 	if kind != KindDev && kind != KindState {
 		return nil, diag.Errorf("options.kind", diag.Location{Suggestion: diag.Closest(string(kind), []string{"dev", "state"})}, "kind must be \"dev\" or \"state\", got %q", kind)
 	}
@@ -116,7 +133,11 @@ func Compact(data []byte, kind Kind) ([]byte, error) {
 		return nil, bad(err)
 	}
 	out := bytes.NewBuffer(make([]byte, 0, len(data)/3))
-	info, _ := json.Marshal(CompactInfo{Version: 1, Kind: kind, SourceBytes: len(data)})
+	ci := CompactInfo{Version: 1, Kind: kind, SourceBytes: len(data)}
+	if kind == KindDev && files != nil && (files.ProjectYml != "" || len(files.Packages) > 0) {
+		ci.Project = files
+	}
+	info, _ := json.Marshal(ci)
 	fmt.Fprintf(out, "{%q:%s", CompactKey, info)
 	var p fastjson.Parser
 	sawNodes := false
@@ -293,4 +314,56 @@ func compactReader(r io.Reader, kind Kind) ([]byte, error) {
 		return nil, err
 	}
 	return Compact(data, kind)
+}
+
+// ReadCompactInfo reads the CompactKey member at the start of a compact
+// form (nil for a full manifest).
+func ReadCompactInfo(data []byte) (*CompactInfo, error) {
+	if !IsCompact(data) {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != nil { // the key
+		return nil, err
+	}
+	var ci CompactInfo
+	if err := dec.Decode(&ci); err != nil {
+		return nil, diag.Errorf("manifest.syntax", diag.Location{File: "manifest.json"}, "the compact form's %s: %v", CompactKey, err)
+	}
+	return &ci, nil
+}
+
+// projectConfig is what a dev compact form's project files give compile.
+type projectConfig struct {
+	quoting     *manifest.Quoting
+	vars        map[string]any
+	dispatch    []compile.Dispatch
+	packageVars map[string]map[string]any
+	warnings    []diag.Diagnostic
+}
+
+// projectConfigOf parses the project files a compact form carries.
+func projectConfigOf(ci *CompactInfo) (*projectConfig, error) {
+	pc := &projectConfig{}
+	if ci == nil || ci.Project == nil {
+		return pc, nil
+	}
+	if y := ci.Project.ProjectYml; y != "" {
+		c, err := compile.ParseProjectYAML([]byte(y))
+		if err != nil {
+			return nil, err
+		}
+		pc.quoting, pc.vars, pc.dispatch = c.Quoting, c.Vars, c.Dispatch
+	}
+	if len(ci.Project.Packages) > 0 {
+		files := make(map[string][]byte, len(ci.Project.Packages))
+		for name, text := range ci.Project.Packages {
+			files["dbt_packages/"+name+"/dbt_project.yml"] = []byte(text)
+		}
+		pc.packageVars, pc.warnings = compile.PackageVars(files)
+	}
+	return pc, nil
 }

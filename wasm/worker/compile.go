@@ -78,8 +78,13 @@ type compileRequest struct {
 
 // compileProject is the one place the Worker reaches the compiler
 // (resolve.Project.Compile); the result is the CLI's `compile --json` shape.
-func compileProject(p *resolve.Project, r compileRequest, opt resolve.Options) (any, error) {
+// The dev form's project files give the project's and the packages' vars
+// and dispatch; the request's vars override them, as dbt's --vars does.
+func compileProject(p *resolve.Project, cfg *projectConfig, r compileRequest, opt resolve.Options) (any, error) {
 	req := resolve.CompileRequest{Model: r.Model, SQL: r.SQL, Options: opt, Vars: r.Vars, Env: r.Env, Target: r.Target, Strategy: r.Strategy, Empty: r.Empty}
+	if cfg != nil {
+		req.ProjectVars, req.PackageVars, req.Dispatch = cfg.vars, cfg.packageVars, cfg.dispatch
+	}
 	if r.Incremental != nil {
 		req.IsIncremental = *r.Incremental
 	}

@@ -6,8 +6,8 @@ package main
 // for local debugging, plus the publish-side tools CI runs.
 //
 //	worker serve   [-addr 127.0.0.1:9900] [-dir DIR] [-allow URL]... [-state prod]
-//	worker compact -kind dev|state IN.json OUT.json
-//	worker publish -url WORKER_URL -name prod -kind state manifest.json   (token: $DBTDEFER_PUBLISH_TOKEN)
+//	worker compact -kind dev|state [-project dbt_project.yml] [-packages DIR] IN.json OUT.json
+//	worker publish -url WORKER_URL -name prod -kind state [-project …] [-packages …] manifest.json   (token: $DBTDEFER_PUBLISH_TOKEN)
 
 import (
 	"bytes"
@@ -17,8 +17,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/dbtdefer/dbtdefer/resolve"
 )
 
 func main() {
@@ -70,6 +73,7 @@ func serve(args []string) error {
 func compactCmd(args []string) error {
 	fs := flag.NewFlagSet("compact", flag.ContinueOnError)
 	kind := fs.String("kind", "dev", "dev (keeps code for compile) or state (coordinates only)")
+	pf := projectFileFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,7 +84,11 @@ func compactCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := Compact(data, Kind(*kind))
+	files, err := pf.read(fs.Arg(0), Kind(*kind))
+	if err != nil {
+		return err
+	}
+	out, err := CompactProject(data, Kind(*kind), files)
 	if err != nil {
 		return err
 	}
@@ -95,6 +103,7 @@ func publishCmd(args []string) error {
 	url := fs.String("url", "", "the Worker's base URL")
 	name := fs.String("name", "prod", "published name")
 	kind := fs.String("kind", "state", "dev or state")
+	pf := projectFileFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,7 +116,11 @@ func publishCmd(args []string) error {
 		return err
 	}
 	if !IsCompact(data) {
-		if data, err = Compact(data, Kind(*kind)); err != nil {
+		files, err := pf.read(fs.Arg(0), Kind(*kind))
+		if err != nil {
+			return err
+		}
+		if data, err = CompactProject(data, Kind(*kind), files); err != nil {
 			return err
 		}
 	}
@@ -128,4 +141,58 @@ func publishCmd(args []string) error {
 	}
 	fmt.Printf("%s", body)
 	return nil
+}
+
+// projectFiles are the -project and -packages flags of compact and publish.
+type projectFiles struct{ project, packages *string }
+
+func projectFileFlags(fs *flag.FlagSet) projectFiles {
+	return projectFiles{
+		project:  fs.String("project", "", "dev only: the dbt_project.yml whose vars, dispatch and quoting compile uses (default: beside the manifest or one level up; \"-\" for none)"),
+		packages: fs.String("packages", "", "dev only: the installed packages' folder, for their own vars (default: dbt_packages or dbt_modules beside dbt_project.yml)"),
+	}
+}
+
+// read gathers a dev manifest's project files as texts (nil for a state).
+func (f projectFiles) read(manifestPath string, kind Kind) (*ProjectTexts, error) {
+	if kind != KindDev || *f.project == "-" {
+		return nil, nil
+	}
+	pt := &ProjectTexts{}
+	project := *f.project
+	if project == "" {
+		dir := filepath.Dir(manifestPath)
+		for _, d := range []string{dir, filepath.Dir(dir)} {
+			if _, err := os.Stat(filepath.Join(d, "dbt_project.yml")); err == nil {
+				project = filepath.Join(d, "dbt_project.yml")
+				break
+			}
+		}
+	}
+	if project != "" {
+		b, err := os.ReadFile(project)
+		if err != nil {
+			return nil, err
+		}
+		pt.ProjectYml = string(b)
+	}
+	pkgs := *f.packages
+	if pkgs == "" && project != "" {
+		pkgs = resolve.DefaultPackagesDir(filepath.Dir(project))
+	}
+	if pkgs != "" {
+		ents, err := os.ReadDir(pkgs)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			if b, err := os.ReadFile(filepath.Join(pkgs, e.Name(), "dbt_project.yml")); err == nil {
+				if pt.Packages == nil {
+					pt.Packages = map[string]string{}
+				}
+				pt.Packages[e.Name()] = string(b)
+			}
+		}
+	}
+	return pt, nil
 }

@@ -59,6 +59,7 @@ type sources struct {
 
 type projectEntry struct {
 	p        *resolve.Project
+	cfg      *projectConfig // the dev form's project files
 	openTime time.Duration
 }
 
@@ -69,6 +70,7 @@ func newSources(cfg *Config) *sources {
 // loaded is what one request used.
 type loaded struct {
 	p        *resolve.Project
+	cfg      *projectConfig
 	dev, st  *source
 	opened   bool // this request opened (indexed) the project
 	openTime time.Duration
@@ -95,10 +97,18 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	}
 	out := &loaded{dev: dev, st: st}
 	if e, ok := s.projects[key]; ok {
-		out.p, out.openTime = e.p, e.openTime
+		out.p, out.cfg, out.openTime = e.p, e.cfg, e.openTime
 		return out, nil
 	}
-	in := resolve.Inputs{Manifest: dev.data, ManifestName: displayName(dev.id)}
+	ci, err := ReadCompactInfo(dev.data)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := projectConfigOf(ci)
+	if err != nil {
+		return nil, err
+	}
+	in := resolve.Inputs{Manifest: dev.data, ManifestName: displayName(dev.id), Quoting: cfg.quoting}
 	if st != nil {
 		in.State, in.StateName = st.data, displayName(st.id)
 	}
@@ -107,8 +117,9 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	if err != nil {
 		return nil, err
 	}
-	out.p, out.opened, out.openTime = p, true, time.Since(t0)
-	s.projects[key] = &projectEntry{p: p, openTime: out.openTime}
+	p.Warnings = append(p.Warnings, cfg.warnings...)
+	out.p, out.cfg, out.opened, out.openTime = p, cfg, true, time.Since(t0)
+	s.projects[key] = &projectEntry{p: p, cfg: cfg, openTime: out.openTime}
 	s.order = append(s.order, key)
 	for len(s.order) > s.cfg.MaxProjects {
 		delete(s.projects, s.order[0])
