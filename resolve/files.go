@@ -31,19 +31,16 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 	}
 	f := &ProjectFiles{Inputs: Inputs{Manifest: data, ManifestName: manifestPath}}
 	dir := filepath.Dir(manifestPath)
-	for _, d := range []string{dir, filepath.Dir(dir)} {
-		b, err := os.ReadFile(filepath.Join(d, "dbt_project.yml"))
-		if err != nil {
-			continue
-		}
-		if pc, err := compile.ParseProjectYAML(b); err == nil {
-			f.Request.ProjectVars, f.Request.Dispatch = pc.Vars, pc.Dispatch
-			f.Inputs.Quoting = pc.Quoting
+	if py := FindProjectYml(manifestPath); py != "" {
+		if b, err := os.ReadFile(py); err == nil {
+			if pc, err := compile.ParseProjectYAML(b); err == nil {
+				f.Request.ProjectVars, f.Request.Dispatch = pc.Vars, pc.Dispatch
+				f.Inputs.Quoting = pc.Quoting
+			}
 		}
 		if packagesDir == "" {
-			packagesDir = DefaultPackagesDir(d)
+			packagesDir = DefaultPackagesDir(filepath.Dir(py))
 		}
-		break
 	}
 	if packagesDir != "" {
 		pv, warns, err := ReadPackagesDir(packagesDir)
@@ -56,6 +53,20 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 		f.Catalog = b
 	}
 	return f, nil
+}
+
+// FindProjectYml is the dbt_project.yml of a manifest on disk: in its folder
+// (a docs folder holding the project's files) or the one above (target/);
+// "" when there is none.
+func FindProjectYml(manifestPath string) string {
+	dir := filepath.Dir(manifestPath)
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		p := filepath.Join(d, "dbt_project.yml")
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return ""
 }
 
 // DefaultPackagesDir is where dbt installs packages beside a dbt_project.yml
@@ -73,9 +84,19 @@ func DefaultPackagesDir(projectDir string) string {
 // ReadPackagesDir reads <dir>/*/dbt_project.yml into CompileRequest's
 // PackageVars (each file's vars under its name:).
 func ReadPackagesDir(dir string) (map[string]map[string]any, []diag.Diagnostic, error) {
+	files, err := ReadPackageProjects(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	pv, warns := compile.PackageVars(files)
+	return pv, warns, nil
+}
+
+// ReadPackageProjects reads <dir>/*/dbt_project.yml, by path.
+func ReadPackageProjects(dir string) (map[string][]byte, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, diag.Errorf("packages.read", diag.Location{File: dir}, "packages folder: %v", err)
+		return nil, diag.Errorf("packages.read", diag.Location{File: dir}, "packages folder: %v", err)
 	}
 	files := map[string][]byte{}
 	for _, e := range ents {
@@ -84,6 +105,5 @@ func ReadPackagesDir(dir string) (map[string]map[string]any, []diag.Diagnostic, 
 			files[f] = b
 		}
 	}
-	pv, warns := compile.PackageVars(files)
-	return pv, warns, nil
+	return files, nil
 }

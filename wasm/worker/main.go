@@ -161,13 +161,7 @@ func (f projectFiles) read(manifestPath string, kind Kind) (*ProjectTexts, error
 	pt := &ProjectTexts{}
 	project := *f.project
 	if project == "" {
-		dir := filepath.Dir(manifestPath)
-		for _, d := range []string{dir, filepath.Dir(dir)} {
-			if _, err := os.Stat(filepath.Join(d, "dbt_project.yml")); err == nil {
-				project = filepath.Join(d, "dbt_project.yml")
-				break
-			}
-		}
+		project = resolve.FindProjectYml(manifestPath)
 	}
 	if project != "" {
 		b, err := os.ReadFile(project)
@@ -181,17 +175,15 @@ func (f projectFiles) read(manifestPath string, kind Kind) (*ProjectTexts, error
 		pkgs = resolve.DefaultPackagesDir(filepath.Dir(project))
 	}
 	if pkgs != "" {
-		ents, err := os.ReadDir(pkgs)
+		files, err := resolve.ReadPackageProjects(pkgs)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range ents {
-			if b, err := os.ReadFile(filepath.Join(pkgs, e.Name(), "dbt_project.yml")); err == nil {
-				if pt.Packages == nil {
-					pt.Packages = map[string]string{}
-				}
-				pt.Packages[e.Name()] = string(b)
+		for path, b := range files {
+			if pt.Packages == nil {
+				pt.Packages = map[string]string{}
 			}
+			pt.Packages[filepath.Base(filepath.Dir(path))] = string(b)
 		}
 	}
 	return pt, nil

@@ -64,13 +64,7 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	}
 	pyml := *project
 	if pyml == "" {
-		dir := filepath.Dir(pf.manifest)
-		for _, d := range []string{dir, filepath.Dir(dir)} {
-			if _, err := os.Stat(filepath.Join(d, "dbt_project.yml")); err == nil {
-				pyml = filepath.Join(d, "dbt_project.yml")
-				break
-			}
-		}
+		pyml = resolve.FindProjectYml(pf.manifest)
 	}
 	if pyml != "" {
 		b, err := readFile(pyml)
