@@ -2,60 +2,10 @@ package main
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
-	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
-
-// callOptions are the defer flags every resolve, explain and compile call
-// shares; they mirror the CLI's project flags (resolve/cmd/dbtdefer).
-type callOptions struct {
-	Defer   string `json:"defer"`   // off (default), standard, favor-state
-	Profile string `json:"profile"` // auto (default), legacy, modern, fusion
-	// Select is dbt's --select: absent selects the node itself, [] nothing.
-	Select       *[]string `json:"select"`
-	Exclude      []string  `json:"exclude"`
-	Unknown      string    `json:"unknown"` // missing (default) or present
-	PackageFirst bool      `json:"packageFirst"`
-}
-
-func (c callOptions) options() (resolve.Options, error) {
-	var opt resolve.Options
-	var err error
-	if opt.Defer, err = deferral.ParseMode(c.Defer); err != nil {
-		return opt, err
-	}
-	if opt.Profile, err = deferral.ParseProfile(c.Profile); err != nil {
-		return opt, err
-	}
-	switch c.Unknown {
-	case "", "missing":
-	case "present":
-		opt.UnknownPresent = true
-	default:
-		return opt, diag.Errorf("options.unknown", diag.Location{Suggestion: diag.Closest(c.Unknown, []string{"missing", "present"})},
-			"unknown must be \"missing\" or \"present\", got %q", c.Unknown)
-	}
-	if c.Select != nil {
-		opt.Select = nonBlank(*c.Select)
-	}
-	opt.Exclude = nonBlank(c.Exclude)
-	opt.PackageFirst = c.PackageFirst
-	return opt, nil
-}
-
-// nonBlank drops blank selection words, as the CLI does (” selects nothing).
-func nonBlank(words []string) []string {
-	out := []string{}
-	for _, w := range words {
-		if strings.TrimSpace(w) != "" {
-			out = append(out, w)
-		}
-	}
-	return out
-}
 
 // resolveResult is what Project.resolve returns: one RefResult per ref, in
 // the CLI's `resolve --json` shape, and the call's warnings.
@@ -68,7 +18,7 @@ func resolveJSON(p *project, req []byte) (any, error) {
 	var r struct {
 		From string   `json:"from"`
 		Refs []string `json:"refs"`
-		callOptions
+		resolve.CallOptions
 	}
 	if err := decodeStrict("resolve", req, &r); err != nil {
 		return nil, err
@@ -84,7 +34,7 @@ func resolveJSON(p *project, req []byte) (any, error) {
 		}
 		specs = append(specs, spec)
 	}
-	opt, err := r.options()
+	opt, err := r.Options()
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +57,7 @@ type explainResult struct {
 func explainJSON(p *project, req []byte) (any, error) {
 	var r struct {
 		Model string `json:"model"`
-		callOptions
+		resolve.CallOptions
 	}
 	if err := decodeStrict("explain", req, &r); err != nil {
 		return nil, err
@@ -115,7 +65,7 @@ func explainJSON(p *project, req []byte) (any, error) {
 	if r.Model == "" {
 		return nil, diag.Errorf("options.missing", diag.Location{}, "explain: model is required (a name or unique_id)")
 	}
-	opt, err := r.options()
+	opt, err := r.Options()
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +127,7 @@ func selectJSON(p *project, req []byte) (any, error) {
 	if err := decodeStrict("select", req, &r); err != nil {
 		return nil, err
 	}
-	set, warns, err := p.SelectSet(nonBlank(r.Select), nonBlank(r.Exclude))
+	set, warns, err := p.SelectSet(resolve.NonBlank(r.Select), resolve.NonBlank(r.Exclude))
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ type compileRequest struct {
 	Env         map[string]string `json:"env"`
 	Incremental *bool             `json:"incremental"`
 	Empty       bool              `json:"empty"` // dbt --empty
-	callOptions
+	resolve.CallOptions
 }
 
 // compileJSON is the one place the JS compile() reaches Go: a preview
@@ -34,7 +34,7 @@ func compileJSON(p *project, req []byte) (any, error) {
 	if r.Model == "" && r.SQL == nil {
 		return nil, diag.Errorf("options.missing", diag.Location{}, "compile: give model (a saved model), model and sql (an edited buffer), or sql (ad-hoc SQL)")
 	}
-	opt, err := r.options()
+	opt, err := r.Options()
 	if err != nil {
 		return nil, err
 	}

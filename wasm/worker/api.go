@@ -330,7 +330,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
 		}
 		specs = append(specs, spec)
 	}
-	co := callOptions{Defer: q.Get("defer"), Profile: q.Get("profile"), Exclude: q["exclude"], Unknown: q.Get("unknown")}
+	co := resolve.CallOptions{Defer: q.Get("defer"), Profile: q.Get("profile"), Exclude: q["exclude"], Unknown: q.Get("unknown")}
 	if sel, ok := q["select"]; ok {
 		co.Select = &sel
 	}
@@ -341,7 +341,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
 		}
 		co.PackageFirst = b
 	}
-	opt, err := co.options()
+	opt, err := co.Options()
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func (s *Server) compile(w http.ResponseWriter, r *http.Request) error {
 	if req.Model == "" && req.SQL == nil {
 		return diag.Errorf("options.missing", diag.Location{}, "compile: give model (a saved model), model and sql (an edited buffer), or sql (ad-hoc SQL)")
 	}
-	opt, err := req.options()
+	opt, err := req.Options()
 	if err != nil {
 		return err
 	}

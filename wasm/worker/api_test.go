@@ -83,7 +83,7 @@ func TestResolveMatchesEngineOnFullManifests(t *testing.T) {
 			var got resolveResult
 			json.Unmarshal(body, &got)
 			spec, _ := resolve.ParseRef(tc[1])
-			opt, _ := callOptions{Defer: mode}.options()
+			opt, _ := resolve.CallOptions{Defer: mode}.Options()
 			want, _, err := p.Resolve(tc[0], []resolve.RefSpec{spec}, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -233,7 +233,7 @@ func TestCompactKeepsAnswers(t *testing.T) {
 			}
 			specs = append(specs, resolve.RefSpec{Kind: "this"})
 			for _, mode := range []string{"off", "standard", "favor-state"} {
-				opt, _ := callOptions{Defer: mode}.options()
+				opt, _ := resolve.CallOptions{Defer: mode}.Options()
 				for _, s := range specs {
 					a, _, errA := full.Resolve(uid, []resolve.RefSpec{s}, opt)
 					b, _, errB := small.Resolve(uid, []resolve.RefSpec{s}, opt)

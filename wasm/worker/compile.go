@@ -1,60 +1,8 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/dbtdefer/dbtdefer/resolve"
-	"github.com/dbtdefer/dbtdefer/resolve/deferral"
-	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
-
-// callOptions are the defer flags every call shares; they mirror the CLI's
-// project flags and the JS API's options (wasm/browser/calls.go).
-type callOptions struct {
-	Defer   string `json:"defer"`   // off (default), standard, favor-state
-	Profile string `json:"profile"` // auto (default), legacy, modern, fusion
-	// Select is dbt's --select: absent selects the node itself, [] nothing.
-	Select       *[]string `json:"select"`
-	Exclude      []string  `json:"exclude"`
-	Unknown      string    `json:"unknown"` // missing (default) or present
-	PackageFirst bool      `json:"packageFirst"`
-}
-
-func (c callOptions) options() (resolve.Options, error) {
-	var opt resolve.Options
-	var err error
-	if opt.Defer, err = deferral.ParseMode(c.Defer); err != nil {
-		return opt, err
-	}
-	if opt.Profile, err = deferral.ParseProfile(c.Profile); err != nil {
-		return opt, err
-	}
-	switch c.Unknown {
-	case "", "missing":
-	case "present":
-		opt.UnknownPresent = true
-	default:
-		return opt, diag.Errorf("options.unknown", diag.Location{Suggestion: diag.Closest(c.Unknown, []string{"missing", "present"})},
-			"unknown must be \"missing\" or \"present\", got %q", c.Unknown)
-	}
-	if c.Select != nil {
-		opt.Select = nonBlank(*c.Select)
-	}
-	opt.Exclude = nonBlank(c.Exclude)
-	opt.PackageFirst = c.PackageFirst
-	return opt, nil
-}
-
-// nonBlank drops blank selection words, as the CLI does (” selects nothing).
-func nonBlank(words []string) []string {
-	out := []string{}
-	for _, w := range words {
-		if strings.TrimSpace(w) != "" {
-			out = append(out, w)
-		}
-	}
-	return out
-}
 
 // compileRequest is POST /v1/compile's body: the JS API's compile() options
 // (a saved model, an edited buffer or ad-hoc SQL, defer flags, vars) plus
@@ -73,7 +21,7 @@ type compileRequest struct {
 	// Manifest and State are published names or allow-listed URLs.
 	Manifest string `json:"manifest"`
 	State    string `json:"state"`
-	callOptions
+	resolve.CallOptions
 }
 
 // compileProject is the one place the Worker reaches the compiler
