@@ -189,3 +189,29 @@ func TestGenericTestKwargsNative(t *testing.T) {
 		}
 	}
 }
+
+// TestDuckDBExternalSource: dbt-duckdb renders a source whose meta (or
+// source config extra) has external_location as that location, formatted
+// with the source's name, identifier, schema and meta keys and single-quoted
+// unless it is a function call (DuckDBRelation.create_from_source).
+func TestDuckDBExternalSource(t *testing.T) {
+	m := `{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json", "dbt_version": "1.10.0", "adapter_type": "duckdb", "project_name": "p"},
+ "nodes": {"model.p.m": {"unique_id": "model.p.m", "resource_type": "model", "name": "m", "package_name": "p", "database": "db", "schema": "main", "alias": "m",
+  "raw_code": "select 1", "config": {"materialized": "view"}, "depends_on": {"nodes": [], "macros": []}}},
+ "sources": {
+  "source.p.raw.orders": {"unique_id": "source.p.raw.orders", "resource_type": "source", "name": "orders", "source_name": "raw", "package_name": "p",
+   "database": "db", "schema": "raw", "identifier": "orders_tbl", "meta": {"external_location": "s3://bucket/{schema}/{name}.parquet"}, "config": {"enabled": true}},
+  "source.p.raw.items": {"unique_id": "source.p.raw.items", "resource_type": "source", "name": "items", "source_name": "raw", "package_name": "p",
+   "database": "db", "schema": "raw", "identifier": "items", "meta": {}, "config": {"enabled": true, "external_location": "read_csv('{identifier}.csv')"}},
+  "source.p.raw.plain": {"unique_id": "source.p.raw.plain", "resource_type": "source", "name": "plain", "source_name": "raw", "package_name": "p",
+   "database": "db", "schema": "raw", "identifier": "plain", "meta": {"owner": "x"}, "config": {"enabled": true}}},
+ "macros": {}, "exposures": {}, "metrics": {}, "parent_map": {}, "child_map": {}}`
+	p, err := Open(Inputs{Manifest: []byte(m)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := compileSnippet(t, p, CompileRequest{Model: "m"}, "{{ source('raw', 'orders') }}|{{ source('raw', 'items') }}|{{ source('raw', 'plain') }}")
+	if want := `'s3://bucket/raw/orders.parquet'|read_csv('items.csv')|"db"."raw"."plain"`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

@@ -387,9 +387,20 @@ func (p *Project) RenderSource(n *manifest.Node) string {
 	}
 	s := relation.Source{Parts: relation.Parts{Database: n.Database, Schema: n.Schema, Identifier: n.Identifier,
 		HasDatabase: n.HasDatabase, HasSchema: n.HasSchema}, SourceName: n.SourceName, Quoting: toQuoting(n.Quoting)}
-	if n.ExternalLocation != "" && p.Adapter.Name == "duckdb" {
-		if ext, err := relation.DuckDBExternalLocation(n.ExternalLocation, "", map[string]string{"name": n.Name, "identifier": n.Identifier}); err == nil {
+	if p.Adapter.Name == "duckdb" {
+		var schema, db *string
+		if n.HasSchema {
+			schema = &n.Schema
+		}
+		if n.HasDatabase {
+			db = &n.Database
+		}
+		if ext, err := relation.DuckDBSourceExternal(n.SourceMeta, n.SourceConfig, n.Name, n.Identifier, schema, db); err == nil && ext != "" {
 			s.External = ext
+		} else if n.ExternalLocation != "" {
+			if ext, err := relation.DuckDBExternalLocation(n.ExternalLocation, "", map[string]string{"name": n.Name, "identifier": n.Identifier}); err == nil {
+				s.External = ext
+			}
 		}
 	}
 	if ma, mi, ok := deferral.Version(p.Dev.Meta.DbtVersion); ok && ma == 1 && mi == 8 {

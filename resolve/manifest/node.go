@@ -34,6 +34,10 @@ type Node struct {
 	Quoting Quoting
 	// ExternalLocation is a source's external.location (duckdb renders it).
 	ExternalLocation string
+	// SourceMeta and SourceConfig are a source's meta and config (decoded
+	// for sources only): dbt-duckdb renders a source from its meta's
+	// external_location.
+	SourceMeta, SourceConfig map[string]any
 
 	Materialized string
 	Enabled      bool
@@ -149,7 +153,7 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	n := &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true}
 	// One pass over the members (a duplicate key: the last wins, as in
 	// Python's json); what depends on several members is settled after.
-	var cfg, rawCode, rawSQL, compiledCode, compiledSQL *fastjson.Value
+	var cfg, meta, rawCode, rawSQL, compiledCode, compiledSQL *fastjson.Value
 	var access string
 	var group string
 	o, _ := v.Object()
@@ -177,6 +181,8 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 			}
 		case "config":
 			cfg = x
+		case "meta":
+			meta = x
 		case "access":
 			access = strOf(x)
 		case "group":
@@ -250,6 +256,10 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 		n.Access = str(cfg, "access")
 		n.Group = str(cfg, "group")
 	}
+	if n.ResourceType == "source" {
+		n.SourceMeta, _ = goValue(meta).(map[string]any)
+		n.SourceConfig, _ = goValue(cfg).(map[string]any)
+	}
 	if access != "" {
 		n.Access = access
 	}
@@ -285,6 +295,36 @@ var nodeStrings = map[string]func(*Node) *string{
 	"source_name":        func(n *Node) *string { return &n.SourceName },
 	"language":           func(n *Node) *string { return &n.Language },
 	"macro_sql":          func(n *Node) *string { return &n.MacroSQL },
+}
+
+// goValue converts a JSON value to Go's (objects as map[string]any, numbers
+// as float64, as encoding/json does); nil for nil.
+func goValue(v *fastjson.Value) any {
+	if v == nil {
+		return nil
+	}
+	switch v.Type() {
+	case fastjson.TypeObject:
+		m := map[string]any{}
+		v.GetObject().Visit(func(k []byte, x *fastjson.Value) { m[string(k)] = goValue(x) })
+		return m
+	case fastjson.TypeArray:
+		a := v.GetArray()
+		out := make([]any, len(a))
+		for i, x := range a {
+			out[i] = goValue(x)
+		}
+		return out
+	case fastjson.TypeString:
+		return string(v.GetStringBytes())
+	case fastjson.TypeNumber:
+		return v.GetFloat64()
+	case fastjson.TypeTrue:
+		return true
+	case fastjson.TypeFalse:
+		return false
+	}
+	return nil
 }
 
 // strOf is str for a member's value: a string, a number's text, else "".

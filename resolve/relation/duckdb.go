@@ -2,6 +2,7 @@ package relation
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -39,6 +40,41 @@ func DuckDBExternalLocation(template, formatter string, vars map[string]string) 
 		loc = "'" + loc + "'"
 	}
 	return loc, nil
+}
+
+// DuckDBSourceExternal is what dbt-duckdb's DuckDBRelation.create_from_source
+// renders for a source instead of its database.schema.identifier, when its
+// meta (merged with the source config's extra keys, as SourceConfig does)
+// has an external_location; "" otherwise. schema and database are nil when
+// null (formatted as Python's None).
+func DuckDBSourceExternal(meta, config map[string]any, name, identifier string, schema, database *string) (string, error) {
+	merged := map[string]any{}
+	for k, v := range meta {
+		merged[k] = v
+	}
+	for k, v := range config {
+		switch k { // SourceConfig's own fields are not extras
+		case "enabled", "event_time", "freshness", "loaded_at_field", "loaded_at_query", "meta", "tags", "static_analysis":
+			continue
+		}
+		merged[k] = v
+	}
+	t, ok := merged["external_location"].(string)
+	if !ok {
+		return "", nil
+	}
+	orNone := func(s *string) string {
+		if s == nil {
+			return "None"
+		}
+		return *s
+	}
+	vars := map[string]string{"name": name, "identifier": identifier, "schema": orNone(schema), "database": orNone(database)}
+	for k, v := range merged {
+		vars[k] = fmt.Sprint(v)
+	}
+	f, _ := merged["formatter"].(string)
+	return DuckDBExternalLocation(t, f, vars)
 }
 
 var errUnsupportedFormat = errors.New("relation: unsupported external_location format")

@@ -146,37 +146,10 @@ func partsOf(db, schema *string, id string) Parts {
 	return p
 }
 
-// duckdbExternal mirrors dbt-duckdb's SourceConfig: meta merged with the
-// source config's extra keys, then formatted.
+// duckdbExternal is dbt-duckdb's rendering of a source with an
+// external_location (DuckDBSourceExternal).
 func duckdbExternal(s cSource) (string, error) {
-	meta := map[string]any{}
-	for k, v := range s.Meta {
-		meta[k] = v
-	}
-	for k, v := range s.Config {
-		switch k { // SourceConfig's own fields are not extras
-		case "enabled", "event_time", "freshness", "loaded_at_field", "loaded_at_query", "meta", "tags", "static_analysis":
-			continue
-		}
-		meta[k] = v
-	}
-	t, ok := meta["external_location"].(string)
-	if !ok {
-		return "", nil
-	}
-	vars := map[string]string{"name": s.Name, "identifier": s.Identifier, "schema": deref(s.Schema), "database": deref(s.Database)}
-	for k, v := range meta {
-		vars[k] = fmt.Sprint(v)
-	}
-	f, _ := meta["formatter"].(string)
-	return DuckDBExternalLocation(t, f, vars)
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return "None"
-	}
-	return *s
+	return DuckDBSourceExternal(s.Meta, s.Config, s.Name, s.Identifier, s.Schema, s.Database)
 }
 
 // corpusStat counts, per adapter, the relation_names compared and matched;
