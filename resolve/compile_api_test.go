@@ -381,10 +381,10 @@ func TestPackageVars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pkgs, warns := compile.PackageVars(map[string][]byte{
-		"dbt_packages/elementary/dbt_project.yml": []byte("name: elementary\nvars:\n  a: pkg-global\n  b: pkg-global\n  c: pkg-global\n  d: pkg-global\n  e: pkg-global\n  elementary:\n    b: pkg-scoped\n    c: pkg-scoped\n"),
-		"dbt_packages/broken/dbt_project.yml":     []byte("vars: [unclosed\n"),
-		"dbt_packages/nameless/dbt_project.yml":   []byte("vars:\n  a: 1\n"),
+	pkgs, warns := compile.PackageVars(map[string]string{
+		"dbt_packages/elementary/dbt_project.yml": "name: elementary\nvars:\n  a: pkg-global\n  b: pkg-global\n  c: pkg-global\n  d: pkg-global\n  e: pkg-global\n  elementary:\n    b: pkg-scoped\n    c: pkg-scoped\n",
+		"dbt_packages/broken/dbt_project.yml":     "vars: [unclosed\n",
+		"dbt_packages/nameless/dbt_project.yml":   "vars:\n  a: 1\n",
 	})
 	if len(warns) != 2 || !strings.Contains(warns[0].Message+warns[1].Message, "broken") || !strings.Contains(warns[0].Message+warns[1].Message, "nameless") {
 		t.Errorf("warnings for the unusable files: %v", warns)

@@ -16,8 +16,6 @@ type ProjectFiles struct {
 	Inputs  Inputs
 	Request CompileRequest
 	Catalog []byte
-	// Warnings name package project files that could not be used.
-	Warnings []diag.Diagnostic
 }
 
 // ReadProjectFiles reads a manifest and what sits beside it: the
@@ -43,11 +41,11 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 		}
 	}
 	if packagesDir != "" {
-		pv, warns, err := ReadPackagesDir(packagesDir)
+		pv, _, err := ReadPackagesDir(packagesDir)
 		if err != nil {
 			return nil, err
 		}
-		f.Request.PackageVars, f.Warnings = pv, warns
+		f.Request.PackageVars = pv
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "catalog.json")); err == nil {
 		f.Catalog = b
@@ -92,17 +90,17 @@ func ReadPackagesDir(dir string) (map[string]map[string]any, []diag.Diagnostic, 
 	return pv, warns, nil
 }
 
-// ReadPackageProjects reads <dir>/*/dbt_project.yml, by path.
-func ReadPackageProjects(dir string) (map[string][]byte, error) {
+// ReadPackageProjects reads the texts of <dir>/*/dbt_project.yml, by path.
+func ReadPackageProjects(dir string) (map[string]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, diag.Errorf("packages.read", diag.Location{File: dir}, "packages folder: %v", err)
 	}
-	files := map[string][]byte{}
+	files := map[string]string{}
 	for _, e := range ents {
 		f := filepath.Join(dir, e.Name(), "dbt_project.yml")
 		if b, err := os.ReadFile(f); err == nil {
-			files[f] = b
+			files[f] = string(b)
 		}
 	}
 	return files, nil

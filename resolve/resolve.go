@@ -395,7 +395,7 @@ func (p *Project) RenderSource(n *manifest.Node) string {
 		if n.HasDatabase {
 			db = &n.Database
 		}
-		if ext, err := relation.DuckDBSourceExternal(n.SourceMeta, n.SourceConfig, n.Name, n.Identifier, schema, db); err == nil && ext != "" {
+		if ext, err := relation.DuckDBSourceExternal(n.Meta, n.Config, n.Name, n.Identifier, schema, db); err == nil && ext != "" {
 			s.External = ext
 		} else if n.ExternalLocation != "" {
 			if ext, err := relation.DuckDBExternalLocation(n.ExternalLocation, "", map[string]string{"name": n.Name, "identifier": n.Identifier}); err == nil {

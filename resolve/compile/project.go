@@ -80,11 +80,11 @@ func parseProjectYAML(file string, data []byte) (*ProjectConfig, error) {
 // dbt_packages/*/dbt_project.yml, keyed by the name they were read from) into
 // compile's PackageVars: each file's `vars:` block under its `name:`. A file
 // that does not parse or has no name is skipped with a warning naming it.
-func PackageVars(files map[string][]byte) (map[string]map[string]any, []diag.Diagnostic) {
+func PackageVars(files map[string]string) (map[string]map[string]any, []diag.Diagnostic) {
 	out := map[string]map[string]any{}
 	var warns []diag.Diagnostic
 	for _, file := range sortedKeys(files) {
-		pc, err := parseProjectYAML(file, files[file])
+		pc, err := parseProjectYAML(file, []byte(files[file]))
 		switch {
 		case err != nil:
 			warns = append(warns, diag.Warning("project_yml.parse", diag.Location{File: file}, "%v; this package's vars are not used", err))

@@ -556,21 +556,8 @@ func SortedCounts(c map[string]int) []string {
 	return keys
 }
 
-func str(v *fastjson.Value, key string) string {
-	x := v.Get(key)
-	if x == nil {
-		return ""
-	}
-	switch x.Type() {
-	case fastjson.TypeString:
-		return string(x.GetStringBytes())
-	case fastjson.TypeNull:
-		return ""
-	case fastjson.TypeNumber:
-		return x.String()
-	}
-	return ""
-}
+// str is the string at key of v: a string, a number's text, else "".
+func str(v *fastjson.Value, key string) string { return strOf(v.Get(key)) }
 
 func boolPtr(v *fastjson.Value, key string) *bool {
 	x := v.Get(key)

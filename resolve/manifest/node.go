@@ -34,10 +34,9 @@ type Node struct {
 	Quoting Quoting
 	// ExternalLocation is a source's external.location (duckdb renders it).
 	ExternalLocation string
-	// SourceMeta and SourceConfig are a source's meta and config (decoded
-	// for sources only): dbt-duckdb renders a source from its meta's
-	// external_location.
-	SourceMeta, SourceConfig map[string]any
+	// Meta and Config are a source's meta and config, decoded for sources
+	// only: dbt-duckdb renders a source from its meta's external_location.
+	Meta, Config map[string]any
 
 	Materialized string
 	Enabled      bool
@@ -257,8 +256,8 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 		n.Group = str(cfg, "group")
 	}
 	if n.ResourceType == "source" {
-		n.SourceMeta, _ = goValue(meta).(map[string]any)
-		n.SourceConfig, _ = goValue(cfg).(map[string]any)
+		n.Meta, _ = goValue(meta).(map[string]any)
+		n.Config, _ = goValue(cfg).(map[string]any)
 	}
 	if access != "" {
 		n.Access = access
@@ -327,8 +326,11 @@ func goValue(v *fastjson.Value) any {
 	return nil
 }
 
-// strOf is str for a member's value: a string, a number's text, else "".
+// strOf is str for a value: a string, a number's text, else "" (nil too).
 func strOf(x *fastjson.Value) string {
+	if x == nil {
+		return ""
+	}
 	switch x.Type() {
 	case fastjson.TypeString:
 		return string(x.GetStringBytes())

@@ -115,11 +115,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		}
 	}
 	if len(req.Names.PackageProjects) > 0 {
-		files := make(map[string][]byte, len(req.Names.PackageProjects))
-		for name, text := range req.Names.PackageProjects {
-			files[name] = []byte(text)
-		}
-		pv, w := compile.PackageVars(files)
+		pv, w := compile.PackageVars(req.Names.PackageProjects)
 		entry.packageVars, warns = pv, append(warns, w...)
 	}
 	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults))

@@ -359,9 +359,9 @@ func projectConfigOf(ci *CompactInfo) (*projectConfig, error) {
 		pc.quoting, pc.vars, pc.dispatch = c.Quoting, c.Vars, c.Dispatch
 	}
 	if len(ci.Project.Packages) > 0 {
-		files := make(map[string][]byte, len(ci.Project.Packages))
+		files := make(map[string]string, len(ci.Project.Packages))
 		for name, text := range ci.Project.Packages {
-			files["dbt_packages/"+name+"/dbt_project.yml"] = []byte(text)
+			files["dbt_packages/"+name+"/dbt_project.yml"] = text
 		}
 		pc.packageVars, pc.warnings = compile.PackageVars(files)
 	}

@@ -179,11 +179,11 @@ func (f projectFiles) read(manifestPath string, kind Kind) (*ProjectTexts, error
 		if err != nil {
 			return nil, err
 		}
-		for path, b := range files {
-			if pt.Packages == nil {
-				pt.Packages = map[string]string{}
-			}
-			pt.Packages[filepath.Base(filepath.Dir(path))] = string(b)
+		if len(files) > 0 {
+			pt.Packages = make(map[string]string, len(files))
+		}
+		for path, text := range files {
+			pt.Packages[filepath.Base(filepath.Dir(path))] = text
 		}
 	}
 	return pt, nil
