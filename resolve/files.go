@@ -37,7 +37,7 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 			}
 		}
 		if packagesDir == "" {
-			packagesDir = DefaultPackagesDir(filepath.Dir(py))
+			packagesDir = DefaultPackagesDir(py)
 		}
 	}
 	if packagesDir != "" {
@@ -67,11 +67,15 @@ func FindProjectYml(manifestPath string) string {
 	return ""
 }
 
-// DefaultPackagesDir is where dbt installs packages beside a dbt_project.yml
-// (dbt_packages, or dbt_modules before dbt 1.0); "" when neither exists.
-func DefaultPackagesDir(projectDir string) string {
+// DefaultPackagesDir is where dbt installs the packages of the project whose
+// dbt_project.yml is projectYml (dbt_packages, or dbt_modules before dbt
+// 1.0, beside it); "" when neither exists or projectYml is "".
+func DefaultPackagesDir(projectYml string) string {
+	if projectYml == "" {
+		return ""
+	}
 	for _, n := range []string{"dbt_packages", "dbt_modules"} {
-		d := filepath.Join(projectDir, n)
+		d := filepath.Join(filepath.Dir(projectYml), n)
 		if st, err := os.Stat(d); err == nil && st.IsDir() {
 			return d
 		}

@@ -171,8 +171,8 @@ func (f projectFiles) read(manifestPath string, kind Kind) (*ProjectTexts, error
 		pt.ProjectYml = string(b)
 	}
 	pkgs := *f.packages
-	if pkgs == "" && project != "" {
-		pkgs = resolve.DefaultPackagesDir(filepath.Dir(project))
+	if pkgs == "" {
+		pkgs = resolve.DefaultPackagesDir(project)
 	}
 	if pkgs != "" {
 		files, err := resolve.ReadPackageProjects(pkgs)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
@@ -78,8 +77,8 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 		req.ProjectVars, req.Dispatch = pc.Vars, pc.Dispatch
 	}
 	pkgDir := *packages
-	if pkgDir == "" && pyml != "" {
-		pkgDir = resolve.DefaultPackagesDir(filepath.Dir(pyml))
+	if pkgDir == "" {
+		pkgDir = resolve.DefaultPackagesDir(pyml)
 	}
 	if pkgDir != "" {
 		pv, warns, err := resolve.ReadPackagesDir(pkgDir)
