@@ -72,6 +72,10 @@ type Project struct {
 	selGraph  *selector.Graph
 	selMu     sync.Mutex
 	selCache  map[string]*selector.Result
+
+	callMu sync.Mutex
+	calls  map[string]keptCall // Resolve's calls (see Project.call)
+	state  *StateInfo          // StateInfo, made once
 }
 
 // StateInfo identifies the production run a state manifest came from.
@@ -276,15 +280,22 @@ func compareCatalog(file string, ids []string, dev *manifest.Manifest, root stri
 	return nil
 }
 
-// StateInfo describes the state manifest, or nil without one.
+// StateInfo describes the state manifest, or nil without one. It is made
+// once and shared: callers must not modify it.
 func (p *Project) StateInfo() *StateInfo {
 	if p.State == nil {
 		return nil
 	}
+	p.callMu.Lock()
+	defer p.callMu.Unlock()
+	if p.state != nil {
+		return p.state
+	}
 	m := p.State.Meta
-	return &StateInfo{InvocationID: m.InvocationID, GeneratedAt: m.GeneratedAt, InvocationStartedAt: m.InvocationStartedAt,
+	p.state = &StateInfo{InvocationID: m.InvocationID, GeneratedAt: m.GeneratedAt, InvocationStartedAt: m.InvocationStartedAt,
 		DbtVersion: m.DbtVersion, SchemaVersion: m.SchemaVersion, ProjectName: m.ProjectName, AdapterType: m.AdapterType,
 		Env: m.Env, File: p.State.File}
+	return p.state
 }
 
 func splitUID(uid string) (typ, pkg, rest string, ok bool) {

@@ -175,9 +175,60 @@ func (p *Project) NewCall(from string, opt Options) (*Call, []diag.Diagnostic, e
 	return c, warns, nil
 }
 
+// key identifies the options in Project's kept calls.
+func (o Options) key() string {
+	var b strings.Builder
+	b.WriteString(string(o.Defer) + "\x00" + string(o.Profile) + "\x00" + o.Indirect + "\x00")
+	if o.UnknownPresent {
+		b.WriteByte('u')
+	}
+	if o.PackageFirst {
+		b.WriteByte('p')
+	}
+	if o.Select != nil {
+		b.WriteString("\x00s")
+		for _, s := range o.Select {
+			b.WriteString("\x00" + s)
+		}
+	}
+	b.WriteString("\x01")
+	for _, s := range o.Exclude {
+		b.WriteString("\x00" + s)
+	}
+	return b.String()
+}
+
+// call is NewCall, kept per (from, options): an open project never changes,
+// and an IDE resolves one model's refs call after call.
+func (p *Project) call(from string, opt Options) (*Call, []diag.Diagnostic, error) {
+	key := from + "\x02" + opt.key()
+	p.callMu.Lock()
+	k, ok := p.calls[key]
+	p.callMu.Unlock()
+	if ok {
+		return k.call, k.warns, nil
+	}
+	c, warns, err := p.NewCall(from, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.callMu.Lock()
+	if p.calls == nil || len(p.calls) >= 256 {
+		p.calls = map[string]keptCall{}
+	}
+	p.calls[key] = keptCall{c, warns}
+	p.callMu.Unlock()
+	return c, warns, nil
+}
+
+type keptCall struct {
+	call  *Call
+	warns []diag.Diagnostic
+}
+
 // Resolve resolves refs as called from the node from under opt.
 func (p *Project) Resolve(from string, refs []RefSpec, opt Options) ([]RefResult, []diag.Diagnostic, error) {
-	c, warns, err := p.NewCall(from, opt)
+	c, warns, err := p.call(from, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -213,7 +264,7 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 	}
 	var sn *manifest.Node
 	if p.State != nil && p.State.Has("nodes", t.UniqueID) {
-		sn, err = p.State.Node(t.UniqueID)
+		sn, err = p.State.Head(t.UniqueID)
 		if err != nil {
 			return RefResult{}, err
 		}
@@ -294,7 +345,7 @@ func (p *Project) lookupRef(c *Call, r RefSpec) (*manifest.Node, error) {
 	l := p.Dev.LookupRef(q)
 	switch l.Status {
 	case manifest.Found:
-		n, err := p.Dev.Node(l.UniqueID)
+		n, err := p.Dev.Head(l.UniqueID) // resolving reads no code or docs
 		if err != nil {
 			return nil, err
 		}

@@ -9,7 +9,7 @@
 // default so a 100 MB manifest never freezes the page; `worker: false` runs
 // it on the calling thread. Every method returns a Promise; every failure is
 // a DbtdeferError ({code, message, location}). Types: dbtdefer.d.ts.
-import { DbtdeferError, closest } from "./errors.js";
+import { DbtdeferError, closest, unwrap } from "./errors.js";
 import { version } from "./version.js";
 
 export { DbtdeferError, version };
@@ -142,16 +142,18 @@ class Project {
 
   async #call(method, req) {
     if (this.#disposed) throw new DbtdeferError("project.disposed", `${method}: the project was disposed`);
-    if (!cached.has(method)) return this.#t.call(this.#handle, method, req);
-    const key = `${method}\u0000${JSON.stringify(req)}`;
+    const reqText = JSON.stringify(req);
+    if (!cached.has(method)) return unwrap(await this.#t.call(this.#handle, method, reqText));
+    const key = `${method}\u0000${reqText}`;
     const hit = this.#answers.get(key);
     if (hit !== undefined) {
       this.#answers.delete(key); // most recently used last
       this.#answers.set(key, hit);
-      return JSON.parse(hit);
+      return unwrap(hit);
     }
-    const res = await this.#t.call(this.#handle, method, req);
-    const text = JSON.stringify(res);
+    // The answer's text as the wasm wrote it: decoded once here, kept as is.
+    const text = await this.#t.call(this.#handle, method, reqText);
+    const res = unwrap(text); // an error is thrown, never kept
     if (text.length <= maxAnswerBytes / 16) {
       this.#answers.set(key, text);
       this.#answerBytes += text.length + key.length;
@@ -273,8 +275,8 @@ class LocalTransport {
   open(opts, onProgress) {
     return this.host.open(opts, onProgress);
   }
-  async call(handle, method, req) {
-    return this.host.call(handle, method, req);
+  async call(handle, method, reqText) {
+    return this.host.callText(handle, method, reqText);
   }
   async dispose(handle) {
     return this.host.dispose(handle);
@@ -332,14 +334,14 @@ class WorkerTransport {
     });
   }
 
-  #receive({ id, ok, error, progress }) {
+  #receive({ id, ok, text, error, progress }) {
     const p = this.#pending.get(id);
     if (!p) return;
     if (progress) return void p.onProgress?.(progress);
     this.#pending.delete(id);
     if (this.#pending.size === 0) this.unref();
     if (error) p.reject(DbtdeferError.fromData(error));
-    else p.resolve(ok);
+    else p.resolve(text ?? ok);
   }
 
   #failAll(err) {
@@ -362,9 +364,9 @@ class WorkerTransport {
       : [];
     return this.#request("open", opts, onProgress, transfer);
   }
-  call(handle, method, req) {
+  call(handle, method, reqText) {
     if (this.dead) return Promise.reject(this.dead);
-    return this.#request("call", { handle, method, req });
+    return this.#request("call", { handle, method, req: reqText });
   }
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);

@@ -25,6 +25,13 @@ export class DbtdeferError extends Error {
   }
 }
 
+/** unwrap decodes a wasm answer envelope's text: its ok value, or its error thrown. */
+export function unwrap(text) {
+  const env = JSON.parse(text);
+  if (env.error) throw DbtdeferError.fromData(env.error);
+  return env.ok;
+}
+
 /** closest returns the candidate nearest to name (edit distance), or "". */
 export function closest(name, candidates) {
   let best = "";

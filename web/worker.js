@@ -29,8 +29,10 @@ async function handle({ id, op, args }) {
         ok = await host.open(args, (progress) => port.post({ id, progress }));
         break;
       case "call":
-        ok = host.call(args.handle, args.method, args.req);
-        break;
+        // The answer's JSON text, as the wasm wrote it: the page decodes it
+        // (a string crosses postMessage far faster than an object graph).
+        port.post({ id, text: host.callText(args.handle, args.method, args.req) });
+        return;
       case "dispose":
         ok = host.dispose(args.handle);
         break;

@@ -139,6 +139,7 @@ type Manifest struct {
 
 	mu          sync.Mutex
 	cache       map[string]*Node
+	heads       map[string]*Node // Head's, when cache has no full node
 	refIdx      *refIndex
 	srcIdxCache *refIndex
 	macroIdx    map[string][]string

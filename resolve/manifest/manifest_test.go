@@ -310,3 +310,72 @@ func TestLimits(t *testing.T) {
 		t.Fatalf("deep entry: got %v", err)
 	}
 }
+
+// TestHeadMatchesNode: for every entry of every corpus manifest, Head gives
+// what Node gives, but for the members Head skips (and HeadOnly).
+func TestHeadMatchesNode(t *testing.T) {
+	paths := corpus.Manifests()
+	if runtime.GOOS == "js" {
+		paths = curatedOnly(paths)
+	}
+	entries := 0
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := Open(p, data)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		heads, _ := Open(p, data) // a second manifest: Head must not find full nodes cached
+		for _, sec := range []string{"nodes", "sources"} {
+			for _, uid := range full.Keys(sec) {
+				n, err := full.Node(uid)
+				if err != nil {
+					t.Errorf("%s: %v", p, err)
+					continue
+				}
+				h, err := heads.Head(uid)
+				if err != nil {
+					t.Errorf("%s: Head(%s): %v", p, uid, err)
+					continue
+				}
+				if !h.HeadOnly {
+					t.Fatalf("%s: Head(%s) is not HeadOnly", p, uid)
+				}
+				want := *n
+				want.RawCode, want.CompiledCode, want.HasCompiled, want.Description, want.MacroSQL = "", "", false, "", ""
+				want.Tags, want.FQN, want.Refs, want.SourceRefs, want.DependsOnNodes, want.DependsOnMacros, want.ExtraCTEs = nil, nil, nil, nil, nil, nil, nil
+				want.HeadOnly = true
+				wj, _ := json.Marshal(want)
+				hj, _ := json.Marshal(*h)
+				if !bytes.Equal(wj, hj) {
+					t.Errorf("%s: %s: Head differs from Node\n head %s\n node %s", p, uid, hj, wj)
+				}
+				entries++
+			}
+		}
+		// Once the full node is cached, Head returns it.
+		if ids := full.Keys("nodes"); len(ids) > 0 {
+			if h, _ := full.Head(ids[0]); h == nil || h.HeadOnly {
+				t.Errorf("%s: Head(%s) after Node did not return the full node", p, ids[0])
+			}
+		}
+	}
+	if entries == 0 {
+		t.Fatal("no entries compared")
+	}
+	t.Logf("%d entries of %d manifests", entries, len(paths))
+}
+
+func curatedOnly(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if strings.HasPrefix(p, corpus.Curated()+string(filepath.Separator)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

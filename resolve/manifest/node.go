@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -70,6 +71,9 @@ type Node struct {
 	MacroSQL string
 
 	Disabled bool // from the disabled section
+	// HeadOnly marks a node from Manifest.Head: no code, docs or dependency
+	// lists (see Head).
+	HeadOnly bool
 	// Offset is the entry's byte offset in the manifest.
 	Offset int
 	// Raw is the entry's JSON (shares the manifest's memory).
@@ -106,32 +110,60 @@ func (n *Node) IsRefable() bool {
 // "exposures", "metrics", "semantic_models", "saved_queries", "unit_tests",
 // "functions" and "macros"). Decoded entries are cached.
 func (m *Manifest) Node(uid string) (*Node, error) {
+	return m.cached(uid, false)
+}
+
+// Head is Node without what resolving a ref to the node never reads: its
+// code (raw, compiled, macro), description, tags, fqn, refs, sources,
+// depends_on, extra_ctes and every member Node does not decode (columns,
+// docs, contract…). Those members are skipped, not parsed: a ref asked for
+// the first time costs a fraction of a full decode. A Head has HeadOnly set;
+// when the full node is cached already, Head returns it.
+func (m *Manifest) Head(uid string) (*Node, error) {
+	return m.cached(uid, true)
+}
+
+func (m *Manifest) cached(uid string, head bool) (*Node, error) {
 	m.mu.Lock()
-	if n, ok := m.cache[uid]; ok {
-		m.mu.Unlock()
-		return n, nil
+	n, ok := m.cache[uid]
+	if !ok && head {
+		n, ok = m.heads[uid]
 	}
 	m.mu.Unlock()
+	if ok {
+		return n, nil
+	}
 	for _, sec := range []string{"nodes", "sources", "macros", "unit_tests", "exposures", "metrics", "semantic_models", "saved_queries", "functions"} {
 		s := m.sections[sec]
 		if s == nil {
 			continue
 		}
 		if sp, ok := s.get(uid); ok {
-			n, err := m.decode(uid, sp, false)
+			decode, cache := m.decode, &m.cache
+			if head {
+				decode, cache = m.decodeHead, &m.heads
+			}
+			n, err := decode(uid, sp, false)
 			if err != nil {
 				return nil, err
 			}
 			m.mu.Lock()
-			if m.cache == nil || len(m.cache) >= 8192 {
-				m.cache = make(map[string]*Node) // bounded: a full sweep must not pin every node
+			if *cache == nil || len(*cache) >= 8192 {
+				*cache = make(map[string]*Node) // bounded: a full sweep must not pin every node
 			}
-			m.cache[uid] = n
+			(*cache)[uid] = n
 			m.mu.Unlock()
 			return n, nil
 		}
 	}
 	return nil, diag.Errorf(CodeNotFound, diag.Location{File: m.File, UniqueID: uid}, "no entry %q in the manifest", uid)
+}
+
+// badEntry is the error of an entry fastjson (or the head scan) refused.
+func (m *Manifest) badEntry(uid string, offset int, format string, args ...any) error {
+	loc := diag.Location{File: m.File, UniqueID: uid, Offset: offset}
+	loc.Line, loc.Column = diag.LineCol(m.data, offset)
+	return diag.Errorf(CodeBadEntry, loc, format, args...)
 }
 
 func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
@@ -140,100 +172,307 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	defer m.parsers.Put(p)
 	v, err := p.ParseBytes(raw)
 	if err != nil {
-		loc := diag.Location{File: m.File, UniqueID: uid, Offset: int(sp.start)}
-		loc.Line, loc.Column = diag.LineCol(m.data, int(sp.start))
-		return nil, diag.Errorf(CodeBadEntry, loc, "entry is not valid JSON: %v", err)
+		return nil, m.badEntry(uid, int(sp.start), "entry is not valid JSON: %v", err)
 	}
 	if v.Type() != fastjson.TypeObject {
-		loc := diag.Location{File: m.File, UniqueID: uid, Offset: int(sp.start)}
-		loc.Line, loc.Column = diag.LineCol(m.data, int(sp.start))
-		return nil, diag.Errorf(CodeBadEntry, loc, "entry is a JSON %s, expected an object", v.Type())
+		return nil, m.badEntry(uid, int(sp.start), "entry is a JSON %s, expected an object", v.Type())
 	}
-	n := &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true}
+	d := nodeDecoder{n: &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true}}
 	// One pass over the members (a duplicate key: the last wins, as in
 	// Python's json); what depends on several members is settled after.
-	var cfg, meta, rawCode, rawSQL, compiledCode, compiledSQL *fastjson.Value
-	var access string
-	var group string
+	var cfg, meta *fastjson.Value
 	o, _ := v.Object()
 	o.Visit(func(k []byte, x *fastjson.Value) {
-		if f, ok := nodeStrings[string(k)]; ok {
-			*f(n) = strOf(x)
-			return
-		}
 		switch string(k) {
-		case "database":
-			n.Database, n.HasDatabase = strValOK(x)
-		case "schema":
-			n.Schema, n.HasSchema = strValOK(x)
-		case "relation_name":
-			n.RelationName, n.HasRelationName = strValOK(x)
-		case "quoting":
-			n.Quoting = Quoting{}
-			if x.Type() == fastjson.TypeObject {
-				n.Quoting = Quoting{Database: boolPtr(x, "database"), Schema: boolPtr(x, "schema"), Identifier: boolPtr(x, "identifier")}
-			}
-		case "external":
-			n.ExternalLocation = ""
-			if x.Type() == fastjson.TypeObject {
-				n.ExternalLocation = str(x, "location")
-			}
 		case "config":
 			cfg = x
 		case "meta":
 			meta = x
-		case "access":
-			access = strOf(x)
-		case "group":
-			group = strOf(x)
-		case "tags":
-			n.Tags = strList(x)
-		case "fqn":
-			n.FQN = strList(x)
-		case "raw_code":
-			rawCode = x
-		case "raw_sql":
-			rawSQL = x
-		case "compiled_code":
-			compiledCode = x
-		case "compiled_sql":
-			compiledSQL = x
-		case "extra_ctes":
-			n.ExtraCTEs = nil
-			for _, c := range arrayOf(x) {
-				n.ExtraCTEs = append(n.ExtraCTEs, CTE{ID: str(c, "id"), SQL: str(c, "sql")})
-			}
-		case "refs":
-			n.Refs = decodeRefs(arrayOf(x))
-		case "sources":
-			n.SourceRefs = nil
-			for _, s := range arrayOf(x) {
-				parts := strList(s)
-				if len(parts) >= 2 {
-					n.SourceRefs = append(n.SourceRefs, [2]string{parts[len(parts)-2], parts[len(parts)-1]})
-				}
-			}
-		case "depends_on":
-			n.DependsOnNodes = strList(x.Get("nodes"))
-			n.DependsOnMacros = strList(x.Get("macros"))
-		case "version":
-			n.Version, n.HasVersion = scalar(x)
-		case "latest_version":
-			n.LatestVersion, n.HasLatestVersion = scalar(x)
-		case "is_latest_version":
-			n.IsLatestVersion = nil
-			if t := x.Type(); t == fastjson.TypeTrue || t == fastjson.TypeFalse {
-				b := t == fastjson.TypeTrue
-				n.IsLatestVersion = &b
-			}
-		case "checksum":
-			n.ChecksumName, n.Checksum = str(x, "name"), str(x, "checksum")
-		case "deferred":
-			n.Deferred = x.Type() == fastjson.TypeTrue
-		case "defer_relation":
-			n.HasDeferRelation = x.Type() == fastjson.TypeObject
+		default:
+			d.member(string(k), x)
 		}
 	})
+	d.config(cfg)
+	if d.isSource(uid) {
+		d.n.Meta, _ = goValue(meta).(map[string]any)
+	}
+	return d.settle(uid), nil
+}
+
+// decodeHead decodes the members of headMembers (see Head) and skips the
+// rest with the scanner, which only matches brackets and quotes.
+func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error) {
+	raw := m.data[sp.start:sp.end]
+	p := m.parsers.Get()
+	defer m.parsers.Put(p)
+	d := nodeDecoder{n: &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true, HeadOnly: true}}
+	var cfg, meta []byte
+	s := scanner{data: raw}
+	s.skipWS()
+	if s.pos < len(raw) && raw[s.pos] != '{' {
+		return m.decode(uid, sp, disabled) // not an object: decode says how
+	}
+	serr := s.eachMember(func(key string, _ int) *scanError {
+		start, end, err := s.skipValue()
+		if err != nil || !isHeadMember(key) {
+			return err
+		}
+		val := raw[start:end]
+		switch key {
+		case "config":
+			cfg = val
+			return nil
+		case "meta":
+			meta = val
+			return nil
+		}
+		// Most head members are plain strings: read without fastjson.
+		if str, ok := plainString(val); ok {
+			switch key {
+			case "database":
+				d.n.Database, d.n.HasDatabase = str, true
+				return nil
+			case "schema":
+				d.n.Schema, d.n.HasSchema = str, true
+				return nil
+			case "relation_name":
+				d.n.RelationName, d.n.HasRelationName = str, true
+				return nil
+			}
+			if f := stringField(d.n, key); f != nil {
+				*f = str
+				return nil
+			}
+		}
+		v, perr := p.ParseBytes(val)
+		if perr != nil {
+			return &scanError{offset: start, msg: "entry is not valid JSON: member " + key + ": " + perr.Error()}
+		}
+		d.member(key, v)
+		return nil
+	})
+	if serr != nil {
+		return nil, m.badEntry(uid, int(sp.start)+serr.offset, "%s", serr.msg)
+	}
+	// config, then meta (a source's only): each parse reuses p, which
+	// invalidates the values of the one before. A node's config is walked
+	// for the four keys a ref reads.
+	switch {
+	case cfg != nil && !d.isSource(uid):
+		if err := d.configMembers(cfg); err != nil {
+			return nil, m.badEntry(uid, int(sp.start), "entry is not valid JSON: member config: %s", err.msg)
+		}
+	case cfg != nil:
+		v, err := p.ParseBytes(cfg)
+		if err != nil {
+			return nil, m.badEntry(uid, int(sp.start), "entry is not valid JSON: member config: %v", err)
+		}
+		d.config(v)
+	default:
+		d.config(nil)
+	}
+	if meta != nil && d.isSource(uid) {
+		v, err := p.ParseBytes(meta)
+		if err != nil {
+			return nil, m.badEntry(uid, int(sp.start), "entry is not valid JSON: member meta: %v", err)
+		}
+		d.n.Meta, _ = goValue(v).(map[string]any)
+	}
+	return d.settle(uid), nil
+}
+
+// plainString reads a JSON string value without escapes.
+func plainString(val []byte) (string, bool) {
+	if len(val) < 2 || val[0] != '"' || bytes.IndexByte(val[1:len(val)-1], '\\') >= 0 {
+		return "", false
+	}
+	return string(val[1 : len(val)-1]), true
+}
+
+// configMembers is config for a node's config object, walked for the keys
+// config reads (the first of a duplicated key, as fastjson's Get).
+func (d *nodeDecoder) configMembers(cfg []byte) *scanError {
+	s := scanner{data: cfg}
+	s.skipWS()
+	if s.pos >= len(cfg) || cfg[s.pos] != '{' {
+		return s.skipValueOnly() // not an object: config(nil)'s defaults
+	}
+	var seen [4]bool
+	return s.eachMember(func(key string, _ int) *scanError {
+		start, end, err := s.skipValue()
+		if err != nil {
+			return err
+		}
+		i := -1
+		switch key {
+		case "materialized":
+			i = 0
+		case "enabled":
+			i = 1
+		case "access":
+			i = 2
+		case "group":
+			i = 3
+		}
+		if i < 0 || seen[i] {
+			return nil
+		}
+		seen[i] = true
+		val := cfg[start:end]
+		if i == 1 {
+			if string(val) == "false" {
+				d.n.Enabled = false
+			}
+			return nil
+		}
+		str, ok := plainString(val)
+		if !ok {
+			var p fastjson.Parser
+			v, err := p.ParseBytes(val)
+			if err != nil {
+				return &scanError{offset: start, msg: err.Error()}
+			}
+			str = strOf(v)
+		}
+		switch i {
+		case 0:
+			d.n.Materialized = str
+		case 2:
+			d.n.Access = str
+		case 3:
+			d.n.Group = str
+		}
+		return nil
+	})
+}
+
+// isHeadMember reports whether Head decodes member k.
+func isHeadMember(k string) bool {
+	switch k {
+	case "unique_id", "resource_type", "name", "package_name", "path", "original_file_path", "patch_path",
+		"alias", "identifier", "source_name", "language", "database", "schema", "relation_name", "quoting",
+		"external", "config", "meta", "access", "group", "version", "latest_version", "is_latest_version",
+		"checksum", "deferred", "defer_relation":
+		return true
+	}
+	return false
+}
+
+// nodeDecoder fills a Node from its members, one at a time, then settles
+// what depends on several of them.
+type nodeDecoder struct {
+	n                           *Node
+	access, group               string
+	rawCode, rawSQL             string
+	compiledCode, compiledSQL   string
+	hasRawCode, hasRawSQL       bool
+	hasCompCode, hasCompiledSQL bool
+}
+
+func (d *nodeDecoder) isSource(uid string) bool {
+	if d.n.ResourceType != "" {
+		return d.n.ResourceType == "source"
+	}
+	return resourceTypeOf(uid) == "source"
+}
+
+// member decodes one member other than config and meta.
+func (d *nodeDecoder) member(k string, x *fastjson.Value) {
+	n := d.n
+	if f := stringField(n, k); f != nil {
+		*f = strOf(x)
+		return
+	}
+	switch k {
+	case "database":
+		n.Database, n.HasDatabase = strValOK(x)
+	case "schema":
+		n.Schema, n.HasSchema = strValOK(x)
+	case "relation_name":
+		n.RelationName, n.HasRelationName = strValOK(x)
+	case "quoting":
+		n.Quoting = Quoting{}
+		if x.Type() == fastjson.TypeObject {
+			n.Quoting = Quoting{Database: boolPtr(x, "database"), Schema: boolPtr(x, "schema"), Identifier: boolPtr(x, "identifier")}
+		}
+	case "external":
+		n.ExternalLocation = ""
+		if x.Type() == fastjson.TypeObject {
+			n.ExternalLocation = str(x, "location")
+		}
+	case "access":
+		d.access = strOf(x)
+	case "group":
+		d.group = strOf(x)
+	case "tags":
+		n.Tags = strList(x)
+	case "fqn":
+		n.FQN = strList(x)
+	case "raw_code":
+		d.rawCode, d.hasRawCode = strValOK(x)
+	case "raw_sql":
+		d.rawSQL, d.hasRawSQL = strValOK(x)
+	case "compiled_code":
+		d.compiledCode, d.hasCompCode = strValOK(x)
+	case "compiled_sql":
+		d.compiledSQL, d.hasCompiledSQL = strValOK(x)
+	case "extra_ctes":
+		n.ExtraCTEs = nil
+		for _, c := range arrayOf(x) {
+			n.ExtraCTEs = append(n.ExtraCTEs, CTE{ID: str(c, "id"), SQL: str(c, "sql")})
+		}
+	case "refs":
+		n.Refs = decodeRefs(arrayOf(x))
+	case "sources":
+		n.SourceRefs = nil
+		for _, s := range arrayOf(x) {
+			parts := strList(s)
+			if len(parts) >= 2 {
+				n.SourceRefs = append(n.SourceRefs, [2]string{parts[len(parts)-2], parts[len(parts)-1]})
+			}
+		}
+	case "depends_on":
+		n.DependsOnNodes = strList(x.Get("nodes"))
+		n.DependsOnMacros = strList(x.Get("macros"))
+	case "version":
+		n.Version, n.HasVersion = scalar(x)
+	case "latest_version":
+		n.LatestVersion, n.HasLatestVersion = scalar(x)
+	case "is_latest_version":
+		n.IsLatestVersion = nil
+		if t := x.Type(); t == fastjson.TypeTrue || t == fastjson.TypeFalse {
+			b := t == fastjson.TypeTrue
+			n.IsLatestVersion = &b
+		}
+	case "checksum":
+		n.ChecksumName, n.Checksum = str(x, "name"), str(x, "checksum")
+	case "deferred":
+		n.Deferred = x.Type() == fastjson.TypeTrue
+	case "defer_relation":
+		n.HasDeferRelation = x.Type() == fastjson.TypeObject
+	}
+}
+
+// config reads the config member (nil when absent); a source keeps all of
+// it as Config.
+func (d *nodeDecoder) config(cfg *fastjson.Value) {
+	n := d.n
+	if cfg != nil && cfg.Type() == fastjson.TypeObject {
+		n.Materialized = str(cfg, "materialized")
+		if e := cfg.Get("enabled"); e != nil && e.Type() == fastjson.TypeFalse {
+			n.Enabled = false
+		}
+		n.Access = str(cfg, "access")
+		n.Group = str(cfg, "group")
+	}
+	if d.isSource(n.UniqueID) {
+		n.Config, _ = goValue(cfg).(map[string]any)
+	}
+}
+
+// settle fills what depends on several members.
+func (d *nodeDecoder) settle(uid string) *Node {
+	n := d.n
 	if n.UniqueID == "" {
 		n.UniqueID = uid
 	}
@@ -247,53 +486,57 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 			n.Alias = n.Name
 		}
 	}
-	if cfg != nil && cfg.Type() == fastjson.TypeObject {
-		n.Materialized = str(cfg, "materialized")
-		if e := cfg.Get("enabled"); e != nil && e.Type() == fastjson.TypeFalse {
-			n.Enabled = false
-		}
-		n.Access = str(cfg, "access")
-		n.Group = str(cfg, "group")
+	if d.access != "" {
+		n.Access = d.access
 	}
-	if n.ResourceType == "source" {
-		n.Meta, _ = goValue(meta).(map[string]any)
-		n.Config, _ = goValue(cfg).(map[string]any)
+	if d.group != "" {
+		n.Group = d.group
 	}
-	if access != "" {
-		n.Access = access
+	if d.hasRawCode {
+		n.RawCode = d.rawCode
+	} else if d.hasRawSQL {
+		n.RawCode = d.rawSQL
 	}
-	if group != "" {
-		n.Group = group
+	if d.hasCompCode {
+		n.CompiledCode, n.HasCompiled = d.compiledCode, true
+	} else if d.hasCompiledSQL {
+		n.CompiledCode, n.HasCompiled = d.compiledSQL, true
 	}
-	if s, ok := strValOK(rawCode); ok {
-		n.RawCode = s
-	} else if s, ok := strValOK(rawSQL); ok {
-		n.RawCode = s
-	}
-	if s, ok := strValOK(compiledCode); ok {
-		n.CompiledCode, n.HasCompiled = s, true
-	} else if s, ok := strValOK(compiledSQL); ok {
-		n.CompiledCode, n.HasCompiled = s, true
-	}
-	return n, nil
+	return n
 }
 
-// nodeStrings are the members decoded as plain strings (str's rules), by
-// the field they fill.
-var nodeStrings = map[string]func(*Node) *string{
-	"unique_id":          func(n *Node) *string { return &n.UniqueID },
-	"resource_type":      func(n *Node) *string { return &n.ResourceType },
-	"name":               func(n *Node) *string { return &n.Name },
-	"package_name":       func(n *Node) *string { return &n.PackageName },
-	"path":               func(n *Node) *string { return &n.Path },
-	"original_file_path": func(n *Node) *string { return &n.OriginalFilePath },
-	"patch_path":         func(n *Node) *string { return &n.PatchPath },
-	"description":        func(n *Node) *string { return &n.Description },
-	"alias":              func(n *Node) *string { return &n.Alias },
-	"identifier":         func(n *Node) *string { return &n.Identifier },
-	"source_name":        func(n *Node) *string { return &n.SourceName },
-	"language":           func(n *Node) *string { return &n.Language },
-	"macro_sql":          func(n *Node) *string { return &n.MacroSQL },
+// stringField is the field a member decoded as a plain string (str's
+// rules) fills, or nil for other members.
+func stringField(n *Node, k string) *string {
+	switch k {
+	case "unique_id":
+		return &n.UniqueID
+	case "resource_type":
+		return &n.ResourceType
+	case "name":
+		return &n.Name
+	case "package_name":
+		return &n.PackageName
+	case "path":
+		return &n.Path
+	case "original_file_path":
+		return &n.OriginalFilePath
+	case "patch_path":
+		return &n.PatchPath
+	case "description":
+		return &n.Description
+	case "alias":
+		return &n.Alias
+	case "identifier":
+		return &n.Identifier
+	case "source_name":
+		return &n.SourceName
+	case "language":
+		return &n.Language
+	case "macro_sql":
+		return &n.MacroSQL
+	}
+	return nil
 }
 
 // goValue converts a JSON value to Go's (objects as map[string]any, numbers

@@ -347,3 +347,9 @@ func escapedQuote(data []byte, open, q int) bool {
 	}
 	return (q-1-k)&1 == 1
 }
+
+// skipValueOnly skips one value, for callers that need only its end.
+func (s *scanner) skipValueOnly() *scanError {
+	_, _, err := s.skipValue()
+	return err
+}

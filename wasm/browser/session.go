@@ -271,7 +271,13 @@ type errorData struct {
 	Location diag.Location `json:"location"`
 }
 
+// envelopeText is a whole {"ok":…} envelope a method wrote itself.
+type envelopeText []byte
+
 func okEnvelope(v any) []byte {
+	if t, ok := v.(envelopeText); ok {
+		return t
+	}
 	b, err := json.Marshal(envelope{OK: v})
 	if err != nil {
 		return errorEnvelope(diag.Errorf("internal.encode", diag.Location{}, "cannot encode the result: %v", err))

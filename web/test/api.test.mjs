@@ -188,6 +188,22 @@ for (const worker of [false, true]) {
       assert.equal((await p.resolve({ from: "customers", ref: "stg_customers" })).refs.length, 1);
     });
 
+    test("a call made from onProgress while a project opens is refused, and the instance lives on", async () => {
+      // On the calling thread, onProgress runs inside the wasm's open: a
+      // call from there cannot enter the wasm (api.busy). In a worker,
+      // onProgress runs on this thread while the worker opens, and the call
+      // waits its turn.
+      const pending = [];
+      const q = await api.openProject({
+        manifest: await bytes(new URL("dev/manifest.json", jaffle)),
+        onProgress: (e) => e.phase === "index" && pending.push(p.resolve({ from: "customers", ref: "stg_orders" }).then(() => "ok", (err) => err.code)),
+      });
+      assert.ok(pending.length > 0, "no index progress");
+      assert.deepEqual(await Promise.all(pending), pending.map(() => (worker ? "ok" : "api.busy")));
+      assert.equal((await p.resolve({ from: "customers", ref: "stg_customers", defer: "standard" })).refs.length, 1);
+      await q.dispose();
+    });
+
     test("initialize runs once; openProject needs it", async () => {
       await rejects(api.initialize({ worker }), "initialize.twice");
       const other = await fresh();

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// BenchmarkResolveCall measures one resolve call through the bridge (request
+// JSON in, envelope JSON out), as the JS API makes it, on the pair named by
+// DBTDEFER_BENCH_DEV and DBTDEFER_BENCH_PROD (./build.sh bench's synthetic
+// pairs; skipped without them). Cold: each call asks for a ref not asked
+// before in this project (nothing decoded or kept for it yet). Again: the
+// refs were asked before (their nodes are decoded; the call is answered
+// anew, as the JS API does when its own kept answers miss).
+func BenchmarkResolveCall(b *testing.B) {
+	dev, prod := os.Getenv("DBTDEFER_BENCH_DEV"), os.Getenv("DBTDEFER_BENCH_PROD")
+	if dev == "" || prod == "" {
+		b.Skip("DBTDEFER_BENCH_DEV and DBTDEFER_BENCH_PROD name no pair")
+	}
+	db, err := os.ReadFile(dev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pb, err := os.ReadFile(prod)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, warm := range []bool{false, true} {
+		name := "cold"
+		if warm {
+			name = "again"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := NewSession()
+			a := string(s.Open(OpenRequest{Manifest: db, State: pb}, nil))
+			h := 0
+			if _, err := fmt.Sscanf(a, `{"ok":{"handle":%d`, &h); err != nil {
+				b.Fatalf("open: %s", a[:min(len(a), 300)])
+			}
+			names := []string{}
+			for _, kind := range []string{"stg_customers", "stg_orders", "stg_products", "stg_locations", "stg_order_items", "stg_supplies", "customers", "orders", "locations", "products", "supplies", "order_items"} {
+				for i := 0; i < 1000; i++ {
+					names = append(names, fmt.Sprintf("%s_%04d", kind, i))
+				}
+			}
+			req := func(i int) []byte {
+				return []byte(`{"from":"customers_0000","refs":["` + names[i%len(names)] + `"],"defer":"favor-state"}`)
+			}
+			out := s.Call(h, "resolve", req(0))
+			if !strings.Contains(string(out), `"env":"state"`) {
+				b.Fatalf("resolve: %s", out)
+			}
+			if warm {
+				// Again: 2000 refs, each asked once before timing.
+				names = names[:2000]
+				for i := range names {
+					s.Call(h, "resolve", req(i))
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				out = s.Call(h, "resolve", req(i))
+			}
+			b.StopTimer()
+			if !strings.Contains(string(out), `"ok"`) {
+				b.Fatalf("resolve: %s", out)
+			}
+		})
+	}
+}
