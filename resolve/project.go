@@ -41,6 +41,9 @@ type Inputs struct {
 	Quoting *manifest.Quoting
 	// MaxManifestBytes rejects larger manifests (0: no limit).
 	MaxManifestBytes int
+	// ManifestSplit lets another scanner index part of the dev manifest
+	// (manifest.Split); the browser module's helper worker does.
+	ManifestSplit *manifest.Split
 }
 
 // Project is an opened dev manifest with its optional state and oracle. It is
@@ -98,7 +101,9 @@ func Open(in Inputs) (*Project, error) {
 		name = "manifest.json"
 	}
 	opt := manifest.Options{MaxBytes: in.MaxManifestBytes}
-	dev, err := manifest.OpenWith(name, in.Manifest, opt)
+	devOpt := opt
+	devOpt.Split = in.ManifestSplit
+	dev, err := manifest.OpenWith(name, in.Manifest, devOpt)
 	if err != nil {
 		return nil, err
 	}

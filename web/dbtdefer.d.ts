@@ -16,6 +16,16 @@ export interface InitializeOptions {
   wasmModule?: WebAssembly.Module;
   /** Run the wasm in a Web Worker (node: worker_threads). Default: true where `Worker` exists (browsers), else false. */
   worker?: boolean;
+  /**
+   * Index big manifests on two cores: a helper worker (a second instance of
+   * the same module, started on the first such open) scans the second half
+   * of the nodes while this instance scans the first (Project.info
+   * .parallelIndex says it did). true (the default, where workers exist):
+   * manifests of 16 MB and more; a number: that many bytes and more; false:
+   * never. The helper keeps about half the largest manifest's size of wasm
+   * memory (wasm memory never shrinks).
+   */
+  parallel?: boolean | number;
 }
 
 /**
@@ -170,6 +180,8 @@ export interface ProjectInfo {
   counts: Record<string, number>;
   hasState: boolean;
   state: StateInfo | null;
+  /** The helper worker indexed part of the manifest (initialize's parallel). */
+  parallelIndex: boolean;
 }
 
 /** Go: resolve.RefResult. */

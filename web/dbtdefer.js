@@ -27,6 +27,7 @@ export function initialize(options = {}) {
       wasmURL: urlLike,
       wasmModule: (v) => v instanceof WebAssembly.Module || "a WebAssembly.Module",
       worker: bool,
+      parallel: (v) => typeof v === "boolean" || (Number.isInteger(v) && v > 0) || "a boolean or a size in bytes",
     });
     if (options.wasmURL != null && options.wasmModule != null) {
       throw new DbtdeferError("options.conflict", "initialize: give wasmURL or wasmModule, not both");
@@ -36,7 +37,7 @@ export function initialize(options = {}) {
     const t = useWorker ? await WorkerTransport.start() : new LocalTransport();
     let v;
     try {
-      v = await t.init({ wasmURL, wasmModule: options.wasmModule });
+      v = await t.init({ wasmURL, wasmModule: options.wasmModule, parallel: options.parallel ?? true });
     } catch (e) {
       t.close();
       throw e;
@@ -276,6 +277,9 @@ class LocalTransport {
     return this.host.open(opts, onProgress);
   }
   async call(handle, method, reqText) {
+    // A call made while a project opens (from onProgress, or while a
+    // split open waits for its helper) runs after it.
+    while (this.host.opening) await this.host.opening;
     return this.host.callText(handle, method, reqText);
   }
   async dispose(handle) {

@@ -12,7 +12,8 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
  * startHost compiles and starts one wasm instance.
  * @param {{wasmURL?: string, wasmModule?: WebAssembly.Module}} opts
  */
-export async function startHost({ wasmURL, wasmModule }) {
+export async function startHost({ wasmURL, wasmModule, parallel = true }) {
+  if (parallel === true) parallel = splitMinBytes;
   const module = wasmModule ?? (await compileWasm(wasmURL));
   const go = new globalThis.Go();
   // A per-instance callback name: several instances may share one realm.
@@ -27,7 +28,8 @@ export async function startHost({ wasmURL, wasmModule }) {
   } catch (e) {
     throw new DbtdeferError("wasm.instantiate", `cannot instantiate dbtdefer.wasm: ${e.message}`);
   }
-  const host = new Host(go, instance);
+  const host = new Host(go, instance, parallel ? module : null);
+  host.splitMinBytes = parallel || Infinity;
   const exited = go.run(instance).then(() => host.died(`the Go program exited (code ${exitCode ?? 0})`));
   try {
     host.api = await Promise.race([ready, exited.then(() => { throw host.deadError(); })]);
@@ -58,9 +60,12 @@ async function compileWasm(url) {
 
 /** Host is one running wasm instance and the projects opened in it. */
 export class Host {
-  constructor(go, instance) {
+  constructor(go, instance, helperModule = null) {
     this.go = go;
     this.instance = instance;
+    this.helperModule = helperModule; // the module a helper worker runs (null: no helper)
+    this.helper = undefined; // Promise of the helper, once started
+    this.opening = null; // the open in progress, if any
     this.api = null;
     this.dead = null; // why the instance stopped, once it has
     this.sources = new Map(); // handle → where the state came from
@@ -104,7 +109,15 @@ export class Host {
    * @param {object} opts validated openProject options (minus onProgress)
    * @param {(p: object) => void} progress
    */
-  async open(opts, progress = () => {}) {
+  open(opts, progress = () => {}) {
+    const p = this.#open(opts, progress);
+    const settled = p.then(() => {}, () => {});
+    this.opening = settled;
+    settled.then(() => this.opening === settled && (this.opening = null));
+    return p;
+  }
+
+  async #open(opts, progress) {
     const max = opts.maxManifestBytes ?? 0;
     const load = { headers: opts.headers, cache: opts.cache !== false, progress, max };
     const inputs = {};
@@ -132,10 +145,48 @@ export class Host {
       names.packageProjects = texts;
     }
     const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, 0);
+    // A big manifest is indexed on two cores: a helper worker scans the
+    // entries from a split point near its middle while this instance scans
+    // up to it (see manifest.Split: a wrong guess only costs time).
+    // The helper gets its bytes before this instance starts scanning (which
+    // holds the thread until the split point): the manifest is copied into
+    // the wasm first, then its buffer handed to the helper when it is ours
+    // (bytes posted to a worker, or transfer: true), else a copy of its
+    // second part.
+    let at = this.helperModule && inputs.manifest.byteLength >= this.splitMinBytes ? splitPoint(inputs.manifest) : -1;
+    const helper = at > 0 ? await this.#helper() : null;
+    if (!helper) at = -1;
     progress({ phase: "copy", file: "", loaded: 0, total });
-    const res = this.invoke("open", { ...inputs, names: JSON.stringify(names) }, (phase, file, loaded, total) =>
-      progress({ phase, file, loaded, total }),
-    );
+    let helped = null;
+    const args = { ...inputs, names: JSON.stringify(names) };
+    if (helper) {
+      const m = inputs.manifest;
+      this.#adopt(m);
+      delete args.manifest;
+      args.manifestAdopted = true;
+      const owned = sources.manifest.kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer;
+      const part = owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
+      helped = helper.scan(part).catch(() => null);
+    }
+    const onProgress = (phase, file, loaded, total) => progress({ phase, file, loaded, total });
+    let res;
+    if (at <= 0) {
+      res = this.invoke("open", args, onProgress);
+    } else {
+      let text = null;
+      this.busy = true; // the wasm is inside an open until provide()
+      try {
+        this.invoke("open", args, onProgress, at, (t) => (text = t));
+        if (text === null) {
+          const entries = await helped; // the instance waits at the split point
+          this.invoke("provide", entries);
+        }
+      } finally {
+        this.busy = false;
+      }
+      if (text === null) throw new DbtdeferError("internal.error", "the split open did not finish");
+      res = unwrap(text);
+    }
     this.sources.set(res.handle, sources.state ?? null);
     return res;
   }
@@ -181,6 +232,32 @@ export class Host {
     return text;
   }
 
+  /**
+   * scanEntries is the helper's side of a split open: the entries of the
+   * bytes (from a key to its object's end) as an Int32Array, or null.
+   */
+  scanEntries(bytes) {
+    const ex = this.instance.exports;
+    const at = ex.dbtdefer_in(bytes.byteLength);
+    new Uint8Array(ex.mem.buffer, at, bytes.byteLength).set(bytes);
+    const out = ex.dbtdefer_scan(bytes.byteLength);
+    const ints = new Int32Array(ex.mem.buffer.slice(Number(out >> 32n), Number(out >> 32n) + Number(out & 0xffffffffn)));
+    return ints[0] < 0 ? null : ints;
+  }
+
+  /** #adopt copies a manifest into the wasm's input buffer, for open to take (manifestAdopted). */
+  #adopt(bytes) {
+    const ex = this.instance.exports;
+    const at = ex.dbtdefer_in(bytes.byteLength); // first: it may grow (and so replace) the memory's buffer
+    new Uint8Array(ex.mem.buffer, at, bytes.byteLength).set(bytes);
+  }
+
+  /** #helper starts the helper worker once; null where there is none. */
+  #helper() {
+    this.helper ??= startHelper(this.helperModule).catch(() => null);
+    return this.helper;
+  }
+
   /** memory: the Go heap after a collection, and the wasm linear memory (which never shrinks: its peak). */
   memory() {
     const stats = this.invoke("memory");
@@ -195,6 +272,102 @@ export class Host {
 
 // packageProjects are small YAML files; a host handing over more is wrong.
 const maxPackageProjectBytes = 8 << 20;
+
+// Manifests this big or bigger are indexed with the helper worker (by
+// default: initialize's parallel option).
+const splitMinBytes = 16 << 20;
+
+// The first segment of the unique_ids of "nodes" and "macros" entries: a
+// split point is the key of one.
+const nodeKeyPrefixes = ["model.", "test.", "seed.", "snapshot.", "analysis.", "operation.", "sql_operation.", "unit_test.", "function.", "macro."]
+  .map((p) => new TextEncoder().encode(`"${p}`));
+
+/**
+ * splitPoint guesses where an entry of "nodes" (or "macros") starts near
+ * the middle of a manifest: a quote after `},` that opens a unique_id-like
+ * key followed by `:{`, searched from 47% of the bytes on. It may be wrong
+ * (the index then does without it); -1 when none is near.
+ */
+function splitPoint(b) {
+  const from = Math.floor(b.length * 0.47);
+  const isWS = (c) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  const stop = Math.min(b.length - 2, from + (1 << 20));
+  for (let i = from; i >= 0 && i < stop; i++) {
+    i = b.indexOf(0x7d, i); // '}'
+    if (i < 0 || i >= stop) return -1;
+    let j = i + 1;
+    while (isWS(b[j])) j++;
+    if (b[j] !== 0x2c) continue; // ','
+    j++;
+    while (isWS(b[j])) j++;
+    if (b[j] !== 0x22 || !nodeKeyPrefixes.some((p) => p.every((c, k) => b[j + k] === c))) continue;
+    let e = b.indexOf(0x22, j + 1); // the key's closing quote (unique_ids have no escapes)
+    if (e < 0 || e - j > 1024 || b.subarray(j, e).includes(0x5c)) continue;
+    e++;
+    while (isWS(b[e])) e++;
+    if (b[e] !== 0x3a) continue; // ':'
+    e++;
+    while (isWS(b[e])) e++;
+    if (b[e] === 0x7b) return j; // '{'
+  }
+  return -1;
+}
+
+/**
+ * startHelper starts a second dbtdefer worker (worker.js) on the same
+ * module, for split opens: {scan(bytes) → Promise<Int32Array|null>}.
+ */
+async function startHelper(module) {
+  const url = new URL("./worker.js", import.meta.url);
+  let post, ref = () => {}, unref = () => {};
+  const waiting = new Map();
+  let next = 0;
+  let ready;
+  const isReady = new Promise((resolve, reject) => (ready = { resolve, reject }));
+  const receive = (m) => {
+    if (m?.ready) return ready.resolve();
+    const w = waiting.get(m?.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (waiting.size === 0) unref();
+    m.error ? w.reject(DbtdeferError.fromData(m.error)) : w.resolve(m.ok);
+  };
+  const fail = (e) => {
+    ready.reject(e);
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  if (typeof globalThis.Worker === "function") {
+    const w = new Worker(url, { type: "module", name: "dbtdefer-helper" });
+    w.onmessage = (e) => receive(e.data);
+    w.onerror = (e) => (e.preventDefault?.(), fail(new Error(e?.message ?? "helper failed")));
+    post = (m, t) => w.postMessage(m, t);
+  } else if (isNode) {
+    const { Worker: NodeWorker } = await import("node:worker_threads");
+    const w = new NodeWorker(url);
+    w.on("message", receive);
+    w.on("error", fail);
+    w.on("exit", () => fail(new Error("helper exited")));
+    post = (m, t) => w.postMessage(m, t);
+    ref = () => w.ref();
+    unref = () => w.unref();
+  } else {
+    return null;
+  }
+  const request = (op, args, transfer = []) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, { resolve, reject });
+      ref();
+      post({ id, op, args }, transfer);
+    });
+  await isReady;
+  await request("init", { wasmModule: module, parallel: false });
+  unref();
+  // scan hands over bytes' whole buffer (transferred: the caller's view of
+  // it is detached).
+  return { scan: (bytes) => request("scan", { buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength }, [bytes.buffer]) };
+}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

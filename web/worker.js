@@ -26,7 +26,8 @@ async function handle({ id, op, args }) {
         ok = { wasmVersion: host.wasmVersion, hostVersion: version };
         break;
       case "open":
-        ok = await host.open(args, (progress) => port.post({ id, progress }));
+        // The bytes in args are this worker's own (transferred or cloned).
+        ok = await host.open({ ...args, ownsBytes: true }, (progress) => port.post({ id, progress }));
         break;
       case "call":
         // The answer's JSON text, as the wasm wrote it: the page decodes it
@@ -39,6 +40,12 @@ async function handle({ id, op, args }) {
       case "memory":
         ok = host.memory();
         break;
+      case "scan": {
+        // This worker is another's helper (host.js, split opens).
+        const entries = host.scanEntries(new Uint8Array(args.buffer, args.offset, args.length));
+        port.post({ id, ok: entries }, entries ? [entries.buffer] : []);
+        return;
+      }
       default:
         throw new DbtdeferError("internal.op", `worker: unknown op ${op}`);
     }
@@ -51,8 +58,8 @@ async function handle({ id, op, args }) {
 
 async function connect() {
   if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
-    return { post: (m) => self.postMessage(m), listen: (fn) => (self.onmessage = (e) => fn(e.data)) };
+    return { post: (m, t) => self.postMessage(m, t), listen: (fn) => (self.onmessage = (e) => fn(e.data)) };
   }
   const { parentPort } = await import("node:worker_threads");
-  return { post: (m) => parentPort.postMessage(m), listen: (fn) => parentPort.on("message", fn) };
+  return { post: (m, t) => parentPort.postMessage(m, t), listen: (fn) => parentPort.on("message", fn) };
 }

@@ -140,6 +140,7 @@ type Manifest struct {
 	mu          sync.Mutex
 	cache       map[string]*Node
 	heads       map[string]*Node // Head's, when cache has no full node
+	splitTaken  bool             // Options.Split's entries were used
 	refIdx      *refIndex
 	srcIdxCache *refIndex
 	macroIdx    map[string][]string
@@ -149,6 +150,101 @@ type Manifest struct {
 type Options struct {
 	// MaxBytes rejects larger inputs with CodeTooLarge; 0 means no limit.
 	MaxBytes int
+	// Split lets another scanner (another core) index part of a section.
+	Split *Split
+}
+
+// Split hands the entries of one section from byte At on to another
+// scanner (the browser module's helper worker runs ScanEntries there while
+// OpenWith indexes what comes before). At is a guess: when OpenWith reaches
+// At as the key of an entry of an indexed section, it calls Wait and takes
+// the entries it returns, to the section's end; when it never does (At was
+// inside an entry, or in no section), or Wait returns nil, it scans on by
+// itself. So a wrong guess costs time, never a wrong index.
+type Split struct {
+	At   int
+	Wait func() *Entries
+}
+
+// Entries are the entries ScanEntries found: per entry its key's offset
+// (the opening quote), its value's start and end, relative to where the
+// scan began; and the offset of the '}' that closed their object.
+type Entries struct {
+	Spans []int32
+	End   int32
+}
+
+// ScanEntries scans object members from the start of data (the opening
+// quote of a key) to the '}' that closes their object, as OpenWith's scan
+// of a section would.
+func ScanEntries(data []byte) (*Entries, error) {
+	if len(data) > 1<<31-1 {
+		return nil, &scanError{msg: "over 2 GiB"}
+	}
+	s := &scanner{data: data}
+	e := &Entries{}
+	for {
+		s.skipWS()
+		key := s.pos
+		if _, err := s.readKey(); err != nil {
+			return nil, err
+		}
+		if err := s.expect(':', "after an object key"); err != nil {
+			return nil, err
+		}
+		a, b, err := s.skipValue()
+		if err != nil {
+			return nil, err
+		}
+		e.Spans = append(e.Spans, int32(key), int32(a), int32(b))
+		s.skipWS()
+		if s.pos >= len(data) {
+			return nil, s.eofError("an object")
+		}
+		switch data[s.pos] {
+		case ',':
+			s.pos++
+		case '}':
+			e.End = int32(s.pos)
+			return e, nil
+		default:
+			return nil, s.fail("expected ',' or '}' in an object, found " + describeByte(data[s.pos]))
+		}
+	}
+}
+
+// SplitTaken reports whether OpenWith used the entries of Options.Split.
+func (m *Manifest) SplitTaken() bool { return m.splitTaken }
+
+// takeEntries indexes the entries another scanner found from s.pos's key
+// at split.At, and leaves s at the '}' closing the section. It reports false
+// (and changes nothing) when they do not fit this input.
+func (m *Manifest) takeEntries(sec *section, s *scanner, at int, e *Entries) bool {
+	n := len(e.Spans)
+	end := at + int(e.End)
+	if n == 0 || n%3 != 0 || int(e.Spans[0]) != 0 || end >= len(s.data) || s.data[end] != '}' {
+		return false
+	}
+	keys := make([]string, 0, n/3)
+	prev := at - 1
+	for i := 0; i < n; i += 3 {
+		k, a, b := at+int(e.Spans[i]), at+int(e.Spans[i+1]), at+int(e.Spans[i+2])
+		if k <= prev || a <= k || b <= a || b > end {
+			return false
+		}
+		ks := &scanner{data: s.data, pos: k}
+		key, err := ks.readKey()
+		if err != nil {
+			return false
+		}
+		keys = append(keys, key)
+		prev = b
+	}
+	for i, key := range keys {
+		sec.push(key, span{int32(at) + e.Spans[3*i+1], int32(at) + e.Spans[3*i+2]})
+	}
+	s.pos = end
+	return true
 }
 
 // indexed lists the top-level sections whose entries are indexed.
@@ -207,7 +303,14 @@ func OpenWith(file string, data []byte, opt Options) (*Manifest, error) {
 			sec := &section{}
 			m.sections[key] = sec
 			defer sec.finish()
-			return s.eachMember(func(k string, _ int) *scanError {
+			return s.eachMember(func(k string, keyOff int) *scanError {
+				if split := opt.Split; split != nil && keyOff == split.At {
+					opt.Split = nil // once
+					if e := split.Wait(); e != nil && m.takeEntries(sec, s, keyOff, e) {
+						m.splitTaken = true
+						return nil // eachMember reads the section's '}'
+					}
+				}
 				a, b, err := s.skipValue()
 				if err == nil {
 					sec.push(k, span{int32(a), int32(b)})

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -378,4 +380,86 @@ func curatedOnly(paths []string) []string {
 		}
 	}
 	return out
+}
+
+// TestSplitOpenMatchesSequential: OpenWith with a Split at every entry of
+// the nodes section (a sample of them), its entries scanned by
+// ScanEntries as the helper worker does, indexes exactly what a sequential
+// open does; a split inside an entry, or a Wait answering nil, changes
+// nothing; entries that do not fit are refused.
+func TestSplitOpenMatchesSequential(t *testing.T) {
+	for _, p := range curatedOnly(corpus.Manifests()) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Open(p, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec := want.sections["nodes"]
+		if len(sec.keys) < 4 {
+			continue
+		}
+		same := func(what string, got *Manifest) {
+			t.Helper()
+			for name, ws := range want.sections {
+				gs := got.sections[name]
+				if gs == nil || !reflect.DeepEqual(ws.keys, gs.keys) || !reflect.DeepEqual(ws.spans, gs.spans) {
+					t.Fatalf("%s: %s: section %s differs from a sequential open", p, what, name)
+				}
+			}
+		}
+		for _, i := range []int{1, len(sec.keys) / 2, len(sec.keys) - 1} {
+			// The key's opening quote: just before the value, past the colon.
+			at := bytes.LastIndexByte(data[:sec.spans[i].start], ':')
+			at = bytes.LastIndexByte(data[:at], '"')
+			at = bytes.LastIndexByte(data[:at], '"')
+			waited := false
+			got, err := OpenWith(p, data, Options{Split: &Split{At: at, Wait: func() *Entries {
+				waited = true
+				e, err := ScanEntries(data[at:])
+				if err != nil {
+					t.Fatalf("%s: ScanEntries at %d: %v", p, at, err)
+				}
+				return e
+			}}})
+			if err != nil || !waited || !got.SplitTaken() {
+				t.Fatalf("%s: split at entry %d: err %v, waited %v, taken %v", p, i, err, waited, got.SplitTaken())
+			}
+			same(fmt.Sprintf("split at entry %d", i), got)
+			// Inside an entry: never reached as a key, so never waited for.
+			got, err = OpenWith(p, data, Options{Split: &Split{At: int(sec.spans[i].start) + 1, Wait: func() *Entries { t.Fatal("waited inside an entry"); return nil }}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			same("split inside an entry", got)
+			// nil: scanned on; entries that do not fit: refused, scanned on.
+			for _, e := range []*Entries{nil, {Spans: []int32{0, 5, 3}, End: 9}, {Spans: []int32{1, 2, 3}, End: 1}} {
+				got, err = OpenWith(p, data, Options{Split: &Split{At: at, Wait: func() *Entries { return e }}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				same(fmt.Sprintf("entries %v", e), got)
+				if got.SplitTaken() {
+					t.Fatalf("%s: entries %v were taken", p, e)
+				}
+			}
+		}
+	}
+}
+
+func TestScanEntriesErrors(t *testing.T) {
+	for _, c := range []string{`"a": 1, "b": {"x": [1,2]}`, `"a" 1}`, `"a": 1; "b": 2}`, `"a": {"b": 1}`, `"a`} {
+		if _, err := ScanEntries([]byte(c)); err == nil {
+			t.Errorf("ScanEntries(%q): no error", c)
+		}
+	}
+	e, err := ScanEntries([]byte(`"a": 1 , "b\"c": {"x": "}"} }, "ignored": 3`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{0, 5, 6, 9, 17, 27}; !reflect.DeepEqual(e.Spans, want) || e.End != 28 {
+		t.Errorf("ScanEntries = %v end %d, want %v end 28", e.Spans, e.End, want)
+	}
 }

@@ -8,7 +8,11 @@ import (
 	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
+
+// splitWait is the channel of the open waiting for provide, if any.
+var splitWait chan *manifest.Entries
 
 // session is the instance's one Session (main creates it before the host
 // can call anything).
@@ -26,7 +30,37 @@ func main() {
 	api.Set("version", Version)
 	api.Set("open", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
-		return string(s.Open(openRequest(args[0]), progressFunc(args[1])))
+		r := openRequest(args[0])
+		if len(args) < 4 || args[2].Type() != js.TypeNumber || args[2].Int() < 0 {
+			return string(s.Open(r, progressFunc(args[1])))
+		}
+		// A split open: index up to the split point, wait there for the
+		// helper's entries (provide), then finish. It runs on a goroutine:
+		// this call returns once it waits (or is done), and done(envelope)
+		// gets the answer.
+		wait := make(chan *manifest.Entries, 1)
+		r.Split = &manifest.Split{At: args[2].Int(), Wait: func() *manifest.Entries { return <-wait }}
+		splitWait = wait
+		progress, done := progressFunc(args[1]), args[3]
+		go func() {
+			out := s.Open(r, progress)
+			splitWait = nil
+			done.Invoke(string(out))
+		}()
+		return nil
+	}))
+	// provide(entries) hands a split open the helper's entries: an
+	// Int32Array of [end, key, value start, value end, …] (relative to the
+	// split point), or null to index on without them. It returns once the
+	// open is done (its done callback called).
+	api.Set("provide", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
+		defer recoverJS(&ret)
+		wait := splitWait
+		if wait == nil {
+			return false
+		}
+		wait <- entriesOf(args[0])
+		return true
 	}))
 	api.Set("memory", js.FuncOf(func(_ js.Value, _ []js.Value) (ret any) {
 		defer recoverJS(&ret)
@@ -44,10 +78,15 @@ func main() {
 	select {}
 }
 
-// openRequest copies each input's bytes into Go once (js.CopyBytesToGo);
-// the JS side may drop its Uint8Arrays as soon as open returns.
+// openRequest copies each input's bytes into Go once (js.CopyBytesToGo),
+// or takes the manifest the host already wrote into the input buffer; the
+// JS side may drop its Uint8Arrays as soon as open returns.
 func openRequest(v js.Value) OpenRequest {
 	var r OpenRequest
+	if v.Get("manifestAdopted").Truthy() {
+		// The host wrote the manifest into the input buffer (dbtdefer_in).
+		r.Manifest, callIn = callIn, nil
+	}
 	for _, f := range []struct {
 		key string
 		dst *[]byte
@@ -123,6 +162,47 @@ func exportCall(handle int32, methodLen, reqLen uint32) uint64 {
 		callOut = errorEnvelope(errBadCall)
 	} else {
 		callOut = session.Call(int(handle), string(callIn[:methodLen]), callIn[methodLen:methodLen+reqLen])
+	}
+	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(callOut))))<<32 | uint64(len(callOut))
+}
+
+// entriesOf decodes provide's Int32Array (see provide); nil for anything
+// else.
+func entriesOf(v js.Value) *manifest.Entries {
+	if v.Type() != js.TypeObject || !v.InstanceOf(js.Global().Get("Int32Array")) || v.Length() < 4 {
+		return nil
+	}
+	raw := make([]byte, 4*v.Length())
+	js.CopyBytesToGo(raw, js.Global().Get("Uint8Array").New(v.Get("buffer"), v.Get("byteOffset"), len(raw)))
+	ints := make([]int32, v.Length())
+	for i := range ints {
+		ints[i] = int32(uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24)
+	}
+	return &manifest.Entries{End: ints[0], Spans: ints[1:]}
+}
+
+// exportScan is the helper worker's side of a split open: it scans the n
+// bytes in the input buffer (from a key of a section to the section's end,
+// manifest.ScanEntries) and answers, as little-endian int32s, [end, key,
+// value start, value end, …], or [-1] when the bytes do not scan (the open
+// then indexes them itself, and says what is wrong). The input buffer is
+// freed: the helper keeps no manifest.
+//
+//go:wasmexport dbtdefer_scan
+func exportScan(n uint32) uint64 {
+	var e *manifest.Entries
+	if uint64(n) <= uint64(len(callIn)) {
+		e, _ = manifest.ScanEntries(callIn[:n])
+	}
+	callIn = nil
+	ints := []int32{-1}
+	if e != nil {
+		ints = append([]int32{e.End}, e.Spans...)
+	}
+	callOut = make([]byte, 4*len(ints))
+	for i, x := range ints {
+		u := uint32(x)
+		callOut[4*i], callOut[4*i+1], callOut[4*i+2], callOut[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
 	}
 	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(callOut))))<<32 | uint64(len(callOut))
 }

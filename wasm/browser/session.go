@@ -12,6 +12,7 @@ import (
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
 // OpenRequest is what openProject() hands to the wasm: the bytes of each
@@ -19,6 +20,9 @@ import (
 type OpenRequest struct {
 	Manifest, State, Catalog, RunResults, ProjectYml []byte
 	Names                                            Names
+	// Split, when set, takes part of the manifest's index from the helper
+	// worker (see manifest.Split).
+	Split *manifest.Split
 }
 
 // Names are the file names (or URLs) of the inputs, and the inputs that are
@@ -79,6 +83,8 @@ type projectInfo struct {
 	Counts        map[string]int     `json:"counts"`
 	HasState      bool               `json:"hasState"`
 	State         *resolve.StateInfo `json:"state"`
+	// ParallelIndex says the helper worker indexed part of the manifest.
+	ParallelIndex bool `json:"parallelIndex"`
 }
 
 // Open indexes a project and returns the JSON envelope of its handle.
@@ -96,6 +102,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		Catalog: req.Catalog, CatalogName: req.Names.Catalog,
 		RunResults: req.RunResults, RunResultsName: req.Names.RunResults,
 		DevRelations: req.Names.DevRelations, MaxManifestBytes: req.Names.MaxBytes,
+		ManifestSplit: req.Split,
 	}
 	var warns []diag.Diagnostic
 	entry := &project{}
@@ -132,7 +139,8 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 	s.projects[h] = entry
 	s.mu.Unlock()
 	info := projectInfo{ProjectName: p.Root, AdapterType: p.Dev.Meta.AdapterType, DbtVersion: p.Dev.Meta.DbtVersion,
-		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfo()}
+		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfo(),
+		ParallelIndex: p.Dev.SplitTaken()}
 	return okEnvelope(openResult{Handle: h, Warnings: append(nonNil(p.Warnings), warns...), Info: info})
 }
 

@@ -188,20 +188,44 @@ for (const worker of [false, true]) {
       assert.equal((await p.resolve({ from: "customers", ref: "stg_customers" })).refs.length, 1);
     });
 
-    test("a call made from onProgress while a project opens is refused, and the instance lives on", async () => {
-      // On the calling thread, onProgress runs inside the wasm's open: a
-      // call from there cannot enter the wasm (api.busy). In a worker,
-      // onProgress runs on this thread while the worker opens, and the call
-      // waits its turn.
+    test("a call made from onProgress while a project opens runs after the open", async () => {
+      // On the calling thread, onProgress runs inside the wasm's open: the
+      // call waits for the open to end. In a worker, it waits its turn.
       const pending = [];
       const q = await api.openProject({
         manifest: await bytes(new URL("dev/manifest.json", jaffle)),
         onProgress: (e) => e.phase === "index" && pending.push(p.resolve({ from: "customers", ref: "stg_orders" }).then(() => "ok", (err) => err.code)),
       });
       assert.ok(pending.length > 0, "no index progress");
-      assert.deepEqual(await Promise.all(pending), pending.map(() => (worker ? "ok" : "api.busy")));
+      assert.deepEqual(await Promise.all(pending), pending.map(() => "ok"));
       assert.equal((await p.resolve({ from: "customers", ref: "stg_customers", defer: "standard" })).refs.length, 1);
       await q.dispose();
+    });
+
+    test("a manifest indexed on two cores (parallel) answers as one indexed on one", async () => {
+      // parallel: 1 splits every manifest (by default only 16 MB and more).
+      const split = await fresh();
+      await split.initialize({ worker, parallel: 1 });
+      for (const dir of [jaffle, duck]) {
+        const dev = await bytes(new URL("dev/manifest.json", dir));
+        const state = await bytes(new URL("prod/manifest.json", dir));
+        const a = await split.openProject({ manifest: dev, state });
+        const b = await api.openProject({ manifest: dev, state });
+        assert.equal(a.info.parallelIndex, true, `${dir}: the helper's index was not used`);
+        assert.equal(b.info.parallelIndex, false);
+        assert.deepEqual({ ...a.info, parallelIndex: false }, b.info);
+        const models = (await b.select("resource_type:model")).uniqueIds;
+        assert.ok(models.length > 3);
+        assert.deepEqual((await a.select("resource_type:model")).uniqueIds, models);
+        for (const m of models) {
+          for (const defer of ["off", "favor-state"]) {
+            assert.deepEqual(await a.explain({ model: m, defer }), await b.explain({ model: m, defer }), `${m} ${defer}`);
+          }
+        }
+        await a.dispose();
+        await b.dispose();
+      }
+      await rejects(split.openProject({ manifest: new TextEncoder().encode('{"nodes": {"model.a.b": {"name": "b"}, "model.a.c": {"name": '), state: undefined }), /^manifest\./, /truncated/);
     });
 
     test("initialize runs once; openProject needs it", async () => {
