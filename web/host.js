@@ -234,15 +234,16 @@ export class Host {
 
   /**
    * scanEntries is the helper's side of a split open: the entries of the
-   * bytes (from a key to its object's end) as an Int32Array, or null.
+   * bytes (from a key to its object's end) as dbtdefer_scan wrote them (a
+   * Uint8Array for provide), or null.
    */
   scanEntries(bytes) {
     const ex = this.instance.exports;
     const at = ex.dbtdefer_in(bytes.byteLength);
     new Uint8Array(ex.mem.buffer, at, bytes.byteLength).set(bytes);
     const out = ex.dbtdefer_scan(bytes.byteLength);
-    const ints = new Int32Array(ex.mem.buffer.slice(Number(out >> 32n), Number(out >> 32n) + Number(out & 0xffffffffn)));
-    return ints[0] < 0 ? null : ints;
+    const n = Number(out & 0xffffffffn);
+    return n === 0 ? null : new Uint8Array(ex.mem.buffer.slice(Number(out >> 32n), Number(out >> 32n) + n));
   }
 
   /** #adopt copies a manifest into the wasm's input buffer, for open to take (manifestAdopted). */
@@ -285,11 +286,11 @@ const nodeKeyPrefixes = ["model.", "test.", "seed.", "snapshot.", "analysis.", "
 /**
  * splitPoint guesses where an entry of "nodes" (or "macros") starts near
  * the middle of a manifest: a quote after `},` that opens a unique_id-like
- * key followed by `:{`, searched from 47% of the bytes on. It may be wrong
+ * key followed by `:{`, searched from 52% of the bytes on. It may be wrong
  * (the index then does without it); -1 when none is near.
  */
 function splitPoint(b) {
-  const from = Math.floor(b.length * 0.47);
+  const from = Math.floor(b.length * 0.52); // the helper starts later (its copy) but also scans what follows "nodes"
   const isWS = (c) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
   const stop = Math.min(b.length - 2, from + (1 << 20));
   for (let i = from; i >= 0 && i < stop; i++) {
@@ -315,7 +316,7 @@ function splitPoint(b) {
 
 /**
  * startHelper starts a second dbtdefer worker (worker.js) on the same
- * module, for split opens: {scan(bytes) → Promise<Int32Array|null>}.
+ * module, for split opens: {scan(bytes) → Promise<Uint8Array|null>}.
  */
 async function startHelper(module) {
   const url = new URL("./worker.js", import.meta.url);

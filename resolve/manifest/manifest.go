@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/valyala/fastjson"
@@ -70,28 +71,27 @@ type span struct{ start, end int32 }
 
 // section is one top-level object of entries (nodes, sources, macros, …).
 type section struct {
-	keys  []string       // in file order
-	index map[string]int // key → position in keys/spans
+	keys  []string // in file order
 	spans []span
+	table keyTable // key → position in keys/spans
+	// arena holds copies of the keys, one after the other: everything
+	// that reads keys after the scan (the table, Counts, the ref index)
+	// reads this instead of bytes all over the input, where each key was a
+	// cache miss (most of indexing a 100 MB manifest once its scan is done).
+	arena []byte
 }
 
-func (s *section) add(key string, sp span) {
-	if s.index == nil {
-		s.index = make(map[string]int)
-	}
-	if i, ok := s.index[key]; ok {
-		s.spans[i] = sp // JSON objects: the last duplicate key wins, as in Python
-		return
-	}
-	s.index[key] = len(s.keys)
-	s.keys = append(s.keys, key)
-	s.spans = append(s.spans, sp)
-}
-
-// push appends an entry during the scan; finish builds the index once the
-// section's size is known (a map grown entry by entry spent a tenth of
-// opening a big manifest rehashing).
+// push appends an entry during the scan (its key is copied into the
+// arena); finish indexes them once the section's size is known.
 func (s *section) push(key string, sp span) {
+	if len(key) > cap(s.arena)-len(s.arena) {
+		s.arena = make([]byte, 0, max(64<<10, len(key)))
+	}
+	if key != "" {
+		off := len(s.arena)
+		s.arena = append(s.arena, key...)
+		key = unsafe.String(&s.arena[off], len(key))
+	}
 	s.keys = append(s.keys, key)
 	s.spans = append(s.spans, sp)
 }
@@ -99,14 +99,13 @@ func (s *section) push(key string, sp span) {
 // finish indexes the pushed entries. JSON objects: the last duplicate key
 // wins, as in Python, at the position of the first.
 func (s *section) finish() {
-	s.index = make(map[string]int, len(s.keys))
+	s.table = newKeyTable(len(s.keys))
 	n := 0
 	for i, k := range s.keys {
-		if j, dup := s.index[k]; dup {
+		if j, dup := s.table.insert(s.keys, k, int32(n)); dup {
 			s.spans[j] = s.spans[i]
 			continue
 		}
-		s.index[k] = n
 		s.keys[n], s.spans[n] = k, s.spans[i]
 		n++
 	}
@@ -114,11 +113,75 @@ func (s *section) finish() {
 }
 
 func (s *section) get(key string) (span, bool) {
-	i, ok := s.index[key]
+	i, ok := s.table.find(s.keys, key)
 	if !ok {
 		return span{}, false
 	}
 	return s.spans[i], true
+}
+
+// keyTable finds a section's keys: open addressing over int32 slots (a
+// position + 1; 0 is empty), at most half full. Building a
+// Go map of the keys of a 100 MB manifest's nodes cost a sixth of opening
+// it natively, more in wasm (no AES hash there); this costs a tenth of that.
+type keyTable struct {
+	slots []int32
+	mask  uint32
+}
+
+func newKeyTable(n int) keyTable {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	return keyTable{slots: make([]int32, size), mask: uint32(size - 1)}
+}
+
+// hashKey hashes eight bytes a step (a byte a step was most of building
+// the table).
+func hashKey(k string) uint32 {
+	h := uint64(len(k)) * 0x9e3779b97f4a7c15
+	for ; len(k) >= 8; k = k[8:] {
+		v := uint64(k[0]) | uint64(k[1])<<8 | uint64(k[2])<<16 | uint64(k[3])<<24 |
+			uint64(k[4])<<32 | uint64(k[5])<<40 | uint64(k[6])<<48 | uint64(k[7])<<56
+		h = (h ^ v) * 0x9e3779b97f4a7c15
+		h ^= h >> 29
+	}
+	for i := 0; i < len(k); i++ {
+		h = (h ^ uint64(k[i])) * 0x100000001b3
+	}
+	return uint32(h ^ h>>32)
+}
+
+// find returns the position of key (keys are the section's, by position).
+func (t *keyTable) find(keys []string, key string) (int, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	for i := hashKey(key) & t.mask; ; i = (i + 1) & t.mask {
+		p := t.slots[i]
+		if p == 0 {
+			return 0, false
+		}
+		if keys[p-1] == key {
+			return int(p - 1), true
+		}
+	}
+}
+
+// insert records key at position pos, or returns the position it has.
+// keys[:pos] must be the keys inserted so far.
+func (t *keyTable) insert(keys []string, key string, pos int32) (int, bool) {
+	for i := hashKey(key) & t.mask; ; i = (i + 1) & t.mask {
+		p := t.slots[i]
+		if p == 0 {
+			t.slots[i] = pos + 1
+			return 0, false
+		}
+		if keys[p-1] == key {
+			return int(p - 1), true
+		}
+	}
 }
 
 // Manifest is an opened manifest: the input bytes plus an index of them. It is
@@ -141,6 +204,7 @@ type Manifest struct {
 	cache       map[string]*Node
 	heads       map[string]*Node // Head's, when cache has no full node
 	splitTaken  bool             // Options.Split's entries were used
+	skipped     int              // top-level members skipped with Entries.After
 	refIdx      *refIndex
 	srcIdxCache *refIndex
 	macroIdx    map[string][]string
@@ -167,11 +231,19 @@ type Split struct {
 }
 
 // Entries are the entries ScanEntries found: per entry its key's offset
-// (the opening quote), its value's start and end, relative to where the
-// scan began; and the offset of the '}' that closed their object.
+// (the opening quote) and length (in Keys), its value's start and end,
+// offsets relative to where the scan began; the keys, one after another
+// (so the open never reads them again from input it has not touched); and
+// the offset of the '}' that closed their object.
 type Entries struct {
 	Spans []int32
+	Keys  []byte
 	End   int32
+	// After are the members that follow the entries' object in the object
+	// holding it (the manifest's top-level sections after "nodes"), as key,
+	// value start, value end: OpenWith skips the ones it does not index
+	// without scanning them again. A member that does not scan ends them.
+	After []int32
 }
 
 // ScanEntries scans object members from the start of data (the opening
@@ -186,7 +258,8 @@ func ScanEntries(data []byte) (*Entries, error) {
 	for {
 		s.skipWS()
 		key := s.pos
-		if _, err := s.readKey(); err != nil {
+		k, err := s.readKey()
+		if err != nil {
 			return nil, err
 		}
 		if err := s.expect(':', "after an object key"); err != nil {
@@ -196,7 +269,8 @@ func ScanEntries(data []byte) (*Entries, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.Spans = append(e.Spans, int32(key), int32(a), int32(b))
+		e.Spans = append(e.Spans, int32(key), int32(len(k)), int32(a), int32(b))
+		e.Keys = append(e.Keys, k...)
 		s.skipWS()
 		if s.pos >= len(data) {
 			return nil, s.eofError("an object")
@@ -206,10 +280,39 @@ func ScanEntries(data []byte) (*Entries, error) {
 			s.pos++
 		case '}':
 			e.End = int32(s.pos)
+			s.pos++
+			e.After = s.membersAfter()
 			return e, nil
 		default:
 			return nil, s.fail("expected ',' or '}' in an object, found " + describeByte(data[s.pos]))
 		}
+	}
+}
+
+// membersAfter is Entries.After: from just past an object's '}', the
+// members after it in its parent object, up to the first that does not
+// scan (the open scans from there itself, and says what is wrong).
+func (s *scanner) membersAfter() []int32 {
+	var out []int32
+	for {
+		s.skipWS()
+		if s.pos >= len(s.data) || s.data[s.pos] != ',' {
+			return out
+		}
+		s.pos++
+		s.skipWS()
+		key := s.pos
+		if _, err := s.readKey(); err != nil {
+			return out
+		}
+		if s.expect(':', "") != nil {
+			return out
+		}
+		a, b, err := s.skipValue()
+		if err != nil {
+			return out
+		}
+		out = append(out, int32(key), int32(a), int32(b))
 	}
 }
 
@@ -222,26 +325,26 @@ func (m *Manifest) SplitTaken() bool { return m.splitTaken }
 func (m *Manifest) takeEntries(sec *section, s *scanner, at int, e *Entries) bool {
 	n := len(e.Spans)
 	end := at + int(e.End)
-	if n == 0 || n%3 != 0 || int(e.Spans[0]) != 0 || end >= len(s.data) || s.data[end] != '}' {
+	if n == 0 || n%4 != 0 || int(e.Spans[0]) != 0 || end >= len(s.data) || s.data[end] != '}' {
 		return false
 	}
-	keys := make([]string, 0, n/3)
-	prev := at - 1
-	for i := 0; i < n; i += 3 {
-		k, a, b := at+int(e.Spans[i]), at+int(e.Spans[i+1]), at+int(e.Spans[i+2])
-		if k <= prev || a <= k || b <= a || b > end {
+	prev, keyBytes := at-1, 0
+	for i := 0; i < n; i += 4 {
+		k, kl, a, b := at+int(e.Spans[i]), int(e.Spans[i+1]), at+int(e.Spans[i+2]), at+int(e.Spans[i+3])
+		if k <= prev || kl < 0 || a <= k || b <= a || b > end {
 			return false
 		}
-		ks := &scanner{data: s.data, pos: k}
-		key, err := ks.readKey()
-		if err != nil {
-			return false
-		}
-		keys = append(keys, key)
+		keyBytes += kl
 		prev = b
 	}
-	for i, key := range keys {
-		sec.push(key, span{int32(at) + e.Spans[3*i+1], int32(at) + e.Spans[3*i+2]})
+	if keyBytes != len(e.Keys) {
+		return false
+	}
+	off := 0
+	for i := 0; i < n; i += 4 {
+		kl := int(e.Spans[i+1])
+		sec.push(unsafe.String(unsafe.SliceData(e.Keys[off:]), kl), span{int32(at) + e.Spans[i+2], int32(at) + e.Spans[i+3]}) // push copies it
+		off += kl
 	}
 	s.pos = end
 	return true
@@ -278,6 +381,7 @@ func OpenWith(file string, data []byte, opt Options) (*Manifest, error) {
 	}
 	var metaSpan span
 	var topKeys []string
+	var skipTo map[int]int // member key offset → value end, from Entries.After
 	var legacyGeneratedAt string
 	err := s.eachMember(func(key string, keyOff int) *scanError {
 		topKeys = append(topKeys, key)
@@ -308,6 +412,15 @@ func OpenWith(file string, data []byte, opt Options) (*Manifest, error) {
 					opt.Split = nil // once
 					if e := split.Wait(); e != nil && m.takeEntries(sec, s, keyOff, e) {
 						m.splitTaken = true
+						for i := 0; i+2 < len(e.After); i += 3 {
+							k, end := keyOff+int(e.After[i]), keyOff+int(e.After[i+2])
+							if k > keyOff && end > k && end <= len(data) {
+								if skipTo == nil {
+									skipTo = map[int]int{}
+								}
+								skipTo[k] = end
+							}
+						}
 						return nil // eachMember reads the section's '}'
 					}
 				}
@@ -317,6 +430,11 @@ func OpenWith(file string, data []byte, opt Options) (*Manifest, error) {
 				}
 				return err
 			})
+		}
+		if end, ok := skipTo[keyOff]; ok {
+			s.pos = end // the helper scanned this member (Entries.After)
+			m.skipped++
+			return nil
 		}
 		_, _, err := s.skipValue()
 		return err
@@ -487,11 +605,13 @@ func (m *Manifest) normaliseLegacySources() {
 	kept := &section{}
 	for i, k := range nodes.keys {
 		if strings.HasPrefix(k, "source.") {
-			src.add(k, nodes.spans[i])
+			src.push(k, nodes.spans[i])
 		} else {
-			kept.add(k, nodes.spans[i])
+			kept.push(k, nodes.spans[i])
 		}
 	}
+	src.finish()
+	kept.finish()
 	m.sections["nodes"] = kept
 	m.sections["sources"] = src
 }
@@ -566,22 +686,17 @@ func (m *Manifest) EntryAt(sectionName string, i int) ([]byte, int) {
 	return m.data[sp.start:sp.end], int(sp.start)
 }
 
-// KeyIndex maps each unique_id of a section to its position in Keys; nil for
-// an absent section. It is the manifest's own map: callers must not modify it.
-func (m *Manifest) KeyIndex(sectionName string) map[string]int {
+// Position is the position of unique_id in a section's Keys.
+func (m *Manifest) Position(sectionName, uid string) (int, bool) {
 	if s := m.sections[sectionName]; s != nil {
-		return s.index
+		return s.table.find(s.keys, uid)
 	}
-	return nil
+	return 0, false
 }
 
 // Has reports whether section holds unique_id.
 func (m *Manifest) Has(sectionName, uid string) bool {
-	s := m.sections[sectionName]
-	if s == nil {
-		return false
-	}
-	_, ok := s.index[uid]
+	_, ok := m.Position(sectionName, uid)
 	return ok
 }
 

@@ -428,6 +428,9 @@ func TestSplitOpenMatchesSequential(t *testing.T) {
 				t.Fatalf("%s: split at entry %d: err %v, waited %v, taken %v", p, i, err, waited, got.SplitTaken())
 			}
 			same(fmt.Sprintf("split at entry %d", i), got)
+			if got.skipped == 0 && len(want.Keys("nodes")) > 0 && bytes.Contains(data[want.sections["nodes"].spans[len(sec.keys)-1].end:], []byte(`"child_map"`)) {
+				t.Errorf("%s: split at entry %d: no member after nodes was skipped", p, i)
+			}
 			// Inside an entry: never reached as a key, so never waited for.
 			got, err = OpenWith(p, data, Options{Split: &Split{At: int(sec.spans[i].start) + 1, Wait: func() *Entries { t.Fatal("waited inside an entry"); return nil }}})
 			if err != nil {
@@ -435,7 +438,7 @@ func TestSplitOpenMatchesSequential(t *testing.T) {
 			}
 			same("split inside an entry", got)
 			// nil: scanned on; entries that do not fit: refused, scanned on.
-			for _, e := range []*Entries{nil, {Spans: []int32{0, 5, 3}, End: 9}, {Spans: []int32{1, 2, 3}, End: 1}} {
+			for _, e := range []*Entries{nil, {Spans: []int32{0, 0, 5, 3}, End: 9}, {Spans: []int32{1, 0, 2, 3}, End: 1}, {Spans: []int32{0, 3, 4, 5}, Keys: []byte("ab"), End: 9}} {
 				got, err = OpenWith(p, data, Options{Split: &Split{At: at, Wait: func() *Entries { return e }}})
 				if err != nil {
 					t.Fatal(err)
@@ -459,7 +462,15 @@ func TestScanEntriesErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int32{0, 5, 6, 9, 17, 27}; !reflect.DeepEqual(e.Spans, want) || e.End != 28 {
-		t.Errorf("ScanEntries = %v end %d, want %v end 28", e.Spans, e.End, want)
+	if want := []int32{0, 1, 5, 6, 9, 3, 17, 27}; !reflect.DeepEqual(e.Spans, want) || e.End != 28 || string(e.Keys) != `ab"c` {
+		t.Errorf("ScanEntries = %v %q end %d, want %v %q end 28", e.Spans, e.Keys, e.End, want, `ab"c`)
+	}
+	// The members after the object, up to one that does not scan.
+	e, err = ScanEntries([]byte(`"a": 1}, "x": [1, "]"], "y": {"z": 2}, "w": tru}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int32{9, 14, 22, 24, 29, 37}; !reflect.DeepEqual(e.After, want) || e.End != 6 {
+		t.Errorf("After = %v (end %d), want %v", e.After, e.End, want)
 	}
 }

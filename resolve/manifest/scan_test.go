@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,39 @@ func TestSkipString(t *testing.T) {
 				t.Errorf("skipString(%q) = %d %v, want %d %v", s, gotEnd, gotOK, wantEnd, wantOK)
 			}
 		}
+	}
+}
+
+// TestKeyTable: every key is found at its position, absent keys are not,
+// and a duplicate keeps the first position with the last span (as Python's
+// json keeps the last value of a key, at the first key's place).
+func TestKeyTable(t *testing.T) {
+	s := &section{}
+	for i := 0; i < 5000; i++ {
+		s.push(fmt.Sprintf("model.pkg.m%d", i%4000), span{int32(i), int32(i + 1)})
+	}
+	s.finish()
+	if len(s.keys) != 4000 {
+		t.Fatalf("%d keys after finish, want 4000", len(s.keys))
+	}
+	for i := 0; i < 4000; i++ {
+		k := fmt.Sprintf("model.pkg.m%d", i)
+		sp, ok := s.get(k)
+		want := span{int32(i), int32(i + 1)}
+		if i < 1000 {
+			want = span{int32(i + 4000), int32(i + 4001)}
+		}
+		if !ok || sp != want || s.keys[i] != k {
+			t.Fatalf("get(%s) = %v %v, want %v at position %d", k, sp, ok, want, i)
+		}
+	}
+	for _, k := range []string{"", "model.pkg.m4000", "model.pkg.m-1", "x"} {
+		if _, ok := s.get(k); ok {
+			t.Errorf("get(%q) found an absent key", k)
+		}
+	}
+	var empty section
+	if _, ok := empty.get("a"); ok {
+		t.Error("an empty section found a key")
 	}
 }

@@ -166,10 +166,9 @@ type index struct {
 	data []byte
 	once sync.Once
 	ids  []string
-	// keyIdx and base find a member: the manifest's key map of each member
-	// section and the position of its first member. pos replaces them when
-	// a unique_id is in two sections (see build).
-	keyIdx  [nSections]map[string]int
+	// base finds a member: the position of each member section's first
+	// member, plus the key's position in its section (Manifest.Position).
+	// pos replaces them when a unique_id is in two sections (see build).
 	base    [nSections]int32
 	pos     map[string]int32
 	section []uint8

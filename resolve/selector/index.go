@@ -36,8 +36,7 @@ func (ix *index) build(hint *index) {
 	ix.hint = hint
 	m := ix.m
 	total := 0
-	for si, sec := range memberSections {
-		ix.keyIdx[si] = m.KeyIndex(sec)
+	for _, sec := range memberSections {
 		total += len(m.Keys(sec))
 	}
 	// A member's position is its section's base plus its place in the
@@ -121,8 +120,8 @@ func (ix *index) lookup(uid string, limit int) (int32, bool) {
 		p, ok := ix.pos[uid]
 		return p, ok
 	}
-	for si, km := range ix.keyIdx[:limit] {
-		if o, ok := km[uid]; ok {
+	for si, sec := range memberSections[:limit] {
+		if o, ok := ix.m.Position(sec, uid); ok {
 			return ix.base[si] + int32(o), true
 		}
 	}

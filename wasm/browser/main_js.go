@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"os"
 	"syscall/js"
 	"unsafe"
@@ -49,9 +50,9 @@ func main() {
 		}()
 		return nil
 	}))
-	// provide(entries) hands a split open the helper's entries: an
-	// Int32Array of [end, key, value start, value end, …] (relative to the
-	// split point), or null to index on without them. It returns once the
+	// provide(entries) hands a split open the helper's entries: the
+	// bytes dbtdefer_scan answered (relative to the split point), or
+	// null to index on without them. It returns once the
 	// open is done (its done callback called).
 	api.Set("provide", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
@@ -166,27 +167,33 @@ func exportCall(handle int32, methodLen, reqLen uint32) uint64 {
 	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(callOut))))<<32 | uint64(len(callOut))
 }
 
-// entriesOf decodes provide's Int32Array (see provide); nil for anything
-// else.
+// entriesOf decodes provide's argument: the bytes dbtdefer_scan answered
+// (see exportScan); nil for anything else.
 func entriesOf(v js.Value) *manifest.Entries {
-	if v.Type() != js.TypeObject || !v.InstanceOf(js.Global().Get("Int32Array")) || v.Length() < 4 {
+	if v.Type() != js.TypeObject || !v.InstanceOf(js.Global().Get("Uint8Array")) || v.Length() < 16 {
 		return nil
 	}
-	raw := make([]byte, 4*v.Length())
-	js.CopyBytesToGo(raw, js.Global().Get("Uint8Array").New(v.Get("buffer"), v.Get("byteOffset"), len(raw)))
-	ints := make([]int32, v.Length())
-	for i := range ints {
-		ints[i] = int32(uint32(raw[4*i]) | uint32(raw[4*i+1])<<8 | uint32(raw[4*i+2])<<16 | uint32(raw[4*i+3])<<24)
+	raw := make([]byte, v.Length())
+	js.CopyBytesToGo(raw, v)
+	word := func(i int) int32 { return int32(binary.LittleEndian.Uint32(raw[4*i:])) }
+	ns, na, nk := int(word(1)), int(word(2)), int(word(3))
+	if ns < 0 || na < 0 || nk < 0 || 16+4*(ns+na)+nk != len(raw) {
+		return nil
 	}
-	return &manifest.Entries{End: ints[0], Spans: ints[1:]}
+	ints := make([]int32, ns+na)
+	for i := range ints {
+		ints[i] = word(4 + i)
+	}
+	return &manifest.Entries{End: word(0), Spans: ints[:ns], After: ints[ns:], Keys: raw[16+4*(ns+na):]}
 }
 
 // exportScan is the helper worker's side of a split open: it scans the n
 // bytes in the input buffer (from a key of a section to the section's end,
-// manifest.ScanEntries) and answers, as little-endian int32s, [end, key,
-// value start, value end, …], or [-1] when the bytes do not scan (the open
-// then indexes them itself, and says what is wrong). The input buffer is
-// freed: the helper keeps no manifest.
+// manifest.ScanEntries) and answers its Entries as [end, len(Spans),
+// len(After), len(Keys)], Spans and After as little-endian int32s, then
+// Keys; or nothing when the bytes do not scan (the open then indexes them
+// itself, and says what is wrong). The input buffer is freed: the helper
+// keeps no manifest.
 //
 //go:wasmexport dbtdefer_scan
 func exportScan(n uint32) uint64 {
@@ -195,14 +202,13 @@ func exportScan(n uint32) uint64 {
 		e, _ = manifest.ScanEntries(callIn[:n])
 	}
 	callIn = nil
-	ints := []int32{-1}
+	callOut = callOut[:0]
 	if e != nil {
-		ints = append([]int32{e.End}, e.Spans...)
-	}
-	callOut = make([]byte, 4*len(ints))
-	for i, x := range ints {
-		u := uint32(x)
-		callOut[4*i], callOut[4*i+1], callOut[4*i+2], callOut[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+		callOut = make([]byte, 0, 16+4*(len(e.Spans)+len(e.After))+len(e.Keys))
+		for _, x := range append([]int32{e.End, int32(len(e.Spans)), int32(len(e.After)), int32(len(e.Keys))}, append(e.Spans, e.After...)...) {
+			callOut = binary.LittleEndian.AppendUint32(callOut, uint32(x))
+		}
+		callOut = append(callOut, e.Keys...)
 	}
 	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(callOut))))<<32 | uint64(len(callOut))
 }
