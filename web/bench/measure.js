@@ -25,8 +25,9 @@
  * @param {() => number} o.now milliseconds
  * @param {() => void} [o.gc] a full JS collection, when exposed
  */
-export async function measure({ api, dev, prod, model, ref, refs, now, gc = () => {}, runs = 3, calls = 2000, compiles = 300 }) {
+export async function measure({ api, dev, prod, model, ref, refs, now, gc = () => {}, runs = 3, calls = 2000, compiles = 300, perCallOnly = false }) {
   const out = { bytes: dev.byteLength, runs };
+  if (perCallOnly) return perCall(out, { api, dev, prod, model, ref, refs, now, calls, compiles, rawCode: rawCodeOf(JSON.parse(new TextDecoder().decode(dev)), model) });
 
   // Baseline: decode and parse, keeping the result alive until timed.
   let best = Infinity;
@@ -38,10 +39,7 @@ export async function measure({ api, dev, prod, model, ref, refs, now, gc = () =
     const d = now() - t;
     if (!v || typeof v.nodes !== "object") throw new Error("the dev manifest has no nodes");
     best = Math.min(best, d);
-    // A copy made through a small JSON text: a string taken from the parse
-    // may share memory with the decoded 100 MB text and keep it alive, and a
-    // large live JS heap slows the wasm (V8 collects as the wasm memory grows).
-    rawCode ??= JSON.parse(JSON.stringify(Object.values(v.nodes).find((n) => n.name === model && n.resource_type === "model")?.raw_code ?? null));
+    rawCode ??= rawCodeOf(v, model);
   }
   out.jsonParseMs = best;
   if (typeof rawCode !== "string") throw new Error(`no raw code for ${model}`);
@@ -72,28 +70,54 @@ export async function measure({ api, dev, prod, model, ref, refs, now, gc = () =
   [out.readyMs, out.firstReadyMs] = await ready(true);
   out.readyOverJsonParse = out.readyMs / out.jsonParseMs;
   out.readyCopyOverJsonParse = out.readyCopyMs / out.jsonParseMs;
-  let p = await api.openProject({ manifest: dev });
+  const p = await api.openProject({ manifest: dev });
+  out.parallelIndex = p.info.parallelIndex; // the helper worker indexed part of it
   await p.resolve({ from: model, ref });
   const open = await api.memoryUsage();
   out.retainedBytes = open.heapLiveBytes - before.heapLiveBytes - dev.byteLength;
   out.retainedOverInput = out.retainedBytes / dev.byteLength;
   await p.dispose();
 
-  // The pair: first compile after load, then per-call figures.
-  p = await api.openProject({ manifest: dev, state: prod });
+  return perCall(out, { api, dev, prod, model, ref, refs, now, calls, compiles, rawCode });
+}
+
+// rawCodeOf is the raw code of a model of a parsed manifest, as a copy
+// made through a small JSON text: a string taken from the parse may share
+// memory with the decoded 100 MB text and keep it alive, and a large live JS
+// heap slows the wasm (V8 collects as the wasm memory grows).
+function rawCodeOf(v, model) {
+  return JSON.parse(JSON.stringify(Object.values(v.nodes).find((n) => n.name === model && n.resource_type === "model")?.raw_code ?? null));
+}
+
+// perCall opens the pair and measures the first compile, then calls through
+// the JS API: a call that does nothing (stateInfo: the transport's and the
+// bridge's cost, the floor under every other figure), resolve (a ref asked
+// for the first time, one asked again, many in one call) and compile.
+async function perCall(out, { api, dev, prod, model, ref, refs, now, calls, compiles, rawCode }) {
+  const p = await api.openProject({ manifest: dev, state: prod });
   let t = now();
   const first = await p.compile({ model, defer: "favor-state" });
   out.firstCompileMs = now() - t;
   if (!first.sql || !first.refs.some((r) => r.env === "state")) throw new Error("the first compile deferred nothing");
 
-  // Resolution per call. Cold: each ref asked for the first time, so the
-  // answer comes from the wasm. Warm: the same refs asked again, answered by
-  // the Project's kept answers (an IDE re-resolving a file at each keystroke).
+  // Resolution per call. Cold: each ref asked for the first time (its node
+  // and its production node decoded for the first time). Known: the same
+  // refs under other flags (a request never seen, answered by the wasm, the
+  // nodes decoded already). Warm: the same requests again, answered by the
+  // Project's kept answers (an IDE re-resolving a file at each keystroke).
   const call = (r) => ({ from: model, ref: r, defer: "favor-state" });
   await p.resolve(call(ref)); // the ref index and the call's selection exist
+  for (let i = 0; i < 50; i++) await p.stateInfo();
+  t = now();
+  for (let i = 0; i < 500; i++) await p.stateInfo();
+  out.noopCallUs = ((now() - t) / 500) * 1e3;
   t = now();
   for (const r of refs) await p.resolve(call(r));
   out.resolveColdUs = ((now() - t) / refs.length) * 1e3;
+  await p.resolve({ ...call(ref), defer: "standard" });
+  t = now();
+  for (const r of refs) await p.resolve({ ...call(r), defer: "standard" });
+  out.resolveKnownUs = ((now() - t) / refs.length) * 1e3;
   t = now();
   for (let i = 0; i < calls; i++) await p.resolve(call(refs[i % refs.length]));
   out.resolveWarmUs = ((now() - t) / calls) * 1e3;
