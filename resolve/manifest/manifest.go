@@ -130,10 +130,7 @@ type keyTable struct {
 }
 
 func newKeyTable(n int) keyTable {
-	size := 16
-	for size < 2*n {
-		size <<= 1
-	}
+	size := tableSize(n)
 	return keyTable{slots: make([]int32, size), mask: uint32(size - 1)}
 }
 

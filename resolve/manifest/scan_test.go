@@ -71,3 +71,32 @@ func TestKeyTable(t *testing.T) {
 		t.Error("an empty section found a key")
 	}
 }
+
+// TestKeyIndexGrows: a key index made for no entries grows, and keeps each
+// key's unique_ids in order, per package.
+func TestKeyIndexGrows(t *testing.T) {
+	var k keyIndex
+	if k.has("a") || k.get("a", "p") != nil {
+		t.Fatal("an empty index found a key")
+	}
+	for i := 0; i < 3000; i++ {
+		key := fmt.Sprintf("m%d", i%1000)
+		if isNew := k.add(key, fmt.Sprintf("p%d", i%2), fmt.Sprintf("model.p.%d", i)); isNew != (i < 1000) {
+			t.Fatalf("add #%d: new = %v", i, isNew)
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		key := fmt.Sprintf("m%d", i)
+		got := k.get(key, fmt.Sprintf("p%d", i%2))
+		want := []string{fmt.Sprintf("model.p.%d", i), fmt.Sprintf("model.p.%d", i+1000), fmt.Sprintf("model.p.%d", i+2000)}
+		if other := k.get(key, fmt.Sprintf("p%d", 1-i%2)); other != nil {
+			t.Fatalf("get(%s) in the other package = %v", key, other)
+		}
+		if !k.has(key) || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("get(%s) = %v, want %v", key, got, want)
+		}
+	}
+	if k.has("m1000") {
+		t.Error("found an absent key")
+	}
+}
