@@ -166,7 +166,9 @@ export class Host {
       args.manifestAdopted = true;
       const owned = sources.manifest.kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer;
       const part = owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
-      helped = helper.scan(part).catch(() => null);
+      // A helper that does not answer in time (10 s, plus 1 s a 10 MB) is
+      // done without: the instance waiting at the split point scans on.
+      helped = within(10_000 + part.byteLength / 10_000, helper.scan(part)).catch(() => null);
     }
     const onProgress = (phase, file, loaded, total) => progress({ phase, file, loaded, total });
     let res;
@@ -253,9 +255,12 @@ export class Host {
     new Uint8Array(ex.mem.buffer, at, bytes.byteLength).set(bytes);
   }
 
-  /** #helper starts the helper worker once; null where there is none. */
+  /**
+   * #helper starts the helper worker once; null where there is none (or
+   * where it did not start within 10 s: the open goes on without it).
+   */
   #helper() {
-    this.helper ??= startHelper(this.helperModule).catch(() => null);
+    this.helper ??= within(10_000, startHelper(this.helperModule)).catch(() => null);
     return this.helper;
   }
 
@@ -312,6 +317,13 @@ function splitPoint(b) {
     if (b[e] === 0x7b) return j; // '{'
   }
   return -1;
+}
+
+/** within settles as p does, or rejects after ms. */
+function within(ms, p) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /**
