@@ -164,7 +164,10 @@ export class Host {
       this.#adopt(m);
       delete args.manifest;
       args.manifestAdopted = true;
-      const owned = sources.manifest.kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer;
+      // (Not when another input is a view of the same buffer: handing it
+      // over would detach that input too.)
+      const owned = sources.manifest.kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer &&
+        Object.entries(inputs).every(([k, v]) => k === "manifest" || v.buffer !== m.buffer);
       const part = owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
       // A helper that does not answer in time (10 s, plus 1 s a 10 MB) is
       // done without: the instance waiting at the split point scans on.

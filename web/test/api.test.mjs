@@ -226,6 +226,17 @@ for (const worker of [false, true]) {
         await b.dispose();
       }
       await rejects(split.openProject({ manifest: new TextEncoder().encode('{"nodes": {"model.a.b": {"name": "b"}, "model.a.c": {"name": '), state: undefined }), /^manifest\./, /truncated/);
+      // The manifest and the state as views of one buffer, handed over: the
+      // helper must not take (and so detach) the state with the manifest.
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      const state = await bytes(new URL("prod/manifest.json", jaffle));
+      const one = new Uint8Array(dev.byteLength + state.byteLength);
+      one.set(dev);
+      one.set(state, dev.byteLength);
+      const q = await split.openProject({ manifest: one.subarray(0, dev.byteLength), state: one.subarray(dev.byteLength), transfer: true });
+      assert.equal(q.info.hasState, true);
+      assert.equal(q.info.parallelIndex, true);
+      await q.dispose();
     });
 
     test("initialize runs once; openProject needs it", async () => {
