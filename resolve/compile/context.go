@@ -2,7 +2,6 @@ package compile
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"regexp"
@@ -918,11 +917,8 @@ func literalEval(s string) jinja.Value {
 	}
 	if len(t) >= 2 && (t[0] == '[' && t[len(t)-1] == ']' || t[0] == '{' && t[len(t)-1] == '}') {
 		js := strings.NewReplacer("'", `"`, "True", "true", "False", "false", "None", "null").Replace(t)
-		var x any
-		dec := json.NewDecoder(strings.NewReader(js))
-		dec.UseNumber()
-		if err := dec.Decode(&x); err == nil {
-			return fromGo(x)
+		if v, err := fastjson.Parse(js); err == nil {
+			return fromGo(manifest.GoValue(v, true))
 		}
 	}
 	return jinja.Str(s)

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -194,7 +195,7 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	})
 	d.config(cfg)
 	if d.isSource(uid) {
-		d.n.Meta, _ = goValue(meta).(map[string]any)
+		d.n.Meta, _ = GoValue(meta, false).(map[string]any)
 	}
 	return d.settle(uid), nil
 }
@@ -276,7 +277,7 @@ func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error)
 		if err != nil {
 			return nil, m.badEntry(uid, int(sp.start), "entry is not valid JSON: member meta: %v", err)
 		}
-		d.n.Meta, _ = goValue(v).(map[string]any)
+		d.n.Meta, _ = GoValue(v, false).(map[string]any)
 	}
 	return d.settle(uid), nil
 }
@@ -466,7 +467,7 @@ func (d *nodeDecoder) config(cfg *fastjson.Value) {
 		n.Group = str(cfg, "group")
 	}
 	if d.isSource(n.UniqueID) {
-		n.Config, _ = goValue(cfg).(map[string]any)
+		n.Config, _ = GoValue(cfg, false).(map[string]any)
 	}
 }
 
@@ -539,27 +540,33 @@ func stringField(n *Node, k string) *string {
 	return nil
 }
 
-// goValue converts a JSON value to Go's (objects as map[string]any, numbers
-// as float64, as encoding/json does); nil for nil.
-func goValue(v *fastjson.Value) any {
+// GoValue converts a JSON value to Go's as encoding/json does: objects as
+// map[string]any, arrays as []any, numbers as float64, or as json.Number
+// (their text) with useNumber; nil for nil. It lets packages read JSON into
+// Go values without linking encoding/json's decoder (27 KB of the browser
+// module, brotli).
+func GoValue(v *fastjson.Value, useNumber bool) any {
 	if v == nil {
 		return nil
 	}
 	switch v.Type() {
 	case fastjson.TypeObject:
 		m := map[string]any{}
-		v.GetObject().Visit(func(k []byte, x *fastjson.Value) { m[string(k)] = goValue(x) })
+		v.GetObject().Visit(func(k []byte, x *fastjson.Value) { m[string(k)] = GoValue(x, useNumber) })
 		return m
 	case fastjson.TypeArray:
 		a := v.GetArray()
 		out := make([]any, len(a))
 		for i, x := range a {
-			out[i] = goValue(x)
+			out[i] = GoValue(x, useNumber)
 		}
 		return out
 	case fastjson.TypeString:
 		return string(v.GetStringBytes())
 	case fastjson.TypeNumber:
+		if useNumber {
+			return json.Number(v.String())
+		}
 		return v.GetFloat64()
 	case fastjson.TypeTrue:
 		return true

@@ -147,7 +147,7 @@ func readResolve(req []byte) (from string, refs []string, co resolve.CallOptions
 
 var requestParsers fastjson.ParserPool
 
-// jsonType names a value's JSON type as encoding/json's errors do.
+// jsonType names a value's JSON type as encoding/json's errors did.
 func jsonType(x *fastjson.Value) string {
 	switch x.Type() {
 	case fastjson.TypeTrue, fastjson.TypeFalse:

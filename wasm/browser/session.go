@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/dbtdefer/dbtdefer/resolve/compile"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/valyala/fastjson"
 )
 
 // OpenRequest is what openProject() hands to the wasm: the bytes of each
@@ -231,40 +233,139 @@ func (s *Session) Call(handle int, name string, req []byte) (out []byte) {
 	return okEnvelope(res)
 }
 
-// decodeStrict decodes a request, rejecting unknown keys by name (the JS side
-// checks first; this keeps the wasm honest when called directly).
+// decodeStrict decodes a request into v (a pointer to a struct with json
+// tags, as encoding/json reads it), rejecting unknown keys and wrong types
+// by option name (the JS side checks first; this keeps the wasm honest when
+// called directly). It reads with fastjson: encoding/json's decoder was 27 KB
+// of the module (brotli). Keys match their tags exactly; null leaves a field
+// as it is; a number is a float64 in an any.
 func decodeStrict(method string, req []byte, v any) error {
 	if len(req) == 0 {
 		req = []byte("{}")
 	}
-	d := json.NewDecoder(strings.NewReader(string(req)))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		msg := err.Error()
-		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			return diag.Errorf("options.unknown_key", diag.Location{}, "%s: unknown option %s", method, f)
+	p := requestParsers.Get()
+	defer requestParsers.Put(p)
+	x, err := p.ParseBytes(req)
+	if err != nil {
+		return diag.Errorf("options.invalid", diag.Location{}, "%s: cannot read the request: %v", method, err)
+	}
+	return decodeValue(method, "", x, reflect.ValueOf(v).Elem())
+}
+
+// decodeValue decodes x into dst; option is the top-level key it is under.
+func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) error {
+	if x.Type() == fastjson.TypeNull {
+		return nil
+	}
+	wrong := func(want string) error {
+		if option == "" {
+			return diag.Errorf("options.type", diag.Location{}, "%s: the request must be %s, got a JSON %s", method, want, jsonType(x))
 		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return diag.Errorf("options.type", diag.Location{}, "%s: option %q must be %s, got a JSON %s", method, te.Field, jsType(te.Type.String()), te.Value)
+		return diag.Errorf("options.type", diag.Location{}, "%s: option %q must be %s, got a JSON %s", method, option, want, jsonType(x))
+	}
+	switch dst.Kind() {
+	case reflect.Pointer:
+		e := reflect.New(dst.Type().Elem())
+		if err := decodeValue(method, option, x, e.Elem()); err != nil {
+			return err
 		}
-		return diag.Errorf("options.invalid", diag.Location{}, "%s: cannot read the request: %s", method, strings.TrimPrefix(msg, "json: "))
+		dst.Set(e)
+	case reflect.String:
+		b, err := x.StringBytes()
+		if err != nil {
+			return wrong("a string")
+		}
+		dst.SetString(string(b))
+	case reflect.Bool:
+		switch x.Type() {
+		case fastjson.TypeTrue, fastjson.TypeFalse:
+			dst.SetBool(x.Type() == fastjson.TypeTrue)
+		default:
+			return wrong("a boolean")
+		}
+	case reflect.Int:
+		n, err := x.Int()
+		if err != nil {
+			return wrong("an integer")
+		}
+		dst.SetInt(int64(n))
+	case reflect.Interface:
+		dst.Set(reflect.ValueOf(manifest.GoValue(x, false)))
+	case reflect.Slice:
+		a, err := x.Array()
+		if err != nil {
+			return wrong("an array")
+		}
+		out := reflect.MakeSlice(dst.Type(), len(a), len(a))
+		for i, e := range a {
+			if err := decodeValue(method, option, e, out.Index(i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(out)
+	case reflect.Map:
+		o, err := x.Object()
+		if err != nil {
+			return wrong("an object")
+		}
+		m := reflect.MakeMapWithSize(dst.Type(), o.Len())
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			if err != nil {
+				return
+			}
+			ev := reflect.New(dst.Type().Elem()).Elem()
+			if err = decodeValue(method, option, e, ev); err == nil {
+				m.SetMapIndex(reflect.ValueOf(string(k)), ev)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		dst.Set(m)
+	case reflect.Struct:
+		o, err := x.Object()
+		if err != nil {
+			return wrong("an object")
+		}
+		o.Visit(func(k []byte, e *fastjson.Value) {
+			if err != nil {
+				return
+			}
+			f, ok := fieldByTag(dst, string(k))
+			if !ok {
+				err = diag.Errorf("options.unknown_key", diag.Location{}, "%s: unknown option %q", method, k)
+				return
+			}
+			name := option
+			if name == "" {
+				name = string(k)
+			}
+			err = decodeValue(method, name, e, f)
+		})
+		return err
+	default:
+		return diag.Errorf("internal.decode", diag.Location{}, "%s: cannot decode into %s", method, dst.Type())
 	}
 	return nil
 }
 
-func jsType(goType string) string {
-	switch {
-	case goType == "string":
-		return "a string"
-	case goType == "bool":
-		return "a boolean"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "map["), strings.HasPrefix(goType, "json."):
-		return "an object"
+// fieldByTag is the field of struct v whose json tag names key, looking
+// into embedded structs (resolve.CallOptions).
+func fieldByTag(v reflect.Value, key string) (reflect.Value, bool) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			if f, ok := fieldByTag(v.Field(i), key); ok {
+				return f, true
+			}
+			continue
+		}
+		if name, _, _ := strings.Cut(sf.Tag.Get("json"), ","); name == key && sf.IsExported() {
+			return v.Field(i), true
+		}
 	}
-	return goType
+	return reflect.Value{}, false
 }
 
 type envelope struct {

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
 
 const jaffle = "../../resolve/testdata/manifests/defer-jaffle-shop-postgres"
@@ -356,3 +358,50 @@ func TestDisposeFreesAtOnce(t *testing.T) {
 		t.Errorf("Dispose freed %d bytes at once, want at least the manifest's %d", freed, len(dev))
 	}
 }
+
+// TestDecodeStrict: requests decode as encoding/json decoded them (json
+// tags, embedded options, pointers, null, numbers as float64 in an any), and
+// unknown keys and wrong types are errors naming the option.
+func TestDecodeStrict(t *testing.T) {
+	var r compileRequest
+	err := decodeStrict("compile", []byte(`{"model":"m","sql":"select 1","vars":{"a":1,"b":[true,null,"x"],"c":{"d":2.5}},"env":{"E":"v"},"incremental":false,"defer":"standard","select":[],"exclude":null,"packageFirst":true,"target":null}`), &r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := compileRequest{Model: "m", SQL: ptr("select 1"), Vars: map[string]any{"a": 1.0, "b": []any{true, nil, "x"}, "c": map[string]any{"d": 2.5}},
+		Env: map[string]string{"E": "v"}, Incremental: ptr(false)}
+	want.Defer, want.Select, want.PackageFirst = "standard", &[]string{}, true
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("decoded %+v\nwant    %+v", r, want)
+	}
+	var n Names
+	if err := decodeStrict("openProject", []byte(`{"manifest":"dev.json","devRelations":["a.b.c"],"packageProjects":{"x":"name: x"},"maxManifestBytes":200}`), &n); err != nil {
+		t.Fatal(err)
+	}
+	if n.Manifest != "dev.json" || n.MaxBytes != 200 || n.PackageProjects["x"] != "name: x" || len(n.DevRelations) != 1 {
+		t.Errorf("names = %+v", n)
+	}
+	for _, c := range []struct{ req, code, contains string }{
+		{`{"modle":"m"}`, "options.unknown_key", `compile: unknown option "modle"`},
+		{`{"model":1}`, "options.type", `option "model" must be a string, got a JSON number`},
+		{`{"incremental":"yes"}`, "options.type", `option "incremental" must be a boolean, got a JSON string`},
+		{`{"select":"x"}`, "options.type", `option "select" must be an array, got a JSON string`},
+		{`{"select":[1]}`, "options.type", `option "select" must be a string`},
+		{`{"env":{"E":1}}`, "options.type", `option "env" must be a string`},
+		{`{"vars":[]}`, "options.type", `option "vars" must be an object, got a JSON array`},
+		{`[]`, "options.type", `compile: the request must be an object, got a JSON array`},
+		{`{"model":`, "options.invalid", "cannot read the request"},
+	} {
+		var r compileRequest
+		err := decodeStrict("compile", []byte(c.req), &r)
+		de, ok := err.(*diag.Error)
+		if !ok || de.Code != c.code || !strings.Contains(de.Message, c.contains) {
+			t.Errorf("%s: got %v, want %s containing %q", c.req, err, c.code, c.contains)
+		}
+	}
+	if err := decodeStrict("compile", []byte(`{"maxManifestBytes":1.5}`), &Names{}); err == nil || !strings.Contains(err.Error(), "an integer") {
+		t.Errorf("a fractional integer option: %v", err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
