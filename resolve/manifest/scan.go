@@ -321,21 +321,13 @@ func unescape(raw []byte) string {
 
 // skipString returns the offset just past the string whose opening quote is
 // at open. Skipping values never needs to know about escapes, so it looks at
-// each byte once.
+// each byte once (closingQuote: per architecture).
 func skipString(data []byte, open int) (end int, ok bool) {
-	i := open + 1
-	for {
-		j := bytes.IndexByte(data[i:], '"')
-		if j < 0 {
-			return len(data), false
-		}
-		q := i + j
-		if escapedQuote(data, open, q) {
-			i = q + 1
-			continue
-		}
-		return q + 1, true
+	q := closingQuote(data, open)
+	if q < 0 {
+		return len(data), false
 	}
+	return q + 1, true
 }
 
 // escapedQuote reports whether the quote at q is escaped: an odd number of

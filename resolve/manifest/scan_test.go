@@ -100,3 +100,27 @@ func TestKeyIndexGrows(t *testing.T) {
 		t.Error("found an absent key")
 	}
 }
+
+// TestClosingQuote: the closing quote is found whatever the escapes and
+// wherever they fall against the eight-byte steps of the wasm version
+// (GOOS=js runs it; natively the IndexByte one).
+func TestClosingQuote(t *testing.T) {
+	bodies := []string{``, `a`, `\"`, `\\`, `\\\"`, `ab\\`, `x\"y\\\\`, `é日本\u00e9\n`}
+	for _, b := range bodies {
+		for pad := 0; pad < 17; pad++ {
+			for _, tail := range []string{``, `,"k":1}`, `"`} {
+				body := strings.Repeat("p", pad) + b
+				in := `"` + body + `"` + tail
+				if got := closingQuote([]byte(in), 0); got != len(body)+1 {
+					t.Errorf("closingQuote(%q) = %d, want %d", in, got, len(body)+1)
+				}
+			}
+			unterminated := `"` + strings.Repeat("p", pad) + b
+			if b == `` || !strings.HasSuffix(b, `"`) || strings.HasSuffix(b, `\"`) {
+				if got := closingQuote([]byte(unterminated), 0); got != -1 {
+					t.Errorf("closingQuote(%q) = %d, want -1", unterminated, got)
+				}
+			}
+		}
+	}
+}
