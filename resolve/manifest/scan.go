@@ -173,11 +173,11 @@ func (s *scanner) skipContainer() *scanError {
 		c := data[i]
 		switch c {
 		case '"':
-			e, ok := skipString(data, i)
-			if !ok {
+			q := closingQuote(data, i)
+			if q < 0 {
 				return &scanError{offset: i, msg: "unterminated string (the file is truncated?)"}
 			}
-			i = e
+			i = q + 1
 			continue
 		case '{', '[':
 			if len(stack) == maxDepth {
