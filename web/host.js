@@ -196,11 +196,6 @@ export class Host {
     return res;
   }
 
-  /** call runs a method and returns its decoded answer (or throws its error). */
-  call(handle, method, req) {
-    return unwrap(this.callText(handle, method, JSON.stringify(req ?? {})));
-  }
-
   /**
    * callText runs a method with a JSON request text and returns the answer
    * envelope's text ({"ok":…} or {"error":…}) undecoded: a worker posts it as
@@ -244,14 +239,13 @@ export class Host {
    */
   scanEntries(bytes) {
     const ex = this.instance.exports;
-    const at = ex.dbtdefer_in(bytes.byteLength);
-    new Uint8Array(ex.mem.buffer, at, bytes.byteLength).set(bytes);
+    this.#adopt(bytes);
     const out = ex.dbtdefer_scan(bytes.byteLength);
     const n = Number(out & 0xffffffffn);
     return n === 0 ? null : new Uint8Array(ex.mem.buffer.slice(Number(out >> 32n), Number(out >> 32n) + n));
   }
 
-  /** #adopt copies a manifest into the wasm's input buffer, for open to take (manifestAdopted). */
+  /** #adopt copies bytes into the wasm's input buffer (a manifest for open to take, manifestAdopted; the helper's part to scan). */
   #adopt(bytes) {
     const ex = this.instance.exports;
     const at = ex.dbtdefer_in(bytes.byteLength); // first: it may grow (and so replace) the memory's buffer

@@ -50,10 +50,10 @@ func main() {
 		}()
 		return nil
 	}))
-	// provide(entries) hands a split open the helper's entries: the
-	// bytes dbtdefer_scan answered (relative to the split point), or
-	// null to index on without them. It returns once the
-	// open is done (its done callback called).
+	// provide(entries) hands a split open the helper's entries: the bytes
+	// dbtdefer_scan answered (relative to the split point), or null to
+	// index on without them. It returns once the open is done (its done
+	// callback called).
 	api.Set("provide", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
 		wait := splitWait
