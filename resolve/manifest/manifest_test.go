@@ -474,3 +474,84 @@ func TestScanEntriesErrors(t *testing.T) {
 		t.Errorf("After = %v (end %d), want %v", e.After, e.End, want)
 	}
 }
+
+// splitEquivalent fails unless opening data split at at (the other side's
+// entries from ScanEntries, as the helper worker scans them) indexes what a
+// sequential open does, or fails with the same error.
+func splitEquivalent(t *testing.T, what string, data []byte, at int) {
+	t.Helper()
+	want, werr := Open("m.json", data)
+	got, gerr := OpenWith("m.json", data, Options{Split: &Split{At: at, Wait: func() *Entries {
+		e, err := ScanEntries(data[at:])
+		if err != nil {
+			return nil
+		}
+		return e
+	}}})
+	if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
+		t.Fatalf("%s split at %d: error %v, sequential %v", what, at, gerr, werr)
+	}
+	if werr != nil {
+		return
+	}
+	if !reflect.DeepEqual(want.Meta, got.Meta) || !reflect.DeepEqual(want.disabled, got.disabled) || len(want.sections) != len(got.sections) {
+		t.Fatalf("%s split at %d: metadata, disabled or sections differ", what, at)
+	}
+	for name, ws := range want.sections {
+		gs := got.sections[name]
+		if gs == nil || !reflect.DeepEqual(ws.keys, gs.keys) || !reflect.DeepEqual(ws.spans, gs.spans) {
+			t.Fatalf("%s split at %d: section %s differs", what, at, name)
+		}
+		for _, k := range ws.keys {
+			if a, b := want.Has(name, k), got.Has(name, k); !a || !b {
+				t.Fatalf("%s split at %d: %s not found in %s", what, at, k, name)
+			}
+		}
+	}
+}
+
+// TestSplitAnywhere: a split at quotes all through every corpus miniature (a
+// key, a value, a string inside an entry: most are not entries at all), and
+// through damaged copies of them, indexes as a sequential open does or
+// fails with its error.
+func TestSplitAnywhere(t *testing.T) {
+	n := 0
+	for _, s := range corpus.Samples() {
+		if runtime.GOOS == "js" && !strings.HasPrefix(s.Path, corpus.Curated()+string(filepath.Separator)) {
+			continue // the native run covers the whole corpus
+		}
+		for _, data := range [][]byte{s.Mini, s.Mini[:len(s.Mini)*2/3], bytes.Replace(s.Mini, []byte(`},`), []byte(`}`), 1)} {
+			// Every quote would be 350 000 opens of the whole corpus's
+			// miniatures; about 120 spread over each is enough to meet keys,
+			// values and strings inside entries, before and after "nodes".
+			quotes := bytes.Count(data, []byte(`"`))
+			step, q := max(1, quotes/120), 0
+			for at := 0; at < len(data); at++ {
+				if data[at] == '"' {
+					if q%step == 0 {
+						splitEquivalent(t, s.Path, data, at)
+						n++
+					}
+					q++
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d splits", n)
+	}
+	t.Logf("%d splits", n)
+}
+
+func FuzzSplit(f *testing.F) {
+	for _, s := range corpus.Samples() {
+		f.Add(s.Mini, uint32(len(s.Mini)/2))
+	}
+	f.Add([]byte(`{"nodes":{"model.a.b":{"name":"b"},"model.a.c":{"name":"c"}},"child_map":{"x":[]}}`), uint32(34))
+	f.Fuzz(func(t *testing.T, data []byte, at uint32) {
+		if len(data) == 0 {
+			return
+		}
+		splitEquivalent(t, "fuzz", data, int(at)%len(data))
+	})
+}
