@@ -41,9 +41,10 @@ type Inputs struct {
 	Quoting *manifest.Quoting
 	// MaxManifestBytes rejects larger manifests (0: no limit).
 	MaxManifestBytes int
-	// ManifestSplit lets another scanner index part of the dev manifest
-	// (manifest.Split); the browser module's helper worker does.
-	ManifestSplit *manifest.Split
+	// ManifestSplit and StateSplit let another scanner index part of the
+	// dev manifest and of the state (manifest.Split); the browser module's
+	// helper worker does.
+	ManifestSplit, StateSplit *manifest.Split
 }
 
 // Project is an opened dev manifest with its optional state and oracle. It is
@@ -114,7 +115,9 @@ func Open(in Inputs) (*Project, error) {
 		if sname == "" {
 			sname = "state/manifest.json"
 		}
-		st, err := manifest.OpenWith(sname, in.State, opt)
+		stOpt := opt
+		stOpt.Split = in.StateSplit
+		st, err := manifest.OpenWith(sname, in.State, stOpt)
 		if err != nil {
 			return nil, err
 		}

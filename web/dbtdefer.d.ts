@@ -182,6 +182,8 @@ export interface ProjectInfo {
   state: StateInfo | null;
   /** The helper worker indexed part of the manifest (initialize's parallel). */
   parallelIndex: boolean;
+  /** The helper worker indexed part of the state. */
+  stateParallelIndex: boolean;
 }
 
 /** Go: resolve.RefResult. */

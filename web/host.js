@@ -148,44 +148,52 @@ export class Host {
     // A big manifest is indexed on two cores: a helper worker scans the
     // entries from a split point near its middle while this instance scans
     // up to it (see manifest.Split: a wrong guess only costs time).
-    // The helper gets its bytes before this instance starts scanning (which
-    // holds the thread until the split point): the manifest is copied into
-    // the wasm first, then its buffer handed to the helper when it is ours
-    // (bytes posted to a worker, or transfer: true), else a copy of its
-    // second part.
-    let at = this.helperModule && inputs.manifest.byteLength >= this.splitMinBytes ? splitPoint(inputs.manifest) : -1;
-    const helper = at > 0 ? await this.#helper() : null;
-    if (!helper) at = -1;
+    // The helper gets the manifest's part before this instance starts
+    // scanning (which holds the thread until the split point): the manifest
+    // is copied into the wasm first, then its buffer handed to the helper
+    // when it is ours (bytes posted to a worker, or transfer: true), else a
+    // copy of its second part. A big state is split too: the helper scans
+    // its part after the manifest's, while this instance finishes the
+    // manifest and scans the state's first part.
+    const big = (b) => this.helperModule && b && b.byteLength >= this.splitMinBytes;
+    let atM = big(inputs.manifest) ? splitPoint(inputs.manifest) : -1;
+    let atS = big(inputs.state) ? splitPoint(inputs.state) : -1;
+    const helper = atM > 0 || atS > 0 ? await this.#helper() : null;
+    if (!helper) atM = atS = -1;
     progress({ phase: "copy", file: "", loaded: 0, total });
-    let helped = null;
     const args = { ...inputs, names: JSON.stringify(names) };
-    if (helper) {
-      const m = inputs.manifest;
-      this.#adopt(m);
+    // partOf is the bytes of an input from at on: a view of its buffer (handed
+    // over, and so detached) when the buffer is ours and no other input is a
+    // view of it, else a copy.
+    const partOf = (key, at) => {
+      const m = inputs[key];
+      const owned = sources[key].kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer &&
+        Object.entries(inputs).every(([k, v]) => k === key || v.buffer !== m.buffer);
+      return owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
+    };
+    // A helper that does not answer in time (10 s, plus 1 s a 10 MB) is done
+    // without: the instance waiting at the split point scans on.
+    const scan = (part) => within(10_000 + part.byteLength / 10_000, helper.scan(part)).catch(() => null);
+    let helpedManifest = null;
+    if (atM > 0) {
+      this.#adopt(inputs.manifest);
       delete args.manifest;
       args.manifestAdopted = true;
-      // (Not when another input is a view of the same buffer: handing it
-      // over would detach that input too.)
-      const owned = sources.manifest.kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer &&
-        Object.entries(inputs).every(([k, v]) => k === "manifest" || v.buffer !== m.buffer);
-      const part = owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
-      // A helper that does not answer in time (10 s, plus 1 s a 10 MB) is
-      // done without: the instance waiting at the split point scans on.
-      helped = within(10_000 + part.byteLength / 10_000, helper.scan(part)).catch(() => null);
+      helpedManifest = scan(partOf("manifest", atM));
     }
     const onProgress = (phase, file, loaded, total) => progress({ phase, file, loaded, total });
     let res;
-    if (at <= 0) {
+    if (!helper) {
       res = this.invoke("open", args, onProgress);
     } else {
       let text = null;
-      this.busy = true; // the wasm is inside an open until provide()
+      this.busy = true; // the wasm is inside an open until it is done
       try {
-        this.invoke("open", args, onProgress, at, (t) => (text = t));
-        if (text === null) {
-          const entries = await helped; // the instance waits at the split point
-          this.invoke("provide", entries);
-        }
+        this.invoke("open", args, onProgress, { manifest: atM, state: atS }, (t) => (text = t));
+        // That call copied the state into the wasm: its part can go now.
+        const helpedState = atS > 0 ? scan(partOf("state", atS)) : null;
+        if (text === null && atM > 0) this.invoke("provide", 0, await helpedManifest);
+        if (text === null && atS > 0) this.invoke("provide", 1, await helpedState);
       } finally {
         this.busy = false;
       }

@@ -12,8 +12,9 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
-// splitWait is the channel of the open waiting for provide, if any.
-var splitWait chan *manifest.Entries
+// splitWait are the channels a split open takes the helper's entries from,
+// for the manifest and the state (nil: no split there).
+var splitWait [2]chan *manifest.Entries
 
 // session is the instance's one Session (main creates it before the host
 // can call anything).
@@ -32,35 +33,49 @@ func main() {
 	api.Set("open", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
 		r := openRequest(args[0])
-		if len(args) < 4 || args[2].Type() != js.TypeNumber || args[2].Int() < 0 {
+		if len(args) < 4 || args[2].Type() != js.TypeObject {
 			return string(s.Open(r, progressFunc(args[1])))
 		}
-		// A split open: index up to the split point, wait there for the
-		// helper's entries (provide), then finish. It runs on a goroutine:
-		// this call returns once it waits (or is done), and done(envelope)
-		// gets the answer.
-		wait := make(chan *manifest.Entries, 1)
-		r.Split = &manifest.Split{At: args[2].Int(), Wait: func() *manifest.Entries { return <-wait }}
-		splitWait = wait
+		// A split open: args[2] is {manifest, state}, the split points
+		// (absent or -1: none). It indexes up to each split point and waits
+		// there for the helper's entries (provide), on a goroutine: this call
+		// returns once it waits (or is done), and done(envelope) gets the
+		// answer.
+		for i, key := range []string{"manifest", "state"} {
+			at := args[2].Get(key)
+			if at.Type() != js.TypeNumber || at.Int() < 0 {
+				continue
+			}
+			wait := make(chan *manifest.Entries, 1) // provide never blocks
+			splitWait[i] = wait
+			sp := &manifest.Split{At: at.Int(), Wait: func() *manifest.Entries { return <-wait }}
+			if i == 0 {
+				r.Split = sp
+			} else {
+				r.StateSplit = sp
+			}
+		}
 		progress, done := progressFunc(args[1]), args[3]
 		go func() {
 			out := s.Open(r, progress)
-			splitWait = nil
+			splitWait = [2]chan *manifest.Entries{}
 			done.Invoke(string(out))
 		}()
 		return nil
 	}))
-	// provide(entries) hands a split open the helper's entries: the bytes
-	// dbtdefer_scan answered (relative to the split point), or null to
-	// index on without them. It returns once the open is done (its done
-	// callback called).
+	// provide(which, entries) hands a split open the helper's entries for
+	// the manifest (0) or the state (1): the bytes dbtdefer_scan answered
+	// (relative to the split point), or null to index on without them. The
+	// open takes them when it reaches that split point, and this call
+	// returns once it waits again or is done (its done callback called).
 	api.Set("provide", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
-		wait := splitWait
-		if wait == nil {
+		i := args[0].Int()
+		if i < 0 || i > 1 || splitWait[i] == nil {
 			return false
 		}
-		wait <- entriesOf(args[0])
+		splitWait[i] <- entriesOf(args[1])
+		splitWait[i] = nil
 		return true
 	}))
 	api.Set("memory", js.FuncOf(func(_ js.Value, _ []js.Value) (ret any) {

@@ -22,9 +22,9 @@ import (
 type OpenRequest struct {
 	Manifest, State, Catalog, RunResults, ProjectYml []byte
 	Names                                            Names
-	// Split, when set, takes part of the manifest's index from the helper
-	// worker (see manifest.Split).
-	Split *manifest.Split
+	// Split and StateSplit, when set, take part of the manifest's and the
+	// state's index from the helper worker (see manifest.Split).
+	Split, StateSplit *manifest.Split
 }
 
 // Names are the file names (or URLs) of the inputs, and the inputs that are
@@ -85,8 +85,10 @@ type projectInfo struct {
 	Counts        map[string]int     `json:"counts"`
 	HasState      bool               `json:"hasState"`
 	State         *resolve.StateInfo `json:"state"`
-	// ParallelIndex says the helper worker indexed part of the manifest.
-	ParallelIndex bool `json:"parallelIndex"`
+	// ParallelIndex and StateParallelIndex say the helper worker indexed
+	// part of the manifest, and of the state.
+	ParallelIndex      bool `json:"parallelIndex"`
+	StateParallelIndex bool `json:"stateParallelIndex"`
 }
 
 // Open indexes a project and returns the JSON envelope of its handle.
@@ -104,7 +106,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		Catalog: req.Catalog, CatalogName: req.Names.Catalog,
 		RunResults: req.RunResults, RunResultsName: req.Names.RunResults,
 		DevRelations: req.Names.DevRelations, MaxManifestBytes: req.Names.MaxBytes,
-		ManifestSplit: req.Split,
+		ManifestSplit: req.Split, StateSplit: req.StateSplit,
 	}
 	var warns []diag.Diagnostic
 	entry := &project{}
@@ -142,7 +144,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 	s.mu.Unlock()
 	info := projectInfo{ProjectName: p.Root, AdapterType: p.Dev.Meta.AdapterType, DbtVersion: p.Dev.Meta.DbtVersion,
 		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfo(),
-		ParallelIndex: p.Dev.SplitTaken()}
+		ParallelIndex: p.Dev.SplitTaken(), StateParallelIndex: p.State != nil && p.State.SplitTaken()}
 	return okEnvelope(openResult{Handle: h, Warnings: append(nonNil(p.Warnings), warns...), Info: info})
 }
 

@@ -211,9 +211,10 @@ for (const worker of [false, true]) {
         const state = await bytes(new URL("prod/manifest.json", dir));
         const a = await split.openProject({ manifest: dev, state });
         const b = await api.openProject({ manifest: dev, state });
-        assert.equal(a.info.parallelIndex, true, `${dir}: the helper's index was not used`);
-        assert.equal(b.info.parallelIndex, false);
-        assert.deepEqual({ ...a.info, parallelIndex: false }, b.info);
+        assert.equal(a.info.parallelIndex, true, `${dir}: the helper's index of the manifest was not used`);
+        assert.equal(a.info.stateParallelIndex, true, `${dir}: the helper's index of the state was not used`);
+        assert.equal(b.info.parallelIndex || b.info.stateParallelIndex, false);
+        assert.deepEqual({ ...a.info, parallelIndex: false, stateParallelIndex: false }, b.info);
         const models = (await b.select("resource_type:model")).uniqueIds;
         assert.ok(models.length > 3);
         assert.deepEqual((await a.select("resource_type:model")).uniqueIds, models);
@@ -236,6 +237,7 @@ for (const worker of [false, true]) {
       const q = await split.openProject({ manifest: one.subarray(0, dev.byteLength), state: one.subarray(dev.byteLength), transfer: true });
       assert.equal(q.info.hasState, true);
       assert.equal(q.info.parallelIndex, true);
+      assert.equal(q.info.stateParallelIndex, true);
       await q.dispose();
     });
 
