@@ -54,19 +54,17 @@ type LookupQuery struct {
 }
 
 // keyIndex maps a lookup key to its unique_ids with their packages, in file
-// order: a chain per key in an open-addressing table (as section's keys:
-// building the index is on the path to the first answer, and in wasm a Go
-// map's hashing and growth were most of it).
+// order: a chain per key, found through a keyTable over the keys (as a
+// section's: building the index is on the path to the first answer, and in
+// wasm a Go map's hashing and growth were most of it).
 type keyIndex struct {
-	slots  []int32 // a chain's position + 1; 0 is empty
+	table  keyTable
+	keys   []string // per chain
 	chains []keyChain
 	ents   []keyEnt
 }
 
-type keyChain struct {
-	key         string
-	first, last int32
-}
+type keyChain struct{ first, last int32 }
 
 type keyEnt struct {
 	pkg, uid string
@@ -74,70 +72,38 @@ type keyEnt struct {
 }
 
 func newKeyIndex(n int) keyIndex {
-	return keyIndex{slots: make([]int32, tableSize(n)), ents: make([]keyEnt, 0, n)}
-}
-
-// tableSize is a power of two at least twice n (and 16).
-func tableSize(n int) int {
-	size := 16
-	for size < 2*n {
-		size <<= 1
-	}
-	return size
-}
-
-// chain is the position of key's chain, or -1; at is the slot it has or
-// would have.
-func (k *keyIndex) chain(key string) (c int32, at uint32) {
-	if len(k.slots) == 0 {
-		return -1, 0
-	}
-	mask := uint32(len(k.slots) - 1)
-	for i := hashKey(key) & mask; ; i = (i + 1) & mask {
-		p := k.slots[i]
-		if p == 0 {
-			return -1, i
-		}
-		if k.chains[p-1].key == key {
-			return p - 1, i
-		}
-	}
+	return keyIndex{table: newKeyTable(n), ents: make([]keyEnt, 0, n)}
 }
 
 // add appends uid (of package pkg) to key and reports whether key is new.
 func (k *keyIndex) add(key, pkg, uid string) bool {
-	if len(k.slots) == 0 {
-		k.slots = make([]int32, tableSize(0))
+	if 2*(len(k.keys)+1) > len(k.table.slots) {
+		k.table = newKeyTable(2 * (len(k.keys) + 1))
+		for i, key := range k.keys {
+			k.table.insert(k.keys, key, int32(i))
+		}
 	}
 	e := int32(len(k.ents))
 	k.ents = append(k.ents, keyEnt{pkg: pkg, uid: uid, next: -1})
-	c, at := k.chain(key)
-	if c >= 0 {
+	if c, dup := k.table.insert(k.keys, key, int32(len(k.keys))); dup {
 		k.ents[k.chains[c].last].next = e
 		k.chains[c].last = e
 		return false
 	}
-	k.chains = append(k.chains, keyChain{key, e, e})
-	k.slots[at] = int32(len(k.chains))
-	if 2*len(k.chains) > len(k.slots) {
-		k.slots = make([]int32, 2*len(k.slots))
-		for i, ch := range k.chains {
-			_, at := k.chain(ch.key)
-			k.slots[at] = int32(i + 1)
-		}
-	}
+	k.keys = append(k.keys, key)
+	k.chains = append(k.chains, keyChain{e, e})
 	return true
 }
 
 func (k *keyIndex) has(key string) bool {
-	c, _ := k.chain(key)
-	return c >= 0
+	_, ok := k.table.find(k.keys, key)
+	return ok
 }
 
 // get returns the unique_ids of key in package pkg, in file order.
 func (k *keyIndex) get(key, pkg string) []string {
-	c, _ := k.chain(key)
-	if c < 0 {
+	c, ok := k.table.find(k.keys, key)
+	if !ok {
 		return nil
 	}
 	var out []string

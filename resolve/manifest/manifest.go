@@ -129,8 +129,13 @@ type keyTable struct {
 	mask  uint32
 }
 
+// newKeyTable makes a table for n keys: a power of two at least twice n
+// (and 16) slots.
 func newKeyTable(n int) keyTable {
-	size := tableSize(n)
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
 	return keyTable{slots: make([]int32, size), mask: uint32(size - 1)}
 }
 
@@ -252,38 +257,20 @@ func ScanEntries(data []byte) (*Entries, error) {
 	}
 	s := &scanner{data: data}
 	e := &Entries{}
-	for {
-		s.skipWS()
-		key := s.pos
-		k, err := s.readKey()
-		if err != nil {
-			return nil, err
-		}
-		if err := s.expect(':', "after an object key"); err != nil {
-			return nil, err
-		}
+	err := s.members(func(k string, key int) *scanError {
 		a, b, err := s.skipValue()
-		if err != nil {
-			return nil, err
+		if err == nil {
+			e.Spans = append(e.Spans, int32(key), int32(len(k)), int32(a), int32(b))
+			e.Keys = append(e.Keys, k...)
 		}
-		e.Spans = append(e.Spans, int32(key), int32(len(k)), int32(a), int32(b))
-		e.Keys = append(e.Keys, k...)
-		s.skipWS()
-		if s.pos >= len(data) {
-			return nil, s.eofError("an object")
-		}
-		switch data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			e.End = int32(s.pos)
-			s.pos++
-			e.After = s.membersAfter()
-			return e, nil
-		default:
-			return nil, s.fail("expected ',' or '}' in an object, found " + describeByte(data[s.pos]))
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	e.End = int32(s.pos - 1) // members consumed the '}'
+	e.After = s.membersAfter()
+	return e, nil
 }
 
 // membersAfter is Entries.After: from just past an object's '}', the
@@ -311,6 +298,19 @@ func (s *scanner) membersAfter() []int32 {
 		}
 		out = append(out, int32(key), int32(a), int32(b))
 	}
+}
+
+// after maps each member of After to the end of its value, as offsets in
+// the input (the scan began at at; the input is n bytes).
+func (e *Entries) after(at, n int) map[int]int {
+	skip := map[int]int{}
+	for i := 0; i+2 < len(e.After); i += 3 {
+		k, end := at+int(e.After[i]), at+int(e.After[i+2])
+		if k > at && end > k && end <= n {
+			skip[k] = end
+		}
+	}
+	return skip
 }
 
 // SplitTaken reports whether OpenWith used the entries of Options.Split.
@@ -409,15 +409,7 @@ func OpenWith(file string, data []byte, opt Options) (*Manifest, error) {
 					opt.Split = nil // once
 					if e := split.Wait(); e != nil && m.takeEntries(sec, s, keyOff, e) {
 						m.splitTaken = true
-						for i := 0; i+2 < len(e.After); i += 3 {
-							k, end := keyOff+int(e.After[i]), keyOff+int(e.After[i+2])
-							if k > keyOff && end > k && end <= len(data) {
-								if skipTo == nil {
-									skipTo = map[int]int{}
-								}
-								skipTo[k] = end
-							}
-						}
+						skipTo = e.after(keyOff, len(data))
 						return nil // eachMember reads the section's '}'
 					}
 				}

@@ -228,19 +228,8 @@ func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error)
 			return nil
 		}
 		// Most head members are plain strings: read without fastjson.
-		if str, ok := plainString(val); ok {
-			switch key {
-			case "database":
-				d.n.Database, d.n.HasDatabase = str, true
-				return nil
-			case "schema":
-				d.n.Schema, d.n.HasSchema = str, true
-				return nil
-			case "relation_name":
-				d.n.RelationName, d.n.HasRelationName = str, true
-				return nil
-			}
-			if f := stringField(d.n, key); f != nil {
+		if f := stringField(d.n, key); f != nil {
+			if str, ok := plainString(val); ok {
 				*f = str
 				return nil
 			}
@@ -296,7 +285,8 @@ func (d *nodeDecoder) configMembers(cfg []byte) *scanError {
 	s := scanner{data: cfg}
 	s.skipWS()
 	if s.pos >= len(cfg) || cfg[s.pos] != '{' {
-		return s.skipValueOnly() // not an object: config(nil)'s defaults
+		_, _, err := s.skipValue() // not an object: config(nil)'s defaults
+		return err
 	}
 	var seen [4]bool
 	return s.eachMember(func(key string, _ int) *scanError {

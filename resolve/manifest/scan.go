@@ -215,6 +215,12 @@ func (s *scanner) eachMember(fn func(key string, keyOffset int) *scanError) *sca
 		s.pos++
 		return nil
 	}
+	return s.members(fn)
+}
+
+// members is eachMember from the first key on (past the '{'), up to and
+// including the '}' that closes the object.
+func (s *scanner) members(fn func(key string, keyOffset int) *scanError) *scanError {
 	for {
 		s.skipWS()
 		keyOff := s.pos
@@ -338,10 +344,4 @@ func escapedQuote(data []byte, open, q int) bool {
 		k--
 	}
 	return (q-1-k)&1 == 1
-}
-
-// skipValueOnly skips one value, for callers that need only its end.
-func (s *scanner) skipValueOnly() *scanError {
-	_, _, err := s.skipValue()
-	return err
 }
