@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"sort"
 
-	"github.com/valyala/fastjson"
-
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
@@ -18,26 +16,30 @@ type resolveResult struct {
 }
 
 func resolveJSON(p *project, req []byte) (any, error) {
-	from, refs, co, err := readResolve(req)
-	if err != nil {
+	var r struct {
+		From string   `json:"from"`
+		Refs []string `json:"refs"`
+		resolve.CallOptions
+	}
+	if err := decodeStrict("resolve", req, &r); err != nil {
 		return nil, err
 	}
-	if len(refs) == 0 {
+	if len(r.Refs) == 0 {
 		return nil, diag.Errorf("options.missing", diag.Location{}, "resolve: ref is required (name, package.name, name@v2, source:src.table or this)")
 	}
-	specs := make([]resolve.RefSpec, 0, len(refs))
-	for _, s := range refs {
+	specs := make([]resolve.RefSpec, 0, len(r.Refs))
+	for _, s := range r.Refs {
 		spec, err := resolve.ParseRef(s)
 		if err != nil {
 			return nil, err
 		}
 		specs = append(specs, spec)
 	}
-	opt, err := co.Options()
+	opt, err := r.Options()
 	if err != nil {
 		return nil, err
 	}
-	res, warns, err := p.Resolve(from, specs, opt)
+	res, warns, err := p.Resolve(r.From, specs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -58,102 +60,6 @@ func resolveJSON(p *project, req []byte) (any, error) {
 	}
 	b = append(b, d...)
 	return envelopeText(append(b, '}', '}')), nil
-}
-
-// readResolve reads a resolve request ({from, refs, …CallOptions}) with
-// fastjson, as strictly as decodeStrict: unknown keys and wrong types are
-// errors naming the option. It is the hot path of an IDE, where
-// encoding/json cost 19 µs of wasm time a call.
-func readResolve(req []byte) (from string, refs []string, co resolve.CallOptions, err error) {
-	p := requestParsers.Get()
-	defer requestParsers.Put(p)
-	v, perr := p.ParseBytes(req)
-	if perr != nil {
-		return "", nil, co, diag.Errorf("options.invalid", diag.Location{}, "resolve: cannot read the request: %v", perr)
-	}
-	o, oerr := v.Object()
-	if oerr != nil {
-		return "", nil, co, diag.Errorf("options.type", diag.Location{}, "resolve: the request must be a JSON object, got a JSON %s", v.Type())
-	}
-	typeErr := func(key, want string, x *fastjson.Value) error {
-		return diag.Errorf("options.type", diag.Location{}, "resolve: option %q must be %s, got a JSON %s", key, want, jsonType(x))
-	}
-	str := func(key string, x *fastjson.Value, dst *string) {
-		if err != nil || x.Type() == fastjson.TypeNull {
-			return
-		}
-		if b, e := x.StringBytes(); e == nil {
-			*dst = string(b)
-		} else {
-			err = typeErr(key, "a string", x)
-		}
-	}
-	strs := func(key string, x *fastjson.Value) []string {
-		if err != nil || x.Type() == fastjson.TypeNull {
-			return nil
-		}
-		a, e := x.Array()
-		if e != nil {
-			err = typeErr(key, "an array", x)
-			return nil
-		}
-		out := make([]string, len(a))
-		for i, y := range a {
-			b, e := y.StringBytes()
-			if e != nil {
-				err = typeErr(key, "an array of strings", y)
-				return nil
-			}
-			out[i] = string(b)
-		}
-		return out
-	}
-	o.Visit(func(k []byte, x *fastjson.Value) {
-		if err != nil {
-			return
-		}
-		switch key := string(k); key {
-		case "from":
-			str(key, x, &from)
-		case "refs":
-			refs = strs(key, x)
-		case "defer":
-			str(key, x, &co.Defer)
-		case "profile":
-			str(key, x, &co.Profile)
-		case "unknown":
-			str(key, x, &co.Unknown)
-		case "select":
-			if x.Type() != fastjson.TypeNull {
-				s := strs(key, x)
-				co.Select = &s
-			}
-		case "exclude":
-			co.Exclude = strs(key, x)
-		case "packageFirst":
-			switch x.Type() {
-			case fastjson.TypeTrue, fastjson.TypeFalse:
-				co.PackageFirst = x.Type() == fastjson.TypeTrue
-			case fastjson.TypeNull:
-			default:
-				err = typeErr(key, "a boolean", x)
-			}
-		default:
-			err = diag.Errorf("options.unknown_key", diag.Location{}, "resolve: unknown option %q", key)
-		}
-	})
-	return from, refs, co, err
-}
-
-var requestParsers fastjson.ParserPool
-
-// jsonType names a value's JSON type as encoding/json's errors did.
-func jsonType(x *fastjson.Value) string {
-	switch x.Type() {
-	case fastjson.TypeTrue, fastjson.TypeFalse:
-		return "bool"
-	}
-	return x.Type().String()
 }
 
 // explainResult is every ref(), source() and `this` of one model, resolved

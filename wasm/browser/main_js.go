@@ -157,6 +157,9 @@ var callIn, callOut []byte
 
 var errBadCall = diag.Errorf("internal.call", diag.Location{}, "dbtdefer_call: the request is longer than the buffer dbtdefer_in gave (or the instance is not started)")
 
+// addr is where b's bytes are in the wasm memory.
+func addr(b []byte) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+
 // exportIn returns the address of an n-byte input buffer.
 //
 //go:wasmexport dbtdefer_in
@@ -165,7 +168,7 @@ func exportIn(n uint32) uint32 {
 		callIn = make([]byte, n)
 	}
 	callIn = callIn[:n]
-	return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(callIn))))
+	return addr(callIn)
 }
 
 // exportCall runs the method named by the input's first methodLen bytes
@@ -179,7 +182,7 @@ func exportCall(handle int32, methodLen, reqLen uint32) uint64 {
 	} else {
 		callOut = session.Call(int(handle), string(callIn[:methodLen]), callIn[methodLen:methodLen+reqLen])
 	}
-	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(callOut))))<<32 | uint64(len(callOut))
+	return uint64(addr(callOut))<<32 | uint64(len(callOut))
 }
 
 // entriesOf decodes provide's argument: the bytes dbtdefer_scan answered
@@ -225,5 +228,5 @@ func exportScan(n uint32) uint64 {
 		}
 		callOut = append(callOut, e.Keys...)
 	}
-	return uint64(uintptr(unsafe.Pointer(unsafe.SliceData(callOut))))<<32 | uint64(len(callOut))
+	return uint64(addr(callOut))<<32 | uint64(len(callOut))
 }

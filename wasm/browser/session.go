@@ -370,6 +370,18 @@ func fieldByTag(v reflect.Value, key string) (reflect.Value, bool) {
 	return reflect.Value{}, false
 }
 
+// requestParsers read requests (decodeStrict).
+var requestParsers fastjson.ParserPool
+
+// jsonType names a value's JSON type as encoding/json's errors did.
+func jsonType(x *fastjson.Value) string {
+	switch x.Type() {
+	case fastjson.TypeTrue, fastjson.TypeFalse:
+		return "bool"
+	}
+	return x.Type().String()
+}
+
 type envelope struct {
 	OK    any        `json:"ok,omitempty"`
 	Error *errorData `json:"error,omitempty"`
