@@ -44,6 +44,9 @@ func (r *RefResult) AppendJSON(b []byte) []byte {
 
 // AppendJSON appends s as JSON (see RefResult.AppendJSON).
 func (s *StateInfo) AppendJSON(b []byte) []byte {
+	if s.text != nil {
+		return append(b, s.text...)
+	}
 	b = append(b, '{')
 	first := len(b) // every member below starts with a comma; the first's goes
 	b = appendMember(b, "invocationId", s.InvocationID)
@@ -75,6 +78,14 @@ func appendMember(b []byte, key, v string) []byte {
 	return appendString(b, v)
 }
 
+// jsonSafe marks the ASCII bytes appendString copies as they are.
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string, byte for byte as encoding/json
 // writes it: quote, backslash and control characters escaped, <, > and &
 // as \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, invalid UTF-8
@@ -85,11 +96,11 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if jsonSafe[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

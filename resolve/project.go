@@ -93,6 +93,8 @@ type StateInfo struct {
 	AdapterType         string            `json:"adapterType,omitempty"`
 	Env                 map[string]string `json:"env,omitempty"`
 	File                string            `json:"file,omitempty"`
+
+	text []byte // its JSON, written once by Project.StateInfo (every ref result carries it)
 }
 
 // Open indexes the manifests and builds the oracle.
@@ -303,6 +305,7 @@ func (p *Project) StateInfo() *StateInfo {
 	p.state = &StateInfo{InvocationID: m.InvocationID, GeneratedAt: m.GeneratedAt, InvocationStartedAt: m.InvocationStartedAt,
 		DbtVersion: m.DbtVersion, SchemaVersion: m.SchemaVersion, ProjectName: m.ProjectName, AdapterType: m.AdapterType,
 		Env: m.Env, File: p.State.File}
+	p.state.text = p.state.AppendJSON(nil)
 	return p.state
 }
 

@@ -175,35 +175,42 @@ func (p *Project) NewCall(from string, opt Options) (*Call, []diag.Diagnostic, e
 	return c, warns, nil
 }
 
-// key identifies the options in Project's kept calls.
-func (o Options) key() string {
-	var b strings.Builder
-	b.WriteString(string(o.Defer) + "\x00" + string(o.Profile) + "\x00" + o.Indirect + "\x00")
+// appendKey appends what identifies the options in Project's kept calls.
+func (o Options) appendKey(b []byte) []byte {
+	b = append(b, o.Defer...)
+	b = append(b, 0)
+	b = append(b, o.Profile...)
+	b = append(b, 0)
+	b = append(b, o.Indirect...)
+	b = append(b, 0)
 	if o.UnknownPresent {
-		b.WriteByte('u')
+		b = append(b, 'u')
 	}
 	if o.PackageFirst {
-		b.WriteByte('p')
+		b = append(b, 'p')
 	}
 	if o.Select != nil {
-		b.WriteString("\x00s")
+		b = append(b, 0, 's')
 		for _, s := range o.Select {
-			b.WriteString("\x00" + s)
+			b = append(b, 0)
+			b = append(b, s...)
 		}
 	}
-	b.WriteString("\x01")
+	b = append(b, 1)
 	for _, s := range o.Exclude {
-		b.WriteString("\x00" + s)
+		b = append(b, 0)
+		b = append(b, s...)
 	}
-	return b.String()
+	return b
 }
 
 // call is NewCall, kept per (from, options): an open project never changes,
 // and an IDE resolves one model's refs call after call.
 func (p *Project) call(from string, opt Options) (*Call, []diag.Diagnostic, error) {
-	key := from + "\x02" + opt.key()
+	var buf [256]byte
+	key := opt.appendKey(append(append(buf[:0], from...), 2))
 	p.callMu.Lock()
-	k, ok := p.calls[key]
+	k, ok := p.calls[string(key)] // no allocation for the lookup
 	p.callMu.Unlock()
 	if ok {
 		return k.call, k.warns, nil
@@ -216,7 +223,7 @@ func (p *Project) call(from string, opt Options) (*Call, []diag.Diagnostic, erro
 	if p.calls == nil || len(p.calls) >= 256 {
 		p.calls = map[string]keptCall{}
 	}
-	p.calls[key] = keptCall{c, warns}
+	p.calls[string(key)] = keptCall{c, warns}
 	p.callMu.Unlock()
 	return c, warns, nil
 }

@@ -1,8 +1,6 @@
 package deferral
 
 import (
-	"fmt"
-
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
@@ -74,23 +72,23 @@ func Decide(in Input) Decision {
 	selected := in.Selected != nil && in.Selected(t.UniqueID)
 	dev := Decision{Env: Dev, Node: t}
 	if !t.IsRefable() {
-		dev.Rule, dev.Reason = RuleNotRefable, fmt.Sprintf("%s is a %s; only models, seeds and snapshots are deferred", t.UniqueID, t.ResourceType)
+		dev.Rule, dev.Reason = RuleNotRefable, t.UniqueID+" is a "+t.ResourceType+"; only models, seeds and snapshots are deferred"
 		return dev
 	}
 	if in.Profile != Legacy && t.IsEphemeral() {
 		return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral,
-			Reason: fmt.Sprintf("%s is ephemeral in dev, so its SQL is inlined as a CTE; ephemeral models are never deferred", t.Name)}
+			Reason: t.Name + " is ephemeral in dev, so its SQL is inlined as a CTE; ephemeral models are never deferred"}
 	}
 	if in.Mode == Off {
 		dev.Rule, dev.Reason = RuleDeferOff, "defer is off: every ref reads the dev relation"
 		if t.IsEphemeral() {
-			return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral, Reason: fmt.Sprintf("%s is ephemeral, so its SQL is inlined as a CTE", t.Name)}
+			return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral, Reason: t.Name + " is ephemeral, so its SQL is inlined as a CTE"}
 		}
 		return dev
 	}
 	s := in.StateNode
 	if s == nil {
-		dev.Rule, dev.Reason = RuleNotInState, fmt.Sprintf("%s is not in the production manifest (new in dev), so there is nothing to defer to", t.UniqueID)
+		dev.Rule, dev.Reason = RuleNotInState, t.UniqueID+" is not in the production manifest (new in dev), so there is nothing to defer to"
 		return finishLegacyEphemeral(dev, t)
 	}
 	if !s.IsRefable() || s.IsEphemeral() {
@@ -98,16 +96,16 @@ func Decide(in Input) Decision {
 		if !s.IsRefable() {
 			what = "a " + s.ResourceType
 		}
-		dev.Rule, dev.Reason = RuleStateNotDeferrable, fmt.Sprintf("%s is %s in production, so it has no production relation to defer to", t.Name, what)
+		dev.Rule, dev.Reason = RuleStateNotDeferrable, t.Name+" is "+what+" in production, so it has no production relation to defer to"
 		return finishLegacyEphemeral(dev, t)
 	}
 	state := Decision{Env: State, Node: s}
 	if in.Profile == Legacy && selected {
-		dev.Rule, dev.Reason = RuleSelectedLegacy, fmt.Sprintf("%s is selected, and dbt ≤1.7 never defers selected nodes", t.Name)
+		dev.Rule, dev.Reason = RuleSelectedLegacy, t.Name+" is selected, and dbt ≤1.7 never defers selected nodes"
 		return finishLegacyEphemeral(dev, t)
 	}
 	if in.Mode == FavorState && !selected {
-		state.Rule, state.Reason = RuleFavorUnselected, fmt.Sprintf("--favor-state: %s is not selected, so production's relation is used even if a dev one exists", t.Name)
+		state.Rule, state.Reason = RuleFavorUnselected, "--favor-state: "+t.Name+" is not selected, so production's relation is used even if a dev one exists"
 		return state
 	}
 	ex, ev := Unknown, NoEvidence
@@ -121,23 +119,23 @@ func Decide(in Input) Decision {
 	switch ex {
 	case Exists:
 		dev.Rule, dev.Evidence = RuleDevExists, ev
-		dev.Reason = fmt.Sprintf("the dev relation of %s exists (per %s), so dev wins", t.Name, ev)
+		dev.Reason = "the dev relation of " + t.Name + " exists (per " + string(ev) + "), so dev wins"
 		if in.Mode == FavorState {
-			dev.Reason = fmt.Sprintf("%s is selected and its dev relation exists (per %s), so dev wins even with --favor-state", t.Name, ev)
+			dev.Reason = t.Name + " is selected and its dev relation exists (per " + string(ev) + "), so dev wins even with --favor-state"
 		}
 		return finishLegacyEphemeral(dev, t)
 	case Missing:
 		state.Rule, state.Evidence = RuleDevMissing, ev
-		state.Reason = fmt.Sprintf("the dev relation of %s does not exist (per %s), so production's is used%s", t.Name, ev, why)
+		state.Reason = "the dev relation of " + t.Name + " does not exist (per " + string(ev) + "), so production's is used" + why
 		return state
 	}
 	if in.UnknownIsPresent {
 		dev.Rule, dev.Assumption = RuleUnknownAsPresent, true
-		dev.Reason = fmt.Sprintf("nothing says whether the dev relation of %s exists; assumed present (policy), so dev wins", t.Name)
+		dev.Reason = "nothing says whether the dev relation of " + t.Name + " exists; assumed present (policy), so dev wins"
 		return finishLegacyEphemeral(dev, t)
 	}
 	state.Rule, state.Assumption = RuleUnknownAsMissing, true
-	state.Reason = fmt.Sprintf("nothing says whether the dev relation of %s exists; assumed missing (policy, as dbt sees an empty dev schema), so production's is used%s", t.Name, why)
+	state.Reason = "nothing says whether the dev relation of " + t.Name + " exists; assumed missing (policy, as dbt sees an empty dev schema), so production's is used" + why
 	return state
 }
 
@@ -152,28 +150,28 @@ func DecideForeignKey(in Input, dbtVersion string) Decision {
 	dev := Decision{Env: Dev, Node: t}
 	switch {
 	case !t.IsRefable():
-		dev.Rule, dev.Reason = RuleNotRefable, fmt.Sprintf("%s is a %s; only models, seeds and snapshots are deferred", t.UniqueID, t.ResourceType)
+		dev.Rule, dev.Reason = RuleNotRefable, t.UniqueID+" is a "+t.ResourceType+"; only models, seeds and snapshots are deferred"
 		return dev
 	case in.Mode == Off:
 		dev.Rule, dev.Reason = RuleDeferOff, "defer is off: the foreign key points at the dev relation"
 		return dev
 	case in.StateNode == nil:
-		dev.Rule, dev.Reason = RuleNotInState, fmt.Sprintf("%s is not in the production manifest (new in dev), so the foreign key points at dev", t.UniqueID)
+		dev.Rule, dev.Reason = RuleNotInState, t.UniqueID+" is not in the production manifest (new in dev), so the foreign key points at dev"
 		return dev
 	case !in.StateNode.IsRefable() || in.StateNode.IsEphemeral():
-		dev.Rule, dev.Reason = RuleStateNotDeferrable, fmt.Sprintf("%s has no production relation, so the foreign key points at dev", t.Name)
+		dev.Rule, dev.Reason = RuleStateNotDeferrable, t.Name+" has no production relation, so the foreign key points at dev"
 		return dev
 	}
 	state := Decision{Env: State, Node: in.StateNode}
 	if !AtLeast(dbtVersion, 1, 12) && dbtVersion != "" {
-		state.Rule, state.Reason = RuleFKState, fmt.Sprintf("dbt 1.9–1.11 points a foreign key's to: at production's %s whenever it defers (selected or not, existing in dev or not)", t.Name)
+		state.Rule, state.Reason = RuleFKState, "dbt 1.9–1.11 points a foreign key's to: at production's "+t.Name+" whenever it defers (selected or not, existing in dev or not)"
 		return state
 	}
 	if in.Selected != nil && in.Selected(t.UniqueID) {
-		dev.Rule, dev.Reason = RuleFKSelected, fmt.Sprintf("%s is selected, so dbt 1.12+ points the foreign key at its dev relation (no existence check)", t.Name)
+		dev.Rule, dev.Reason = RuleFKSelected, t.Name+" is selected, so dbt 1.12+ points the foreign key at its dev relation (no existence check)"
 		return dev
 	}
-	state.Rule, state.Reason = RuleFKUnselected, fmt.Sprintf("%s is not selected, so dbt 1.12+ points the foreign key at production's relation (whether or not a dev one exists)", t.Name)
+	state.Rule, state.Reason = RuleFKUnselected, t.Name+" is not selected, so dbt 1.12+ points the foreign key at production's relation (whether or not a dev one exists)"
 	return state
 }
 
@@ -182,7 +180,7 @@ func DecideForeignKey(in Input, dbtVersion string) Decision {
 func finishLegacyEphemeral(d Decision, t *manifest.Node) Decision {
 	if t.IsEphemeral() {
 		return Decision{Env: Ephemeral, Node: t, Rule: RuleEphemeral,
-			Reason: fmt.Sprintf("%s is ephemeral and was not replaced by a production node, so its SQL is inlined as a CTE", t.Name)}
+			Reason: t.Name + " is ephemeral and was not replaced by a production node, so its SQL is inlined as a CTE"}
 	}
 	return d
 }

@@ -79,18 +79,18 @@ func ProfileFor(dbtVersion string) Profile {
 // Version parses the major and minor of a dbt version string.
 func Version(v string) (major, minor int, ok bool) {
 	v = strings.TrimSpace(v)
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
+	first, rest, ok := strings.Cut(v, ".")
+	if !ok {
 		return 0, 0, false
 	}
-	major, err1 := strconv.Atoi(parts[0])
-	digits := parts[1]
+	digits, _, _ := strings.Cut(rest, ".")
 	for i, c := range digits {
 		if c < '0' || c > '9' {
 			digits = digits[:i]
 			break
 		}
 	}
+	major, err1 := strconv.Atoi(first)
 	minor, err2 := strconv.Atoi(digits)
 	if err1 != nil || err2 != nil {
 		return 0, 0, false

@@ -103,3 +103,45 @@ func BenchmarkDecodeNode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeHead measures Head's decode of a refable node of the
+// synthetic 10 MB manifest (what a ref asked for the first time costs per
+// node), against a full decode of the same node.
+func BenchmarkDecodeHead(b *testing.B) {
+	dev, _, err := synth.Pair(10)
+	if err != nil {
+		b.Skip(err)
+	}
+	m, err := Open("m", dev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var uids []string
+	for _, uid := range m.Keys("nodes") {
+		if t := resourceTypeOf(uid); t == "model" || t == "seed" || t == "snapshot" {
+			uids = append(uids, uid)
+		}
+	}
+	for _, full := range []bool{false, true} {
+		name := "head"
+		if full {
+			name = "full"
+		}
+		b.Run(name, func(b *testing.B) {
+			bytes := 0
+			for i := 0; i < b.N; i++ {
+				uid := uids[i%len(uids)]
+				s, _ := m.sections["nodes"].get(uid)
+				bytes += int(s.end - s.start)
+				decode := m.decodeHead
+				if full {
+					decode = m.decode
+				}
+				if _, err := decode(uid, s, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.SetBytes(int64(bytes / b.N))
+		})
+	}
+}

@@ -115,6 +115,20 @@ func (k *keyIndex) get(key, pkg string) []string {
 	return out
 }
 
+// first is get's first uid, without building the list.
+func (k *keyIndex) first(key, pkg string) (string, bool) {
+	c, ok := k.table.find(k.keys, key)
+	if !ok {
+		return "", false
+	}
+	for e := k.chains[c].first; e >= 0; e = k.ents[e].next {
+		if k.ents[e].pkg == pkg {
+			return k.ents[e].uid, true
+		}
+	}
+	return "", false
+}
+
 type refIndex struct {
 	enabled, disabled keyIndex
 	// pkgOrder is the order packages were first seen, for "any package" scans.
@@ -238,8 +252,8 @@ func (m *Manifest) lookup(idx *refIndex, key string, q LookupQuery) Lookup {
 			if len(ids) > 1 && !q.FirstMatchOnAmbiguity {
 				return Lookup{Status: Ambiguous, Candidates: ids}
 			}
-		} else {
-			ids = idx.enabled.get(key, p)
+		} else if uid, ok := idx.enabled.first(key, p); ok {
+			return Lookup{Status: Found, UniqueID: uid}
 		}
 		if len(ids) > 0 {
 			return Lookup{Status: Found, UniqueID: ids[0]}
@@ -252,8 +266,8 @@ func (m *Manifest) lookup(idx *refIndex, key string, q LookupQuery) Lookup {
 						break
 					}
 				}
-			} else if d := idx.disabled.get(key, p); len(d) > 0 {
-				firstDisabled = d[0]
+			} else if d, ok := idx.disabled.first(key, p); ok {
+				firstDisabled = d
 			}
 		}
 	}

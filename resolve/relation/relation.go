@@ -1,6 +1,9 @@
 package relation
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Parts is a relation's path as stored in a manifest node: database, schema
 // and identifier (a node's alias, a source's identifier). HasDatabase and
@@ -103,47 +106,65 @@ func (r Relation) Render() string {
 	if r.External != "" {
 		return r.External
 	}
-	var b strings.Builder
-	r.part(&b, r.Include.Database, r.HasDatabase, r.Database, r.Quote.Database)
-	r.part(&b, r.Include.Schema, r.HasSchema, r.Schema, r.Quote.Schema)
-	r.part(&b, r.Include.Identifier, true, r.Identifier, r.Quote.Identifier)
+	// One buffer for the whole path: quoting a part in its own string was
+	// most of a resolve call's allocations.
+	b := make([]byte, 0, len(r.Database)+len(r.Schema)+len(r.Identifier)+6*len(r.QuoteChar)+2)
+	b = r.part(b, r.Include.Database, r.HasDatabase, r.Database, r.Quote.Database)
+	b = r.part(b, r.Include.Schema, r.HasSchema, r.Schema, r.Quote.Schema)
+	b = r.part(b, r.Include.Identifier, true, r.Identifier, r.Quote.Identifier)
 	if r.Lower {
-		return strings.ToLower(b.String())
+		return strings.ToLower(string(b))
 	}
-	return b.String()
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 }
 
 // String returns [Relation.Render], as dbt's str(relation) does without wrappers.
 func (r Relation) String() string { return r.Render() }
 
-func (r Relation) part(b *strings.Builder, include, has bool, v string, quote bool) {
+func (r Relation) part(b []byte, include, has bool, v string, quote bool) []byte {
 	if !include || !has {
-		return
-	}
-	if quote {
-		v = r.quoted(v)
+		return b
 	}
 	if r.Style == RenderClickHouse {
+		if quote {
+			v = string(r.appendQuoted(nil, v))
+		}
 		if v == "" { // `if part` drops empty parts
-			return
+			return b
 		}
 		v = clickhouseQuote(v)
+		quote = false
 	}
-	if b.Len() > 0 {
-		b.WriteByte('.')
+	if len(b) > 0 {
+		b = append(b, '.')
 	}
-	b.WriteString(v)
+	if quote {
+		return r.appendQuoted(b, v)
+	}
+	return append(b, v...)
 }
 
-func (r Relation) quoted(v string) string {
+// appendQuoted appends v between the quote characters, an embedded closing
+// quote doubled when EscapeQuotes is set.
+func (r Relation) appendQuoted(b []byte, v string) []byte {
 	closeq := r.QuoteClose
 	if closeq == "" {
 		closeq = r.QuoteChar
 	}
+	b = append(b, r.QuoteChar...)
 	if r.EscapeQuotes && closeq != "" {
-		v = strings.ReplaceAll(v, closeq, closeq+closeq)
+		for {
+			i := strings.Index(v, closeq)
+			if i < 0 {
+				break
+			}
+			b = append(b, v[:i+len(closeq)]...)
+			b = append(b, closeq...)
+			v = v[i+len(closeq):]
+		}
 	}
-	return r.QuoteChar + v + closeq
+	b = append(b, v...)
+	return append(b, closeq...)
 }
 
 // clickhouseQuote is dbt-clickhouse's quote_identifier: a part already

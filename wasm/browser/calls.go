@@ -54,11 +54,15 @@ func resolveJSON(p *project, req []byte) (any, error) {
 		b = res[i].AppendJSON(b)
 	}
 	b = append(b, `],"diagnostics":`...)
-	d, err := json.Marshal(nonNil(warns))
-	if err != nil {
-		return nil, err
+	if len(warns) == 0 {
+		b = append(b, "[]"...)
+	} else {
+		d, err := json.Marshal(warns)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, d...)
 	}
-	b = append(b, d...)
 	return envelopeText(append(b, '}', '}')), nil
 }
 
