@@ -48,6 +48,13 @@ func (c CallOptions) Options() (Options, error) {
 
 // NonBlank drops blank selection words, as the CLI does (” selects nothing).
 func NonBlank(words []string) []string {
+	blank := false
+	for _, w := range words {
+		blank = blank || strings.TrimSpace(w) == ""
+	}
+	if !blank && words != nil {
+		return words // the common case: nothing to drop, nothing to copy
+	}
 	out := []string{}
 	for _, w := range words {
 		if strings.TrimSpace(w) != "" {

@@ -290,6 +290,20 @@ func compareCatalog(file string, ids []string, dev *manifest.Manifest, root stri
 	return nil
 }
 
+// Warm decodes ahead of time the heads of up to n refable nodes, the dev
+// manifest's then the state's (see manifest.Manifest.Warm), and returns how
+// many are left in both.
+func (p *Project) Warm(n int) (left int) {
+	left = p.Dev.Warm(n)
+	if p.State != nil {
+		if left > 0 {
+			n = 0 // still the dev manifest's turn: only count the state's
+		}
+		left += p.State.Warm(n)
+	}
+	return left
+}
+
 // StateInfo describes the state manifest, or nil without one. It is made
 // once and shared: callers must not modify it.
 func (p *Project) StateInfo() *StateInfo {

@@ -28,6 +28,7 @@ export function initialize(options = {}) {
       wasmModule: (v) => v instanceof WebAssembly.Module || "a WebAssembly.Module",
       worker: bool,
       parallel: (v) => typeof v === "boolean" || (Number.isInteger(v) && v > 0) || "a boolean or a size in bytes",
+      warm: bool,
     });
     if (options.wasmURL != null && options.wasmModule != null) {
       throw new DbtdeferError("options.conflict", "initialize: give wasmURL or wasmModule, not both");
@@ -37,7 +38,7 @@ export function initialize(options = {}) {
     const t = useWorker ? await WorkerTransport.start() : new LocalTransport();
     let v;
     try {
-      v = await t.init({ wasmURL, wasmModule: options.wasmModule, parallel: options.parallel ?? true });
+      v = await t.init({ wasmURL, wasmModule: options.wasmModule, parallel: options.parallel ?? true, warm: options.warm ?? true });
     } catch (e) {
       t.close();
       throw e;
@@ -200,6 +201,18 @@ class Project {
     return this.#call("stateInfo", {});
   }
 
+  /**
+   * warmed settles once the background work after the open is done: the
+   * heads of every model, seed and snapshot decoded ahead of time, so that a
+   * ref asked for the first time costs what one asked before does (unless
+   * initialize({warm: false})). Calls made before it settles are answered
+   * meanwhile, between slices of that work.
+   */
+  async warmed() {
+    if (this.#disposed) return;
+    await this.#t.warmed(this.#handle);
+  }
+
   /** dispose frees the project in the wasm; later calls fail with project.disposed. */
   async dispose() {
     if (this.#disposed) return;
@@ -281,6 +294,9 @@ class LocalTransport {
     // split open waits for its helper) runs after it.
     while (this.host.opening) await this.host.opening;
     return this.host.callText(handle, method, reqText);
+  }
+  warmed(handle) {
+    return this.host.warmed(handle);
   }
   async dispose(handle) {
     return this.host.dispose(handle);
@@ -371,6 +387,10 @@ class WorkerTransport {
   call(handle, method, reqText) {
     if (this.dead) return Promise.reject(this.dead);
     return this.#request("call", { handle, method, req: reqText });
+  }
+  warmed(handle) {
+    if (this.dead) return Promise.resolve();
+    return this.#request("warmed", { handle });
   }
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);

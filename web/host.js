@@ -12,7 +12,7 @@ const isNode = typeof process !== "undefined" && !!process.versions?.node;
  * startHost compiles and starts one wasm instance.
  * @param {{wasmURL?: string, wasmModule?: WebAssembly.Module}} opts
  */
-export async function startHost({ wasmURL, wasmModule, parallel = true }) {
+export async function startHost({ wasmURL, wasmModule, parallel = true, warm = true }) {
   if (parallel === true) parallel = splitMinBytes;
   const module = wasmModule ?? (await compileWasm(wasmURL));
   const go = new globalThis.Go();
@@ -30,6 +30,7 @@ export async function startHost({ wasmURL, wasmModule, parallel = true }) {
   }
   const host = new Host(go, instance, parallel ? module : null);
   host.splitMinBytes = parallel || Infinity;
+  host.warm = warm;
   const exited = go.run(instance).then(() => host.died(`the Go program exited (code ${exitCode ?? 0})`));
   try {
     host.api = await Promise.race([ready, exited.then(() => { throw host.deadError(); })]);
@@ -201,7 +202,61 @@ export class Host {
       res = unwrap(text);
     }
     this.sources.set(res.handle, sources.state ?? null);
+    if (this.warm) this.#startWarm(res.handle);
     return res;
+  }
+
+  // ---- warming: heads decoded ahead of time, while the thread is idle ----
+  // After an open, the heads of the project's refable nodes (what a ref
+  // needs of a node: a first ask decodes two, 25–40 µs each in wasm) are
+  // decoded in slices of about 4 ms, each a task of its own, so calls (and
+  // on a page's thread, input and rendering) go between them. warmed(handle)
+  // settles when that is done (or the project is gone).
+  #warming = new Map(); // handle → { done: Promise, settle }
+
+  #startWarm(handle) {
+    let settle;
+    const done = new Promise((r) => (settle = r));
+    const w = { done, settle, keepAlive: null };
+    this.#warming.set(handle, w);
+    const step = () => {
+      const w = this.#warming.get(handle);
+      if (!w) return;
+      if (this.dead) return this.#endWarm(handle);
+      if (this.opening || this.busy) return void this.opening?.then(() => nextTask(step)); // never inside an open
+      const until = now() + 4;
+      let left;
+      try {
+        do left = this.instance.exports.dbtdefer_warm(handle, 8);
+        while (left > 0 && now() < until);
+      } catch (e) {
+        this.died(`${e?.name ?? "Error"}: ${e?.message ?? e}`);
+        left = 0;
+      }
+      if (left > 0) nextTask(step);
+      else this.#endWarm(handle);
+    };
+    // The first slice waits a little: the first calls after an open (an
+    // IDE resolving the file it shows) come before it.
+    later(() => nextTask(step), 50);
+  }
+
+  #endWarm(handle) {
+    const w = this.#warming.get(handle);
+    if (!w) return;
+    clearInterval(w.keepAlive);
+    w.settle();
+    this.#warming.delete(handle);
+  }
+
+  /** warmed settles once the project's heads are all decoded (see #startWarm). */
+  warmed(handle) {
+    const w = this.#warming.get(handle);
+    if (!w) return Promise.resolve();
+    // node: the slices' timers do not keep the process alive (a script that
+    // is done does not wait for warming); one that awaits this does.
+    if (isNode) w.keepAlive ??= setInterval(() => {}, 1 << 30);
+    return w.done;
   }
 
   /**
@@ -277,9 +332,29 @@ export class Host {
 
   dispose(handle) {
     this.sources.delete(handle);
+    this.#endWarm(handle);
     return this.invoke("dispose", handle);
   }
 }
+
+const now = () => performance.now();
+
+// later runs fn after ms; in node it does not keep the process alive.
+const later = (fn, ms) => setTimeout(fn, ms).unref?.();
+
+// nextTask runs fn in a task of its own, soon: a timer in node (see
+// later); a MessageChannel message elsewhere (setTimeout waits 4 ms a turn
+// once nested).
+const nextTask = (() => {
+  if (isNode) return (fn) => later(fn, 0);
+  const ch = new MessageChannel();
+  const queue = [];
+  ch.port1.onmessage = () => queue.shift()?.();
+  return (fn) => {
+    queue.push(fn);
+    ch.port2.postMessage(0);
+  };
+})();
 
 // packageProjects are small YAML files; a host handing over more is wrong.
 const maxPackageProjectBytes = 8 << 20;

@@ -34,6 +34,9 @@ async function handle({ id, op, args }) {
         // (a string crosses postMessage far faster than an object graph).
         port.post({ id, text: host.callText(args.handle, args.method, args.req) });
         return;
+      case "warmed": // settles later: the queue goes on meanwhile
+        host.warmed(args.handle).then(() => port.post({ id, ok: true }));
+        return;
       case "dispose":
         ok = host.dispose(args.handle);
         break;

@@ -106,7 +106,7 @@ func BenchmarkDecodeNode(b *testing.B) {
 
 // BenchmarkDecodeHead measures Head's decode of a refable node of the
 // synthetic 10 MB manifest (what a ref asked for the first time costs per
-// node), against a full decode of the same node.
+// node), after Warm, and a full decode of the same node.
 func BenchmarkDecodeHead(b *testing.B) {
 	dev, _, err := synth.Pair(10)
 	if err != nil {
@@ -122,23 +122,36 @@ func BenchmarkDecodeHead(b *testing.B) {
 			uids = append(uids, uid)
 		}
 	}
-	for _, full := range []bool{false, true} {
-		name := "head"
-		if full {
-			name = "full"
+	warm, err := Open("m", dev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for warm.Warm(1<<30) > 0 {
+	}
+	for _, mode := range []string{"head", "warmed", "full"} {
+		m := m
+		if mode == "warmed" {
+			m = warm
 		}
-		b.Run(name, func(b *testing.B) {
+		b.Run(mode, func(b *testing.B) {
 			bytes := 0
 			for i := 0; i < b.N; i++ {
 				uid := uids[i%len(uids)]
 				s, _ := m.sections["nodes"].get(uid)
 				bytes += int(s.end - s.start)
-				decode := m.decodeHead
-				if full {
-					decode = m.decode
-				}
-				if _, err := decode(uid, s, false); err != nil {
-					b.Fatal(err)
+				switch mode {
+				case "warmed": // what Head does on a node Warm kept
+					if h := m.warmed(uid, s); h == nil || (&Node{NodeHead: *h}).UniqueID != uid {
+						b.Fatal("not warmed")
+					}
+				case "full":
+					if _, err := m.decode(uid, s, false); err != nil {
+						b.Fatal(err)
+					}
+				default:
+					if _, err := m.decodeHead(uid, s, false); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 			b.SetBytes(int64(bytes / b.N))

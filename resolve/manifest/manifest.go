@@ -205,6 +205,7 @@ type Manifest struct {
 	mu          sync.Mutex
 	cache       map[string]*Node
 	heads       map[string]*Node // Head's, when cache has no full node
+	warm        warmState        // what Warm has done
 	splitTaken  bool             // Options.Split's entries were used
 	skipped     int              // top-level members skipped with Entries.After
 	refIdx      *refIndex

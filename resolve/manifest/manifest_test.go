@@ -332,6 +332,13 @@ func TestHeadMatchesNode(t *testing.T) {
 			continue
 		}
 		heads, _ := Open(p, data) // a second manifest: Head must not find full nodes cached
+		warm, _ := Open(p, data)  // a third, warmed in slices: Head reads the recorded members
+		for left, last := warm.Warm(7), -1; left > 0; left = warm.Warm(7) {
+			if left == last {
+				t.Fatalf("%s: Warm made no progress (%d left)", p, left)
+			}
+			last = left
+		}
 		for _, sec := range []string{"nodes", "sources"} {
 			for _, uid := range full.Keys(sec) {
 				n, err := full.Node(uid)
@@ -356,6 +363,14 @@ func TestHeadMatchesNode(t *testing.T) {
 				if !bytes.Equal(wj, hj) {
 					t.Errorf("%s: %s: Head differs from Node\n head %s\n node %s", p, uid, hj, wj)
 				}
+				if sec == "nodes" && isRefableID(uid) && warm.warmed(uid, warm.sections[sec].spans[mustPos(t, warm, sec, uid)]) == nil && err == nil {
+					t.Errorf("%s: %s: not warmed", p, uid)
+				}
+				if w, err := warm.Head(uid); err != nil {
+					t.Errorf("%s: warmed Head(%s): %v", p, uid, err)
+				} else if wwj, _ := json.Marshal(*w); !bytes.Equal(wwj, hj) {
+					t.Errorf("%s: %s: warmed Head differs\n warmed %s\n head   %s", p, uid, wwj, hj)
+				}
 				entries++
 			}
 		}
@@ -370,6 +385,28 @@ func TestHeadMatchesNode(t *testing.T) {
 		t.Fatal("no entries compared")
 	}
 	t.Logf("%d entries of %d manifests", entries, len(paths))
+}
+
+func mustPos(t *testing.T, m *Manifest, sec, uid string) int {
+	i, ok := m.Position(sec, uid)
+	if !ok {
+		t.Fatalf("%s not in %s", uid, sec)
+	}
+	return i
+}
+
+// TestHeadMemberID: every head member's id names it.
+func TestHeadMemberID(t *testing.T) {
+	for i, n := range headMemberNames {
+		if headMemberID(n) != i {
+			t.Errorf("headMemberID(%q) = %d, want %d", n, headMemberID(n), i)
+		}
+	}
+	for _, k := range []string{"", "raw_code", "columns", "Name", "names"} {
+		if headMemberID(k) != -1 {
+			t.Errorf("headMemberID(%q) = %d, want -1", k, headMemberID(k))
+		}
+	}
 }
 
 func curatedOnly(paths []string) []string {
@@ -554,4 +591,47 @@ func FuzzSplit(f *testing.F) {
 		}
 		splitEquivalent(t, "fuzz", data, int(at)%len(data))
 	})
+}
+
+// TestWarmBadEntries: an entry Warm cannot read keeps no record, and Head
+// reports it as it would unwarmed; the good entries around it are warmed.
+func TestWarmBadEntries(t *testing.T) {
+	data := []byte(`{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {
+"model.p.a": {"name": "a", "resource_type": "model", "alias": "a"},
+"model.p.b": {"name": "b" "alias": "b"},
+"test.p.t": {"name": "t"},
+"seed.p.c": ["not", "an", "object"],
+"snapshot.p.d": {"name": "d", "config": {"materialized": "snapshot"}}
+}}`)
+	for _, warm := range []bool{false, true} {
+		m, err := Open("bad.json", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if warm {
+			if left := m.Warm(2); left != 2 {
+				t.Errorf("Warm(2) left %d, want 2 (4 refable nodes)", left)
+			}
+			if left := m.Warm(100); left != 0 {
+				t.Errorf("Warm(100) left %d, want 0", left)
+			}
+			for uid, want := range map[string]bool{"model.p.a": true, "model.p.b": false, "seed.p.c": false, "snapshot.p.d": true, "test.p.t": false} {
+				sp, _ := m.sections["nodes"].get(uid)
+				if got := m.warmed(uid, sp) != nil; got != want {
+					t.Errorf("warmed(%s) = %v, want %v", uid, got, want)
+				}
+			}
+		}
+		if _, err := m.Head("model.p.b"); err == nil || !strings.Contains(err.Error(), "bad.json:3:27: model.p.b: expected ',' or '}' in an object") {
+			t.Errorf("warm=%v: Head(model.p.b) = %v, want the missing comma at 3:27", warm, err)
+		}
+		if _, err := m.Head("seed.p.c"); err == nil || !strings.Contains(err.Error(), "expected an object") {
+			t.Errorf("warm=%v: Head(seed.p.c) = %v, want not an object", warm, err)
+		}
+		for uid, mat := range map[string]string{"model.p.a": "", "snapshot.p.d": "snapshot"} {
+			if n, err := m.Head(uid); err != nil || n.Materialized != mat {
+				t.Errorf("warm=%v: Head(%s) = %+v, %v", warm, uid, n, err)
+			}
+		}
+	}
 }

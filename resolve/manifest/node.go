@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/valyala/fastjson"
@@ -13,7 +14,33 @@ import (
 // normalised across schema versions: raw_sql/raw_code and
 // compiled_sql/compiled_code are unified, refs are objects whatever the
 // schema wrote, versions are strings formatted as Python's str() would.
+// Its NodeHead is what Head decodes; the rest is the entry's code, docs
+// and dependency lists.
 type Node struct {
+	NodeHead
+
+	Description string
+	Tags        []string
+	FQN         []string
+
+	RawCode      string
+	CompiledCode string
+	HasCompiled  bool // compiled_code/compiled_sql present (a compiled node)
+	ExtraCTEs    []CTE
+
+	Refs            []Ref
+	SourceRefs      [][2]string
+	DependsOnNodes  []string
+	DependsOnMacros []string
+
+	// MacroSQL is a macro's full {% macro %} text.
+	MacroSQL string
+}
+
+// NodeHead is the part of a Node that resolving a ref reads (see
+// Manifest.Head): a third of a Node's size, which Warm keeps for every
+// refable node.
+type NodeHead struct {
 	UniqueID         string
 	ResourceType     string
 	Name             string
@@ -21,7 +48,6 @@ type Node struct {
 	Path             string
 	OriginalFilePath string
 	PatchPath        string
-	Description      string
 
 	Database, Schema string
 	HasDatabase      bool // false when null/absent (e.g. spark)
@@ -43,20 +69,8 @@ type Node struct {
 	Materialized string
 	Enabled      bool
 	Language     string
-	Tags         []string
-	FQN          []string
 	Access       string
 	Group        string
-
-	RawCode      string
-	CompiledCode string
-	HasCompiled  bool // compiled_code/compiled_sql present (a compiled node)
-	ExtraCTEs    []CTE
-
-	Refs            []Ref
-	SourceRefs      [][2]string
-	DependsOnNodes  []string
-	DependsOnMacros []string
 
 	Version          string
 	HasVersion       bool
@@ -67,9 +81,6 @@ type Node struct {
 	ChecksumName, Checksum string
 	Deferred               bool // ≤1.7 artifacts of deferred runs
 	HasDeferRelation       bool // 1.8.x artifacts
-
-	// MacroSQL is a macro's full {% macro %} text.
-	MacroSQL string
 
 	Disabled bool // from the disabled section
 	// HeadOnly marks a node from Manifest.Head: no code, docs or dependency
@@ -144,8 +155,11 @@ func (m *Manifest) cached(uid string, head bool) (*Node, error) {
 			if head {
 				decode, cache = m.decodeHead, &m.heads
 			}
-			n, err := decode(uid, sp, false)
-			if err != nil {
+			var n *Node
+			var err error
+			if h := m.warmed(uid, sp); head && h != nil {
+				n = &Node{NodeHead: *h}
+			} else if n, err = decode(uid, sp, false); err != nil {
 				return nil, err
 			}
 			m.mu.Lock()
@@ -178,7 +192,7 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	if v.Type() != fastjson.TypeObject {
 		return nil, m.badEntry(uid, int(sp.start), "entry is a JSON %s, expected an object", v.Type())
 	}
-	d := nodeDecoder{n: &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true}}
+	d := nodeDecoder{n: &Node{NodeHead: NodeHead{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true}}}
 	// One pass over the members (a duplicate key: the last wins, as in
 	// Python's json); what depends on several members is settled after.
 	var cfg, meta *fastjson.Value
@@ -200,25 +214,22 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	return d.settle(uid), nil
 }
 
-// decodeHead decodes the members of headMembers (see Head) and skips the
-// rest with the scanner, which only matches brackets and quotes.
+// decodeHead decodes the members headMemberID knows and skips the rest
+// with the scanner, which only matches brackets and quotes.
 func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error) {
+	return m.decodeHeadInto(new(Node), uid, sp, disabled)
+}
+
+// decodeHeadInto is decodeHead into n (Warm reuses one Node).
+func (m *Manifest) decodeHeadInto(n *Node, uid string, sp span, disabled bool) (*Node, error) {
 	raw := m.data[sp.start:sp.end]
 	p := m.parsers.Get()
 	defer m.parsers.Put(p)
-	d := nodeDecoder{n: &Node{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true, HeadOnly: true}}
+	*n = Node{NodeHead: NodeHead{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true, HeadOnly: true}}
+	d := nodeDecoder{n: n}
 	var cfg, meta []byte
-	s := scanner{data: raw}
-	s.skipWS()
-	if s.pos < len(raw) && raw[s.pos] != '{' {
-		return m.decode(uid, sp, disabled) // not an object: decode says how
-	}
-	serr := s.eachMember(func(key string, _ int) *scanError {
-		start, end, err := s.skipValue()
-		if err != nil || !isHeadMember(key) {
-			return err
-		}
-		val := raw[start:end]
+	visit := func(id, start, end int) *scanError {
+		key, val := headMemberNames[id], raw[start:end]
 		switch key {
 		case "config":
 			cfg = val
@@ -240,7 +251,11 @@ func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error)
 		}
 		d.member(key, v)
 		return nil
-	})
+	}
+	serr := headMembers(raw, visit)
+	if serr == errNotObject {
+		return m.decode(uid, sp, disabled) // not an object: decode says how
+	}
 	if serr != nil {
 		return nil, m.badEntry(uid, int(sp.start)+serr.offset, "%s", serr.msg)
 	}
@@ -271,12 +286,118 @@ func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error)
 	return d.settle(uid), nil
 }
 
+// errNotObject is headMembers' answer for an entry that is not an object.
+var errNotObject = &scanError{msg: "not an object"}
+
+// headMembers calls fn, in file order, for each member of the object raw
+// that headMemberID knows: its headMemberNames index and its value's span.
+func headMembers(raw []byte, fn func(id, start, end int) *scanError) *scanError {
+	s := scanner{data: raw}
+	s.skipWS()
+	if s.pos < len(raw) && raw[s.pos] != '{' {
+		return errNotObject
+	}
+	return s.eachMember(func(key string, _ int) *scanError {
+		start, end, err := s.skipValue()
+		if err != nil {
+			return err
+		}
+		if id := headMemberID(key); id >= 0 {
+			return fn(id, start, end)
+		}
+		return nil
+	})
+}
+
+// Warm decodes ahead of time the heads of up to n refable nodes (models,
+// seeds, snapshots) it has not decoded yet, and keeps them: a ref asked for
+// the first time then costs what one asked before does (a head decode is
+// most of it, in wasm 25–40 µs a node). It keeps a NodeHead per refable
+// node (480 bytes; strings share the input) and returns how many are left.
+// The browser module calls it in slices while its thread is idle after an
+// open; an entry Head cannot decode is left to Head, which says why.
+func (m *Manifest) Warm(n int) (left int) {
+	s := m.sections["nodes"]
+	if s == nil {
+		return 0
+	}
+	m.mu.Lock()
+	w := m.warm
+	m.mu.Unlock()
+	if w.at == nil {
+		w.at = make([]uint32, len(s.keys))
+		for _, k := range s.keys {
+			if isRefableID(k) {
+				w.left++
+			}
+		}
+		w.heads = make([]NodeHead, 0, w.left)
+	}
+	var scratch Node
+	for ; w.next < len(s.keys) && n > 0; w.next++ {
+		uid := s.keys[w.next]
+		if !isRefableID(uid) {
+			continue
+		}
+		n--
+		w.left--
+		h, err := m.decodeHeadInto(&scratch, uid, s.spans[w.next], false)
+		if err != nil {
+			continue
+		}
+		m.mu.Lock()
+		w.heads = append(w.heads, h.NodeHead) // within its capacity: earlier heads never move
+		w.at[w.next] = uint32(len(w.heads))
+		m.warm = w
+		m.mu.Unlock()
+	}
+	m.mu.Lock()
+	m.warm = w
+	m.mu.Unlock()
+	return w.left
+}
+
+// isRefableID reports whether a unique_id names a model, seed or snapshot.
+func isRefableID(uid string) bool {
+	switch resourceTypeOf(uid) {
+	case "model", "seed", "snapshot":
+		return true
+	}
+	return false
+}
+
+// warmState is what Warm has done: per position in nodes, 1 + the index in
+// heads of the node's head (0: none).
+type warmState struct {
+	next, left int // the next position to look at; refable nodes not warmed
+	at         []uint32
+	heads      []NodeHead
+}
+
+// warmed returns the head Warm kept for the node entry uid at sp, or nil.
+func (m *Manifest) warmed(uid string, sp span) *NodeHead {
+	m.mu.Lock()
+	w := m.warm
+	m.mu.Unlock()
+	if w.at == nil {
+		return nil
+	}
+	s := m.sections["nodes"]
+	i, ok := s.table.find(s.keys, uid)
+	if !ok || s.spans[i] != sp || w.at[i] == 0 {
+		return nil
+	}
+	return &w.heads[w.at[i]-1]
+}
+
 // plainString reads a JSON string value without escapes.
+// The string shares val's memory: a head's strings point into the
+// manifest, which is never written and lives as long as its nodes.
 func plainString(val []byte) (string, bool) {
 	if len(val) < 2 || val[0] != '"' || bytes.IndexByte(val[1:len(val)-1], '\\') >= 0 {
 		return "", false
 	}
-	return string(val[1 : len(val)-1]), true
+	return unsafe.String(&val[1], len(val)-2), true
 }
 
 // configMembers is config for a node's config object, walked for the keys
@@ -337,16 +458,70 @@ func (d *nodeDecoder) configMembers(cfg []byte) *scanError {
 	})
 }
 
-// isHeadMember reports whether Head decodes member k.
-func isHeadMember(k string) bool {
+// headMemberNames are the members Head decodes.
+var headMemberNames = [...]string{"unique_id", "resource_type", "name", "package_name", "path", "original_file_path", "patch_path",
+	"alias", "identifier", "source_name", "language", "database", "schema", "relation_name", "quoting",
+	"external", "config", "meta", "access", "group", "version", "latest_version", "is_latest_version",
+	"checksum", "deferred", "defer_relation"}
+
+// headMemberID is k's index in headMemberNames, or -1 (a switch: the
+// compiler searches it by length and bytes).
+func headMemberID(k string) int {
 	switch k {
-	case "unique_id", "resource_type", "name", "package_name", "path", "original_file_path", "patch_path",
-		"alias", "identifier", "source_name", "language", "database", "schema", "relation_name", "quoting",
-		"external", "config", "meta", "access", "group", "version", "latest_version", "is_latest_version",
-		"checksum", "deferred", "defer_relation":
-		return true
+	case "unique_id":
+		return 0
+	case "resource_type":
+		return 1
+	case "name":
+		return 2
+	case "package_name":
+		return 3
+	case "path":
+		return 4
+	case "original_file_path":
+		return 5
+	case "patch_path":
+		return 6
+	case "alias":
+		return 7
+	case "identifier":
+		return 8
+	case "source_name":
+		return 9
+	case "language":
+		return 10
+	case "database":
+		return 11
+	case "schema":
+		return 12
+	case "relation_name":
+		return 13
+	case "quoting":
+		return 14
+	case "external":
+		return 15
+	case "config":
+		return 16
+	case "meta":
+		return 17
+	case "access":
+		return 18
+	case "group":
+		return 19
+	case "version":
+		return 20
+	case "latest_version":
+		return 21
+	case "is_latest_version":
+		return 22
+	case "checksum":
+		return 23
+	case "deferred":
+		return 24
+	case "defer_relation":
+		return 25
 	}
-	return false
+	return -1
 }
 
 // nodeDecoder fills a Node from its members, one at a time, then settles

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
@@ -76,5 +77,21 @@ func BenchmarkResolveCall(b *testing.B) {
 				b.Fatalf("resolve: %s", out)
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeStrict measures reading a resolve request (what every
+// resolve call does before resolving).
+func BenchmarkDecodeStrict(b *testing.B) {
+	req := []byte(`{"from":"customers_0000","refs":["stg_orders_0001"],"defer":"favor-state","profile":"modern","unknown":"missing","select":["customers_0000+"]}`)
+	for i := 0; i < b.N; i++ {
+		var r struct {
+			From string   `json:"from"`
+			Refs []string `json:"refs"`
+			resolve.CallOptions
+		}
+		if err := decodeStrict("resolve", req, &r); err != nil || r.From == "" || len(r.Refs) != 1 || r.Select == nil {
+			b.Fatal(err, r)
+		}
 	}
 }

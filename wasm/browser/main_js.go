@@ -185,6 +185,18 @@ func exportCall(handle int32, methodLen, reqLen uint32) uint64 {
 	return uint64(addr(callOut))<<32 | uint64(len(callOut))
 }
 
+// exportWarm warms up to n refable nodes of the project handle (see
+// Session.Warm) and returns how many are left (0: done, or no such
+// project). The host calls it in slices while its thread is idle.
+//
+//go:wasmexport dbtdefer_warm
+func exportWarm(handle int32, n uint32) uint32 {
+	if session == nil {
+		return 0
+	}
+	return uint32(session.Warm(int(handle), int(n)))
+}
+
 // entriesOf decodes provide's argument: the bytes dbtdefer_scan answered
 // (see exportScan); nil for anything else.
 func entriesOf(v js.Value) *manifest.Entries {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -210,6 +211,24 @@ var methods = map[string]method{
 	"stateInfo": stateInfoJSON,
 }
 
+// Warm warms up to n refable nodes of project handle (see
+// resolve.Project.Warm) and returns how many are left: 0 when it is done
+// or the project is gone.
+func (s *Session) Warm(handle, n int) (left int) {
+	defer func() {
+		if recover() != nil {
+			left = 0 // a Head that panics is Head's to report, when asked
+		}
+	}()
+	s.mu.Lock()
+	p := s.projects[handle]
+	s.mu.Unlock()
+	if p == nil {
+		return 0
+	}
+	return p.Warm(n)
+}
+
 // Call runs method on the project behind handle and returns the JSON envelope.
 func (s *Session) Call(handle int, name string, req []byte) (out []byte) {
 	defer recoverInto(&out)
@@ -340,7 +359,9 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 			}
 			name := option
 			if name == "" {
-				name = string(k)
+				// Only error messages read it (and copy it), while the
+				// parser's buffer still holds k.
+				name = unsafe.String(unsafe.SliceData(k), len(k))
 			}
 			err = decodeValue(method, name, e, f)
 		})

@@ -241,6 +241,43 @@ for (const worker of [false, true]) {
       await q.dispose();
     });
 
+    test("a warmed project (heads decoded in the background) answers as one that is not", async () => {
+      const cold = await fresh();
+      await cold.initialize({ worker, warm: false });
+      for (const dir of [jaffle, duck]) {
+        const dev = await bytes(new URL("dev/manifest.json", dir));
+        const state = await bytes(new URL("prod/manifest.json", dir));
+        const a = await api.openProject({ manifest: dev, state });
+        const b = await cold.openProject({ manifest: dev, state });
+        const models = (await b.select("resource_type:model")).uniqueIds;
+        assert.ok(models.length > 3);
+        // Asked while warming (the first slice waits 50 ms), then after.
+        const early = await a.explain({ model: models[0], defer: "favor-state" });
+        await a.warmed();
+        await b.warmed(); // without warming: settled at once
+        assert.deepEqual(early, await b.explain({ model: models[0], defer: "favor-state" }));
+        const names = new Set();
+        for (const m of models) {
+          for (const defer of ["off", "standard", "favor-state"]) {
+            const e = await b.explain({ model: m, defer });
+            assert.deepEqual(await a.explain({ model: m, defer }), e, `${m} ${defer}`);
+            for (const r of e.refs) if (r.kind === "ref") names.add(r.ref);
+          }
+        }
+        assert.ok(names.size > 3);
+        for (const m of models) {
+          const req = { from: m, ref: [...names], defer: "standard", profile: "legacy" }; // a request explain never made
+          assert.deepEqual(await a.resolve(req), await b.resolve(req), m);
+        }
+        await a.dispose();
+        await a.warmed(); // disposed: settles
+        await b.dispose();
+      }
+      await rejects(cold.initialize({ worker, warm: "yes" }), "initialize.twice");
+      const other = await fresh();
+      await rejects(other.initialize({ worker, warm: "yes" }), "options.type", /"warm" must be a boolean/);
+    });
+
     test("initialize runs once; openProject needs it", async () => {
       await rejects(api.initialize({ worker }), "initialize.twice");
       const other = await fresh();
