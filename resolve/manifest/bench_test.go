@@ -141,7 +141,7 @@ func BenchmarkDecodeHead(b *testing.B) {
 				bytes += int(s.end - s.start)
 				switch mode {
 				case "warmed": // what Head does on a node Warm kept
-					if h := m.warmed(uid, s); h == nil || (&Node{NodeHead: *h}).UniqueID != uid {
+					if h := m.warmed(uid); h == nil || h.UniqueID != uid {
 						b.Fatal("not warmed")
 					}
 				case "full":

@@ -363,7 +363,7 @@ func TestHeadMatchesNode(t *testing.T) {
 				if !bytes.Equal(wj, hj) {
 					t.Errorf("%s: %s: Head differs from Node\n head %s\n node %s", p, uid, hj, wj)
 				}
-				if sec == "nodes" && isRefableID(uid) && warm.warmed(uid, warm.sections[sec].spans[mustPos(t, warm, sec, uid)]) == nil && err == nil {
+				if sec == "nodes" && isRefableID(uid) && warm.warmed(uid) == nil && err == nil {
 					t.Errorf("%s: %s: not warmed", p, uid)
 				}
 				if w, err := warm.Head(uid); err != nil {
@@ -385,14 +385,6 @@ func TestHeadMatchesNode(t *testing.T) {
 		t.Fatal("no entries compared")
 	}
 	t.Logf("%d entries of %d manifests", entries, len(paths))
-}
-
-func mustPos(t *testing.T, m *Manifest, sec, uid string) int {
-	i, ok := m.Position(sec, uid)
-	if !ok {
-		t.Fatalf("%s not in %s", uid, sec)
-	}
-	return i
 }
 
 // TestHeadMemberID: every head member's id names it.
@@ -616,8 +608,7 @@ func TestWarmBadEntries(t *testing.T) {
 				t.Errorf("Warm(100) left %d, want 0", left)
 			}
 			for uid, want := range map[string]bool{"model.p.a": true, "model.p.b": false, "seed.p.c": false, "snapshot.p.d": true, "test.p.t": false} {
-				sp, _ := m.sections["nodes"].get(uid)
-				if got := m.warmed(uid, sp) != nil; got != want {
+				if got := m.warmed(uid) != nil; got != want {
 					t.Errorf("warmed(%s) = %v, want %v", uid, got, want)
 				}
 			}

@@ -145,6 +145,11 @@ func (m *Manifest) cached(uid string, head bool) (*Node, error) {
 	if ok {
 		return n, nil
 	}
+	if head {
+		if n := m.warmed(uid); n != nil {
+			return n, nil
+		}
+	}
 	for _, sec := range []string{"nodes", "sources", "macros", "unit_tests", "exposures", "metrics", "semantic_models", "saved_queries", "functions"} {
 		s := m.sections[sec]
 		if s == nil {
@@ -155,11 +160,8 @@ func (m *Manifest) cached(uid string, head bool) (*Node, error) {
 			if head {
 				decode, cache = m.decodeHead, &m.heads
 			}
-			var n *Node
-			var err error
-			if h := m.warmed(uid, sp); head && h != nil {
-				n = &Node{NodeHead: *h}
-			} else if n, err = decode(uid, sp, false); err != nil {
+			n, err := decode(uid, sp, false)
+			if err != nil {
 				return nil, err
 			}
 			m.mu.Lock()
@@ -312,8 +314,9 @@ func headMembers(raw []byte, fn func(id, start, end int) *scanError) *scanError 
 // Warm decodes ahead of time the heads of up to n refable nodes (models,
 // seeds, snapshots) it has not decoded yet, and keeps them: a ref asked for
 // the first time then costs what one asked before does (a head decode is
-// most of it, in wasm 25–40 µs a node). It keeps a NodeHead per refable
-// node (480 bytes; strings share the input) and returns how many are left.
+// most of it, in wasm 25–40 µs a node). It keeps a head per refable node
+// (a Node of 720 bytes whose strings share the input; Head returns it with
+// no allocation) and returns how many are left.
 // The browser module calls it in slices while its thread is idle after an
 // open; an entry Head cannot decode is left to Head, which says why.
 func (m *Manifest) Warm(n int) (left int) {
@@ -331,7 +334,7 @@ func (m *Manifest) Warm(n int) (left int) {
 				w.left++
 			}
 		}
-		w.heads = make([]NodeHead, 0, w.left)
+		w.heads = make([]Node, 0, w.left)
 	}
 	var scratch Node
 	for ; w.next < len(s.keys) && n > 0; w.next++ {
@@ -346,7 +349,7 @@ func (m *Manifest) Warm(n int) (left int) {
 			continue
 		}
 		m.mu.Lock()
-		w.heads = append(w.heads, h.NodeHead) // within its capacity: earlier heads never move
+		w.heads = append(w.heads, Node{NodeHead: h.NodeHead}) // within its capacity: earlier heads never move
 		w.at[w.next] = uint32(len(w.heads))
 		m.warm = w
 		m.mu.Unlock()
@@ -371,11 +374,11 @@ func isRefableID(uid string) bool {
 type warmState struct {
 	next, left int // the next position to look at; refable nodes not warmed
 	at         []uint32
-	heads      []NodeHead
+	heads      []Node // head only (HeadOnly); Head returns them as they are
 }
 
-// warmed returns the head Warm kept for the node entry uid at sp, or nil.
-func (m *Manifest) warmed(uid string, sp span) *NodeHead {
+// warmed returns the head Warm kept for the node uid, or nil.
+func (m *Manifest) warmed(uid string) *Node {
 	m.mu.Lock()
 	w := m.warm
 	m.mu.Unlock()
@@ -384,7 +387,7 @@ func (m *Manifest) warmed(uid string, sp span) *NodeHead {
 	}
 	s := m.sections["nodes"]
 	i, ok := s.table.find(s.keys, uid)
-	if !ok || s.spans[i] != sp || w.at[i] == 0 {
+	if !ok || w.at[i] == 0 {
 		return nil
 	}
 	return &w.heads[w.at[i]-1]

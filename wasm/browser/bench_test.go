@@ -14,7 +14,8 @@ import (
 // JSON in, envelope JSON out), as the JS API makes it, on the pair named by
 // DBTDEFER_BENCH_DEV and DBTDEFER_BENCH_PROD (./build.sh bench's synthetic
 // pairs; skipped without them). Cold: each call asks for a ref not asked
-// before in this project (nothing decoded or kept for it yet). Again: the
+// before in this project (nothing decoded or kept for it yet). Warmed: the
+// same after Session.Warm (what the browser host does after an open). Again: the
 // refs were asked before (their nodes are decoded; the call is answered
 // anew, as the JS API does when its own kept answers miss).
 func BenchmarkResolveCall(b *testing.B) {
@@ -30,17 +31,18 @@ func BenchmarkResolveCall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, warm := range []bool{false, true} {
-		name := "cold"
-		if warm {
-			name = "again"
-		}
+	for _, name := range []string{"cold", "warmed", "again"} {
+		warm := name == "again"
 		b.Run(name, func(b *testing.B) {
 			s := NewSession()
 			a := string(s.Open(OpenRequest{Manifest: db, State: pb}, nil))
 			h := 0
 			if _, err := fmt.Sscanf(a, `{"ok":{"handle":%d`, &h); err != nil {
 				b.Fatalf("open: %s", a[:min(len(a), 300)])
+			}
+			if name == "warmed" {
+				for s.Warm(h, 1<<30) > 0 {
+				}
 			}
 			// Every ref name of the dev manifest that is also in prod: the
 			// distinct refs a "cold" run asks for, each once.
