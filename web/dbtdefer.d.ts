@@ -28,7 +28,7 @@ export interface InitializeOptions {
   parallel?: boolean | number;
   /**
    * After an open, decode the heads of every model, seed and snapshot in the
-   * background, in slices of about 4 ms while the thread is idle, so that a
+   * background, in slices of about 2 ms while no calls are coming, so that a
    * ref asked for the first time is answered as fast as one asked before
    * (see Project.warmed). Costs about 480 bytes of wasm memory a node.
    * Default true.

@@ -71,6 +71,7 @@ export class Host {
     this.dead = null; // why the instance stopped, once it has
     this.sources = new Map(); // handle → where the state came from
     this.busy = false; // inside a js.FuncOf call (open): dbtdefer_call must wait
+    this.lastCall = -Infinity; // when callText was last called (warming waits for a pause)
   }
 
   get wasmVersion() {
@@ -208,10 +209,11 @@ export class Host {
 
   // ---- warming: heads decoded ahead of time, while the thread is idle ----
   // After an open, the heads of the project's refable nodes (what a ref
-  // needs of a node: a first ask decodes two, 25–40 µs each in wasm) are
-  // decoded in slices of about 4 ms, each a task of its own, so calls (and
-  // on a page's thread, input and rendering) go between them. warmed(handle)
-  // settles when that is done (or the project is gone).
+  // needs of a node: a first ask decodes two, 25–45 µs each in wasm) are
+  // decoded in slices of about 2 ms, each a task of its own, so calls (and
+  // on a page's thread, input and rendering) go between them, and not while
+  // calls keep coming. warmed(handle) settles when that is done (or the
+  // project is gone).
   #warming = new Map(); // handle → { done: Promise, settle }
 
   #startWarm(handle) {
@@ -224,7 +226,10 @@ export class Host {
       if (!w) return;
       if (this.dead) return this.#endWarm(handle);
       if (this.opening || this.busy) return void this.opening?.then(() => nextTask(step)); // never inside an open
-      const until = now() + 4;
+      // Calls come first: while they keep coming (an IDE resolving a file,
+      // a batch), warming waits until none came for a while.
+      if (now() - this.lastCall < idleMs) return later(() => nextTask(step), idleMs);
+      const until = now() + sliceMs;
       let left;
       try {
         do left = this.instance.exports.dbtdefer_warm(handle, 8);
@@ -268,6 +273,7 @@ export class Host {
    */
   callText(handle, method, reqText) {
     if (this.dead) throw this.deadError();
+    this.lastCall = now();
     if (this.busy) {
       throw new DbtdeferError("api.busy", `${method}: the wasm is busy opening a project; call it after openProject() settles (not from onProgress)`);
     }
@@ -338,6 +344,10 @@ export class Host {
 }
 
 const now = () => performance.now();
+
+// Warming's slices, and how long after a call it waits (ms).
+const sliceMs = 2;
+const idleMs = 10;
 
 // later runs fn after ms; in node it does not keep the process alive.
 const later = (fn, ms) => setTimeout(fn, ms).unref?.();

@@ -314,9 +314,9 @@ func headMembers(raw []byte, fn func(id, start, end int) *scanError) *scanError 
 // Warm decodes ahead of time the heads of up to n refable nodes (models,
 // seeds, snapshots) it has not decoded yet, and keeps them: a ref asked for
 // the first time then costs what one asked before does (a head decode is
-// most of it, in wasm 25–40 µs a node). It keeps a head per refable node
-// (a Node of 720 bytes whose strings share the input; Head returns it with
-// no allocation) and returns how many are left.
+// most of it, in wasm 25–45 µs a node). It keeps a NodeHead per refable
+// node (480 bytes; its strings share the input), and a Node made of it
+// once Head asks for it, and returns how many are left.
 // The browser module calls it in slices while its thread is idle after an
 // open; an entry Head cannot decode is left to Head, which says why.
 func (m *Manifest) Warm(n int) (left int) {
@@ -334,7 +334,8 @@ func (m *Manifest) Warm(n int) (left int) {
 				w.left++
 			}
 		}
-		w.heads = make([]Node, 0, w.left)
+		w.heads = make([]NodeHead, 0, w.left)
+		w.nodes = make([]*Node, len(s.keys))
 	}
 	var scratch Node
 	for ; w.next < len(s.keys) && n > 0; w.next++ {
@@ -349,7 +350,7 @@ func (m *Manifest) Warm(n int) (left int) {
 			continue
 		}
 		m.mu.Lock()
-		w.heads = append(w.heads, Node{NodeHead: h.NodeHead}) // within its capacity: earlier heads never move
+		w.heads = append(w.heads, h.NodeHead) // within its capacity: earlier heads never move
 		w.at[w.next] = uint32(len(w.heads))
 		m.warm = w
 		m.mu.Unlock()
@@ -374,14 +375,16 @@ func isRefableID(uid string) bool {
 type warmState struct {
 	next, left int // the next position to look at; refable nodes not warmed
 	at         []uint32
-	heads      []Node // head only (HeadOnly); Head returns them as they are
+	heads      []NodeHead
+	nodes      []*Node // per position, the Node Head made of its head, once asked
 }
 
-// warmed returns the head Warm kept for the node uid, or nil.
+// warmed returns the node of the head Warm kept for uid (made the first
+// time it is asked for, then kept), or nil.
 func (m *Manifest) warmed(uid string) *Node {
 	m.mu.Lock()
-	w := m.warm
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	w := &m.warm
 	if w.at == nil {
 		return nil
 	}
@@ -390,7 +393,10 @@ func (m *Manifest) warmed(uid string) *Node {
 	if !ok || w.at[i] == 0 {
 		return nil
 	}
-	return &w.heads[w.at[i]-1]
+	if w.nodes[i] == nil {
+		w.nodes[i] = &Node{NodeHead: w.heads[w.at[i]-1]}
+	}
+	return w.nodes[i]
 }
 
 // plainString reads a JSON string value without escapes.
