@@ -71,7 +71,7 @@ export class Host {
     this.dead = null; // why the instance stopped, once it has
     this.sources = new Map(); // handle → where the state came from
     this.busy = false; // inside a js.FuncOf call (open): dbtdefer_call must wait
-    this.lastCall = -Infinity; // when callText was last called (warming waits for a pause)
+    this.calls = 0; // callText calls so far (warming waits for a pause in them)
   }
 
   get wasmVersion() {
@@ -219,7 +219,7 @@ export class Host {
   #startWarm(handle) {
     let settle;
     const done = new Promise((r) => (settle = r));
-    const w = { done, settle, keepAlive: null };
+    const w = { done, settle, keepAlive: null, calls: this.calls };
     this.#warming.set(handle, w);
     const step = () => {
       const w = this.#warming.get(handle);
@@ -228,7 +228,10 @@ export class Host {
       if (this.opening || this.busy) return void this.opening?.then(() => nextTask(step)); // never inside an open
       // Calls come first: while they keep coming (an IDE resolving a file,
       // a batch), warming waits until none came for a while.
-      if (now() - this.lastCall < idleMs) return later(() => nextTask(step), idleMs);
+      if (this.calls !== w.calls) {
+        w.calls = this.calls;
+        return later(() => nextTask(step), idleMs);
+      }
       const until = now() + sliceMs;
       let left;
       try {
@@ -273,7 +276,7 @@ export class Host {
    */
   callText(handle, method, reqText) {
     if (this.dead) throw this.deadError();
-    this.lastCall = now();
+    this.calls++;
     if (this.busy) {
       throw new DbtdeferError("api.busy", `${method}: the wasm is busy opening a project; call it after openProject() settles (not from onProgress)`);
     }
@@ -345,7 +348,8 @@ export class Host {
 
 const now = () => performance.now();
 
-// Warming's slices, and how long after a call it waits (ms).
+// Warming's slices, and how long it waits when calls came since its last
+// slice (ms).
 const sliceMs = 2;
 const idleMs = 10;
 

@@ -278,12 +278,7 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 	if x.Type() == fastjson.TypeNull {
 		return nil
 	}
-	wrong := func(want string) error {
-		if option == "" {
-			return diag.Errorf("options.type", diag.Location{}, "%s: the request must be %s, got a JSON %s", method, want, jsonType(x))
-		}
-		return diag.Errorf("options.type", diag.Location{}, "%s: option %q must be %s, got a JSON %s", method, option, want, jsonType(x))
-	}
+	wrong := func(want string) error { return wrongType(method, option, x, want) }
 	switch dst.Kind() {
 	case reflect.Pointer:
 		e := reflect.New(dst.Type().Elem())
@@ -348,11 +343,15 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 		if err != nil {
 			return wrong("an object")
 		}
+		if !dst.CanAddr() {
+			return diag.Errorf("internal.decode", diag.Location{}, "%s: cannot decode into an unaddressable %s", method, dst.Type())
+		}
+		fields, base := planOf(dst.Type()), dst.Addr().UnsafePointer()
 		o.Visit(func(k []byte, e *fastjson.Value) {
 			if err != nil {
 				return
 			}
-			f, ok := fieldByTag(dst, string(k))
+			f, ok := fields[string(k)]
 			if !ok {
 				err = diag.Errorf("options.unknown_key", diag.Location{}, "%s: unknown option %q", method, k)
 				return
@@ -363,7 +362,15 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 				// parser's buffer still holds k.
 				name = unsafe.String(unsafe.SliceData(k), len(k))
 			}
-			err = decodeValue(method, name, e, f)
+			if e.Type() == fastjson.TypeNull {
+				return // null leaves the field as it is
+			}
+			at := unsafe.Add(base, f.offset)
+			if f.set != nil {
+				err = f.set(method, name, e, at)
+			} else {
+				err = decodeValue(method, name, e, reflect.NewAt(f.typ, at).Elem())
+			}
 		})
 		return err
 	default:
@@ -372,48 +379,117 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 	return nil
 }
 
-// fieldByTag is the field of struct v whose json tag names key, looking
-// into embedded structs (resolve.CallOptions). The index paths of a type's
-// tags are found once (reflect's field walk was a tenth of a resolve call in
-// wasm).
-func fieldByTag(v reflect.Value, key string) (reflect.Value, bool) {
-	t := v.Type()
-	tagMu.Lock()
-	tags, ok := tagPaths[t]
-	if !ok {
-		tags = map[string][]int{}
-		addTagPaths(tags, t, nil)
-		tagPaths[t] = tags
+// wrongType is decodeStrict's error for x where want was expected.
+func wrongType(method, option string, x *fastjson.Value, want string) error {
+	if option == "" {
+		return diag.Errorf("options.type", diag.Location{}, "%s: the request must be %s, got a JSON %s", method, want, jsonType(x))
 	}
-	tagMu.Unlock()
-	path, ok := tags[key]
-	if !ok {
-		return reflect.Value{}, false
-	}
-	return v.FieldByIndex(path), true
+	return diag.Errorf("options.type", diag.Location{}, "%s: option %q must be %s, got a JSON %s", method, option, want, jsonType(x))
+}
+
+// A fieldPlan is where a request struct's tagged field is (its offset from
+// the struct's start, through embedded structs such as
+// resolve.CallOptions) and, for the types most requests are made of,
+// a setter that writes it without reflection (reflection was most of
+// reading a resolve request in wasm). Other types go through decodeValue.
+type fieldPlan struct {
+	offset uintptr
+	typ    reflect.Type
+	set    func(method, option string, x *fastjson.Value, at unsafe.Pointer) error
 }
 
 var (
-	tagMu    sync.Mutex
-	tagPaths = map[reflect.Type]map[string][]int{}
+	planMu sync.Mutex
+	plans  = map[reflect.Type]map[string]fieldPlan{}
 )
 
-// addTagPaths adds the json tag names of struct t's fields to tags, each
-// with its index path from the outer struct; the first field with a name
-// wins, outer fields before an embedded struct's later ones.
-func addTagPaths(tags map[string][]int, t reflect.Type, at []int) {
+// planOf is struct t's fields by json tag name, made once per type.
+func planOf(t reflect.Type) map[string]fieldPlan {
+	planMu.Lock()
+	defer planMu.Unlock()
+	p, ok := plans[t]
+	if !ok {
+		p = map[string]fieldPlan{}
+		addFieldPlans(p, t, 0)
+		plans[t] = p
+	}
+	return p
+}
+
+// addFieldPlans adds the tagged fields of struct t, at offset base; the
+// first field with a name wins, outer fields before an embedded struct's
+// later ones.
+func addFieldPlans(p map[string]fieldPlan, t reflect.Type, base uintptr) {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
-		path := append(append([]int(nil), at...), i)
 		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-			addTagPaths(tags, sf.Type, path)
+			addFieldPlans(p, sf.Type, base+sf.Offset)
 			continue
 		}
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if _, dup := tags[name]; !dup && sf.IsExported() {
-			tags[name] = path
+		if _, dup := p[name]; !dup && sf.IsExported() {
+			p[name] = fieldPlan{offset: base + sf.Offset, typ: sf.Type, set: setterFor(sf.Type)}
 		}
 	}
+}
+
+// setterFor is the reflection-free setter of a field of type t, or nil.
+// Each reads x as decodeValue would (x is never null here: null leaves a
+// field as it is).
+func setterFor(t reflect.Type) func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
+	switch t {
+	case reflect.TypeFor[string]():
+		return func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
+			b, err := x.StringBytes()
+			if err != nil {
+				return wrongType(method, option, x, "a string")
+			}
+			*(*string)(at) = string(b)
+			return nil
+		}
+	case reflect.TypeFor[bool]():
+		return func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
+			switch x.Type() {
+			case fastjson.TypeTrue, fastjson.TypeFalse:
+				*(*bool)(at) = x.Type() == fastjson.TypeTrue
+				return nil
+			}
+			return wrongType(method, option, x, "a boolean")
+		}
+	case reflect.TypeFor[[]string]():
+		return setStrings
+	case reflect.TypeFor[*[]string]():
+		return func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
+			s := new([]string)
+			if err := setStrings(method, option, x, unsafe.Pointer(s)); err != nil {
+				return err
+			}
+			*(**[]string)(at) = s
+			return nil
+		}
+	}
+	return nil
+}
+
+// setStrings writes a []string (a null element is "", as decodeValue leaves it).
+func setStrings(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
+	a, err := x.Array()
+	if err != nil {
+		return wrongType(method, option, x, "an array")
+	}
+	out := make([]string, len(a))
+	for i, e := range a {
+		switch e.Type() {
+		case fastjson.TypeNull:
+		case fastjson.TypeString:
+			b, _ := e.StringBytes()
+			out[i] = string(b)
+		default:
+			return wrongType(method, option, e, "a string")
+		}
+	}
+	*(*[]string)(at) = out
+	return nil
 }
 
 // requestParsers read requests (decodeStrict).

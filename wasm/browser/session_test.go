@@ -374,6 +374,15 @@ func TestDecodeStrict(t *testing.T) {
 	if !reflect.DeepEqual(r, want) {
 		t.Errorf("decoded %+v\nwant    %+v", r, want)
 	}
+	// null leaves a field as it is; a null element of a list is "" (as
+	// encoding/json reads them); embedded options are found by their tags.
+	r = compileRequest{Model: "kept"}
+	if err := decodeStrict("compile", []byte(`{"model":null,"exclude":["a",null],"select":null,"unknown":"present","packageFirst":false}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Model != "kept" || !reflect.DeepEqual(r.Exclude, []string{"a", ""}) || r.Select != nil || r.Unknown != "present" || r.PackageFirst {
+		t.Errorf("decoded %+v", r)
+	}
 	var n Names
 	if err := decodeStrict("openProject", []byte(`{"manifest":"dev.json","devRelations":["a.b.c"],"packageProjects":{"x":"name: x"},"maxManifestBytes":200}`), &n); err != nil {
 		t.Fatal(err)
