@@ -38,8 +38,8 @@ type Node struct {
 }
 
 // NodeHead is the part of a Node that resolving a ref reads (see
-// Manifest.Head): a third of a Node's size, which Warm keeps for every
-// refable node.
+// Manifest.Head): most of a Node's size, but none of the bytes its strings
+// point at (code, docs), which Warm keeps for every refable node.
 type NodeHead struct {
 	UniqueID         string
 	ResourceType     string
@@ -49,13 +49,10 @@ type NodeHead struct {
 	OriginalFilePath string
 	PatchPath        string
 
-	Database, Schema string
-	HasDatabase      bool // false when null/absent (e.g. spark)
-	HasSchema        bool
+	Database, Schema string // see HasDatabase, HasSchema
 	Alias            string // models/seeds/snapshots; sources: Identifier
 	Identifier       string
-	RelationName     string
-	HasRelationName  bool
+	RelationName     string // see HasRelationName
 
 	SourceName string
 	// Quoting is a source's own quoting block.
@@ -67,29 +64,34 @@ type NodeHead struct {
 	Meta, Config map[string]any
 
 	Materialized string
-	Enabled      bool
 	Language     string
 	Access       string
 	Group        string
 
-	Version          string
-	HasVersion       bool
-	LatestVersion    string
-	HasLatestVersion bool
-	IsLatestVersion  *bool // v9 only
+	Version         string // see HasVersion
+	LatestVersion   string // see HasLatestVersion
+	IsLatestVersion *bool  // v9 only
 
 	ChecksumName, Checksum string
-	Deferred               bool // ≤1.7 artifacts of deferred runs
-	HasDeferRelation       bool // 1.8.x artifacts
 
-	Disabled bool // from the disabled section
-	// HeadOnly marks a node from Manifest.Head: no code, docs or dependency
-	// lists (see Head).
-	HeadOnly bool
 	// Offset is the entry's byte offset in the manifest.
 	Offset int
 	// Raw is the entry's JSON (shares the manifest's memory).
 	Raw []byte
+
+	// The flags, together (a NodeHead is kept per refable node by Warm).
+	HasDatabase      bool // false when null/absent (e.g. spark)
+	HasSchema        bool
+	HasRelationName  bool
+	Enabled          bool
+	HasVersion       bool
+	HasLatestVersion bool
+	Deferred         bool // ≤1.7 artifacts of deferred runs
+	HasDeferRelation bool // 1.8.x artifacts
+	Disabled         bool // from the disabled section
+	// HeadOnly marks a node from Manifest.Head: no code, docs or dependency
+	// lists (see Head).
+	HeadOnly bool
 }
 
 // Ref is one ref() recorded in a node's refs.
@@ -315,7 +317,7 @@ func headMembers(raw []byte, fn func(id, start, end int) *scanError) *scanError 
 // seeds, snapshots) it has not decoded yet, and keeps them: a ref asked for
 // the first time then costs what one asked before does (a head decode is
 // most of it, in wasm 25–45 µs a node). It keeps a NodeHead per refable
-// node (480 bytes; its strings share the input), and a Node made of it
+// node (448 bytes; its strings share the input), and a Node made of it
 // once Head asks for it, and returns how many are left.
 // The browser module calls it in slices while its thread is idle after an
 // open; an entry Head cannot decode is left to Head, which says why.
