@@ -222,10 +222,10 @@ export class Host {
     const w = { done, settle, keepAlive: null, calls: this.calls };
     this.#warming.set(handle, w);
     const step = () => {
-      const w = this.#warming.get(handle);
-      if (!w) return;
+      if (this.#warming.get(handle) !== w) return; // disposed
       if (this.dead) return this.#endWarm(handle);
-      if (this.opening || this.busy) return void this.opening?.then(() => nextTask(step)); // never inside an open
+      if (this.opening) return void this.opening.then(() => nextTask(step)); // never inside an open
+      if (this.busy) return later(() => nextTask(step), idleMs);
       // Calls come first: while they keep coming (an IDE resolving a file,
       // a batch), warming waits until none came for a while.
       if (this.calls !== w.calls) {

@@ -326,6 +326,8 @@ func (m *Manifest) Warm(n int) (left int) {
 	if s == nil {
 		return 0
 	}
+	m.warmMu.Lock() // one Warm at a time: it appends to what it read
+	defer m.warmMu.Unlock()
 	m.mu.Lock()
 	w := m.warm
 	m.mu.Unlock()
