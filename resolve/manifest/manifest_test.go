@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
@@ -623,6 +624,75 @@ func TestWarmBadEntries(t *testing.T) {
 			if n, err := m.Head(uid); err != nil || n.Materialized != mat {
 				t.Errorf("warm=%v: Head(%s) = %+v, %v", warm, uid, n, err)
 			}
+		}
+	}
+}
+
+// TestPackedHeadFields: packedHead holds every field of NodeHead: each
+// string but UniqueID is in headStrings (in headStringNames' order), each
+// flag in headFlags, and the rest is handled by name in pack and unpack.
+func TestPackedHeadFields(t *testing.T) {
+	var h NodeHead
+	strs, flags := headStrings(&h), headFlags(&h)
+	at := map[uintptr]bool{}
+	for _, p := range strs {
+		at[uintptr(unsafe.Pointer(p))] = true
+	}
+	for _, p := range flags {
+		at[uintptr(unsafe.Pointer(p))] = true
+	}
+	base := uintptr(unsafe.Pointer(&h))
+	rt := reflect.TypeOf(h)
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		switch f.Name {
+		case "UniqueID", "Offset", "Raw", "Quoting", "Meta", "Config", "IsLatestVersion":
+			continue // from the entry, or kept whole, or a tri-state
+		}
+		if !at[base+f.Offset] {
+			t.Errorf("NodeHead.%s is neither in headStrings nor in headFlags", f.Name)
+		}
+	}
+	for i, name := range headStringNames {
+		if f, ok := rt.FieldByName(name); !ok || base+f.Offset != uintptr(unsafe.Pointer(strs[i])) {
+			t.Errorf("headStrings[%d] is not NodeHead.%s", i, name)
+		}
+	}
+}
+
+// TestWarmPackRoundTrip: heads with escaped strings (kept in strs), a v9
+// is_latest_version, and a quoting block (kept whole) come back from Warm
+// as Head decodes them.
+func TestWarmPackRoundTrip(t *testing.T) {
+	data := []byte(`{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v9.json"}, "nodes": {
+"model.p.a": {"name": "a", "resource_type": "model", "relation_name": "\"db\".\"s\".\"a\"", "database": null, "schema": "s", "is_latest_version": true, "version": 2, "latest_version": 2, "config": {"materialized": "view", "enabled": true}},
+"model.p.b": {"name": "b\u00e9", "resource_type": "model", "quoting": {"identifier": true}, "is_latest_version": false, "deferred": true},
+"seed.p.c": {"name": "c", "resource_type": "seed", "alias": "", "checksum": {"name": "sha256", "checksum": "x"}}
+}}`)
+	plain, err := Open("m.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm, _ := Open("m.json", data)
+	if left := warm.Warm(10); left != 0 {
+		t.Fatalf("Warm left %d", left)
+	}
+	if len(warm.warm.strs) == 0 || len(warm.warm.whole) != 1 {
+		t.Errorf("strs %q, whole %d: want escaped strings in strs and b kept whole", warm.warm.strs, len(warm.warm.whole))
+	}
+	for _, uid := range []string{"model.p.a", "model.p.b", "seed.p.c"} {
+		want, err1 := plain.Head(uid)
+		got, err2 := warm.Head(uid)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(got)
+		if !bytes.Equal(wj, gj) {
+			t.Errorf("%s:\n warm %s\n want %s", uid, gj, wj)
+		}
+		if again, _ := warm.Head(uid); again != got {
+			t.Errorf("%s: a second Head made another node", uid)
 		}
 	}
 }

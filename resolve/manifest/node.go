@@ -316,9 +316,9 @@ func headMembers(raw []byte, fn func(id, start, end int) *scanError) *scanError 
 // Warm decodes ahead of time the heads of up to n refable nodes (models,
 // seeds, snapshots) it has not decoded yet, and keeps them: a ref asked for
 // the first time then costs what one asked before does (a head decode is
-// most of it, in wasm 25–45 µs a node). It keeps a NodeHead per refable
-// node (448 bytes; its strings share the input), and a Node made of it
-// once Head asks for it, and returns how many are left.
+// most of it, in wasm 25–45 µs a node). It keeps a packedHead per refable
+// node (about 200 bytes), and a Node made of it once Head asks for it, and
+// returns how many are left.
 // The browser module calls it in slices while its thread is idle after an
 // open; an entry Head cannot decode is left to Head, which says why.
 func (m *Manifest) Warm(n int) (left int) {
@@ -338,7 +338,7 @@ func (m *Manifest) Warm(n int) (left int) {
 				w.left++
 			}
 		}
-		w.heads = make([]NodeHead, 0, w.left)
+		w.heads = make([]packedHead, 0, w.left)
 		w.nodes = make([]*Node, len(s.keys))
 	}
 	var scratch Node
@@ -353,8 +353,9 @@ func (m *Manifest) Warm(n int) (left int) {
 		if err != nil {
 			continue
 		}
+		ph := w.pack(m.data, &h.NodeHead)
 		m.mu.Lock()
-		w.heads = append(w.heads, h.NodeHead) // within its capacity: earlier heads never move
+		w.heads = append(w.heads, ph) // within its capacity: earlier heads never move
 		w.at[w.next] = uint32(len(w.heads))
 		m.warm = w
 		m.mu.Unlock()
@@ -379,8 +380,105 @@ func isRefableID(uid string) bool {
 type warmState struct {
 	next, left int // the next position to look at; refable nodes not warmed
 	at         []uint32
-	heads      []NodeHead
-	nodes      []*Node // per position, the Node Head made of its head, once asked
+	heads      []packedHead
+	nodes      []*Node          // per position, the Node Head made of its head, once asked
+	slab       []Node           // where the next of those is made
+	strs       []string         // the heads' strings that are not in the manifest's bytes
+	whole      map[int]NodeHead // heads that do not pack (by heads index)
+}
+
+// packedHead is a NodeHead in 200 bytes instead of 448: its strings as
+// spans of the manifest's bytes (where plain strings are: a head shares
+// them) or indexes in strs (unescaped copies), its flags as bits. The
+// unique_id, offset and raw bytes come from the entry's key and span.
+type packedHead struct {
+	strs   [len(headStringNames)]uint64 // per headStrings field: start<<32 | length, or inStrs | index
+	flags  uint16                       // per headFlags field
+	latest int8                         // IsLatestVersion: -1 nil, 0 false, 1 true
+}
+
+const inStrs = 1 << 63
+
+var headStringNames = [...]string{"ResourceType", "Name", "PackageName", "Path", "OriginalFilePath", "PatchPath", "Database", "Schema",
+	"Alias", "Identifier", "RelationName", "SourceName", "ExternalLocation", "Materialized", "Language", "Access", "Group",
+	"Version", "LatestVersion", "ChecksumName", "Checksum"}
+
+// headStrings are h's string fields but UniqueID, in headStringNames order.
+func headStrings(h *NodeHead) [len(headStringNames)]*string {
+	return [...]*string{&h.ResourceType, &h.Name, &h.PackageName, &h.Path, &h.OriginalFilePath, &h.PatchPath, &h.Database, &h.Schema,
+		&h.Alias, &h.Identifier, &h.RelationName, &h.SourceName, &h.ExternalLocation, &h.Materialized, &h.Language, &h.Access, &h.Group,
+		&h.Version, &h.LatestVersion, &h.ChecksumName, &h.Checksum}
+}
+
+// headFlags are h's flags.
+func headFlags(h *NodeHead) [10]*bool {
+	return [...]*bool{&h.HasDatabase, &h.HasSchema, &h.HasRelationName, &h.Enabled, &h.HasVersion, &h.HasLatestVersion,
+		&h.Deferred, &h.HasDeferRelation, &h.Disabled, &h.HeadOnly}
+}
+
+// pack packs h, a head of an entry of data; a head with what packedHead
+// does not hold (a source's quoting, meta or config) is kept whole.
+func (w *warmState) pack(data []byte, h *NodeHead) packedHead {
+	var p packedHead
+	if h.Quoting != (Quoting{}) || h.Meta != nil || h.Config != nil {
+		if w.whole == nil {
+			w.whole = map[int]NodeHead{}
+		}
+		w.whole[len(w.heads)] = *h
+		return p
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
+	for i, f := range headStrings(h) {
+		str := *f
+		at := uintptr(unsafe.Pointer(unsafe.StringData(str)))
+		switch {
+		case str == "":
+		case at >= base && at+uintptr(len(str)) <= base+uintptr(len(data)):
+			p.strs[i] = uint64(at-base)<<32 | uint64(len(str))
+		default:
+			p.strs[i] = inStrs | uint64(len(w.strs))
+			w.strs = append(w.strs, str)
+		}
+	}
+	for i, f := range headFlags(h) {
+		if *f {
+			p.flags |= 1 << i
+		}
+	}
+	p.latest = -1
+	if h.IsLatestVersion != nil {
+		p.latest = 0
+		if *h.IsLatestVersion {
+			p.latest = 1
+		}
+	}
+	return p
+}
+
+// unpack is the head heads[i] packed, of the entry uid at sp of data.
+func (w *warmState) unpack(data []byte, i int, uid string, sp span) NodeHead {
+	if h, ok := w.whole[i]; ok {
+		return h
+	}
+	p := &w.heads[i]
+	h := NodeHead{UniqueID: uid, Offset: int(sp.start), Raw: data[sp.start:sp.end]}
+	for j, f := range headStrings(&h) {
+		switch v := p.strs[j]; {
+		case v == 0:
+		case v&inStrs != 0:
+			*f = w.strs[v&^inStrs]
+		default:
+			*f = unsafe.String(&data[v>>32], int(uint32(v)))
+		}
+	}
+	for j, f := range headFlags(&h) {
+		*f = p.flags&(1<<j) != 0
+	}
+	if p.latest >= 0 {
+		latest := p.latest == 1
+		h.IsLatestVersion = &latest
+	}
+	return h
 }
 
 // warmed returns the node of the head Warm kept for uid (made the first
@@ -398,7 +496,13 @@ func (m *Manifest) warmed(uid string) *Node {
 		return nil
 	}
 	if w.nodes[i] == nil {
-		w.nodes[i] = &Node{NodeHead: w.heads[w.at[i]-1]}
+		if len(w.slab) == 0 {
+			w.slab = make([]Node, 64) // one allocation for 64 first asks
+		}
+		n := &w.slab[0]
+		w.slab = w.slab[1:]
+		n.NodeHead = w.unpack(m.data, int(w.at[i]-1), s.keys[i], s.spans[i])
+		w.nodes[i] = n
 	}
 	return w.nodes[i]
 }
