@@ -38,8 +38,7 @@ type Node struct {
 }
 
 // NodeHead is the part of a Node that resolving a ref reads (see
-// Manifest.Head): most of a Node's size, but none of the bytes its strings
-// point at (code, docs), which Warm keeps for every refable node.
+// Manifest.Head; Warm keeps one, packed, for every refable node).
 type NodeHead struct {
 	UniqueID         string
 	ResourceType     string
@@ -79,7 +78,7 @@ type NodeHead struct {
 	// Raw is the entry's JSON (shares the manifest's memory).
 	Raw []byte
 
-	// The flags, together (a NodeHead is kept per refable node by Warm).
+	// The flags, together.
 	HasDatabase      bool // false when null/absent (e.g. spark)
 	HasSchema        bool
 	HasRelationName  bool
