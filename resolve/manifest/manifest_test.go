@@ -632,31 +632,35 @@ func TestWarmBadEntries(t *testing.T) {
 // string but UniqueID is in headStrings (in headStringNames' order), each
 // flag in headFlags, and the rest is handled by name in pack and unpack.
 func TestPackedHeadFields(t *testing.T) {
-	var h NodeHead
-	strs, flags := headStrings(&h), headFlags(&h)
-	at := map[uintptr]bool{}
+	// Pointers, not addresses as numbers: h escapes to the heap (the map
+	// holds pointers into it), where nothing moves it.
+	h := new(NodeHead)
+	strs, flags := headStrings(h), headFlags(h)
+	at := map[unsafe.Pointer]bool{}
 	for _, p := range strs {
-		at[uintptr(unsafe.Pointer(p))] = true
+		at[unsafe.Pointer(p)] = true
 	}
 	for _, p := range flags {
-		at[uintptr(unsafe.Pointer(p))] = true
+		at[unsafe.Pointer(p)] = true
 	}
-	base := uintptr(unsafe.Pointer(&h))
-	rt := reflect.TypeOf(h)
+	rt := reflect.TypeOf(*h)
 	for i := 0; i < rt.NumField(); i++ {
 		f := rt.Field(i)
 		switch f.Name {
 		case "UniqueID", "Offset", "Raw", "Quoting", "Meta", "Config", "IsLatestVersion":
 			continue // from the entry, or kept whole, or a tri-state
 		}
-		if !at[base+f.Offset] {
+		if !at[unsafe.Add(unsafe.Pointer(h), f.Offset)] {
 			t.Errorf("NodeHead.%s is neither in headStrings nor in headFlags", f.Name)
 		}
 	}
 	for i, name := range headStringNames {
-		if f, ok := rt.FieldByName(name); !ok || base+f.Offset != uintptr(unsafe.Pointer(strs[i])) {
+		if f, ok := rt.FieldByName(name); !ok || unsafe.Add(unsafe.Pointer(h), f.Offset) != unsafe.Pointer(strs[i]) {
 			t.Errorf("headStrings[%d] is not NodeHead.%s", i, name)
 		}
+	}
+	if len(at) != len(strs)+len(flags) {
+		t.Errorf("headStrings and headFlags name %d fields, %d distinct", len(strs)+len(flags), len(at))
 	}
 }
 
