@@ -30,7 +30,7 @@ export interface InitializeOptions {
    * After an open, decode the heads of every model, seed and snapshot in the
    * background, in slices of about 2 ms while no calls are coming, so that a
    * ref asked for the first time is answered as fast as one asked before
-   * (see Project.warmed). Costs about 200 bytes of wasm memory a refable node.
+   * (see Project.warmed). Costs about 350 bytes of wasm memory a refable node.
    * Default true.
    */
   warm?: boolean;

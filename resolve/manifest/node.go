@@ -35,6 +35,8 @@ type Node struct {
 
 	// MacroSQL is a macro's full {% macro %} text.
 	MacroSQL string
+
+	ChecksumName, Checksum string
 }
 
 // NodeHead is the part of a Node that resolving a ref reads (see
@@ -70,8 +72,6 @@ type NodeHead struct {
 	Version         string // see HasVersion
 	LatestVersion   string // see HasLatestVersion
 	IsLatestVersion *bool  // v9 only
-
-	ChecksumName, Checksum string
 
 	// Offset is the entry's byte offset in the manifest.
 	Offset int
@@ -128,7 +128,7 @@ func (m *Manifest) Node(uid string) (*Node, error) {
 
 // Head is Node without what resolving a ref to the node never reads: its
 // code (raw, compiled, macro), description, tags, fqn, refs, sources,
-// depends_on, extra_ctes and every member Node does not decode (columns,
+// depends_on, extra_ctes, checksum and every member Node does not decode (columns,
 // docs, contract…). Those members are skipped, not parsed: a ref asked for
 // the first time costs a fraction of a full decode. A Head has HeadOnly set;
 // when the full node is cached already, Head returns it.
@@ -400,13 +400,13 @@ const inStrs = 1 << 63
 
 var headStringNames = [...]string{"ResourceType", "Name", "PackageName", "Path", "OriginalFilePath", "PatchPath", "Database", "Schema",
 	"Alias", "Identifier", "RelationName", "SourceName", "ExternalLocation", "Materialized", "Language", "Access", "Group",
-	"Version", "LatestVersion", "ChecksumName", "Checksum"}
+	"Version", "LatestVersion"}
 
 // headStrings are h's string fields but UniqueID, in headStringNames order.
 func headStrings(h *NodeHead) [len(headStringNames)]*string {
 	return [...]*string{&h.ResourceType, &h.Name, &h.PackageName, &h.Path, &h.OriginalFilePath, &h.PatchPath, &h.Database, &h.Schema,
 		&h.Alias, &h.Identifier, &h.RelationName, &h.SourceName, &h.ExternalLocation, &h.Materialized, &h.Language, &h.Access, &h.Group,
-		&h.Version, &h.LatestVersion, &h.ChecksumName, &h.Checksum}
+		&h.Version, &h.LatestVersion}
 }
 
 // headFlags are h's flags.
@@ -578,7 +578,7 @@ func (d *nodeDecoder) configMembers(cfg []byte) *scanError {
 var headMemberNames = [...]string{"unique_id", "resource_type", "name", "package_name", "path", "original_file_path", "patch_path",
 	"alias", "identifier", "source_name", "language", "database", "schema", "relation_name", "quoting",
 	"external", "config", "meta", "access", "group", "version", "latest_version", "is_latest_version",
-	"checksum", "deferred", "defer_relation"}
+	"deferred", "defer_relation"}
 
 // headMemberID is k's index in headMemberNames, or -1 (a switch: the
 // compiler searches it by length and bytes).
@@ -630,12 +630,10 @@ func headMemberID(k string) int {
 		return 21
 	case "is_latest_version":
 		return 22
-	case "checksum":
-		return 23
 	case "deferred":
-		return 24
+		return 23
 	case "defer_relation":
-		return 25
+		return 24
 	}
 	return -1
 }
