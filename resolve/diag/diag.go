@@ -110,15 +110,63 @@ func Closest(name string, candidates []string) string {
 	}
 	lname := strings.ToLower(name)
 	best, bestD := "", len(name)/2+2
+	var rows []int
 	for _, c := range candidates {
 		if diff := len(c) - len(name); diff >= bestD || -diff >= bestD {
 			continue // the distance is at least the length difference
 		}
-		if d := Levenshtein(lname, strings.ToLower(c)); d < bestD {
+		lc := c
+		if !isLowerASCII(c) {
+			lc = strings.ToLower(c)
+		}
+		if need := 2 * (len(lc) + 1); cap(rows) < need {
+			rows = make([]int, need)
+		}
+		if d := levenshteinBelow(lname, lc, bestD, rows[:2*(len(lc)+1)]); d < bestD {
 			best, bestD = c, d
 		}
 	}
 	return best
+}
+
+// isLowerASCII reports whether s is ASCII without upper-case letters (as
+// most ref names are: strings.ToLower would copy nothing, but costs a scan
+// and a call in wasm).
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || ('A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// levenshteinBelow is Levenshtein(a, b) when it is below limit, and limit
+// otherwise: it stops as soon as a whole row of the table reaches limit
+// (a row's minimum never decreases), in rows (two of len(b)+1). A missing
+// ref's suggestion compares its name with every ref name of the project.
+func levenshteinBelow(a, b string, limit int, rows []int) int {
+	prev, cur := rows[:len(b)+1], rows[len(b)+1:]
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		low := i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			low = min(low, cur[j])
+		}
+		if low >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
 }
 
 // Levenshtein is the edit distance between a and b (bytes).
