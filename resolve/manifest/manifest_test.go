@@ -333,7 +333,7 @@ func TestHeadMatchesNode(t *testing.T) {
 			continue
 		}
 		heads, _ := Open(p, data) // a second manifest: Head must not find full nodes cached
-		warm, _ := Open(p, data)  // a third, warmed in slices: Head reads the recorded members
+		warm, _ := Open(p, data)  // a third, warmed in slices: Head returns the kept heads
 		for left, last := warm.Warm(7), -1; left > 0; left = warm.Warm(7) {
 			if left == last {
 				t.Fatalf("%s: Warm made no progress (%d left)", p, left)
@@ -387,20 +387,6 @@ func TestHeadMatchesNode(t *testing.T) {
 		t.Fatal("no entries compared")
 	}
 	t.Logf("%d entries of %d manifests", entries, len(paths))
-}
-
-// TestHeadMemberID: every head member's id names it.
-func TestHeadMemberID(t *testing.T) {
-	for i, n := range headMemberNames {
-		if headMemberID(n) != i {
-			t.Errorf("headMemberID(%q) = %d, want %d", n, headMemberID(n), i)
-		}
-	}
-	for _, k := range []string{"", "raw_code", "columns", "Name", "names"} {
-		if headMemberID(k) != -1 {
-			t.Errorf("headMemberID(%q) = %d, want -1", k, headMemberID(k))
-		}
-	}
 }
 
 func curatedOnly(paths []string) []string {

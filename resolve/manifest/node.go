@@ -217,7 +217,7 @@ func (m *Manifest) decode(uid string, sp span, disabled bool) (*Node, error) {
 	return d.settle(uid), nil
 }
 
-// decodeHead decodes the members headMemberID knows and skips the rest
+// decodeHead decodes the members isHeadMember names and skips the rest
 // with the scanner, which only matches brackets and quotes.
 func (m *Manifest) decodeHead(uid string, sp span, disabled bool) (*Node, error) {
 	return m.decodeHeadInto(new(Node), uid, sp, disabled)
@@ -231,8 +231,17 @@ func (m *Manifest) decodeHeadInto(n *Node, uid string, sp span, disabled bool) (
 	*n = Node{NodeHead: NodeHead{UniqueID: uid, Offset: int(sp.start), Raw: raw, Disabled: disabled, Enabled: true, HeadOnly: true}}
 	d := nodeDecoder{n: n}
 	var cfg, meta []byte
-	visit := func(id, start, end int) *scanError {
-		key, val := headMemberNames[id], raw[start:end]
+	s := scanner{data: raw}
+	s.skipWS()
+	if s.pos < len(raw) && raw[s.pos] != '{' {
+		return m.decode(uid, sp, disabled) // not an object: decode says how
+	}
+	serr := s.eachMember(func(key string, _ int) *scanError {
+		start, end, err := s.skipValue()
+		if err != nil || !isHeadMember(key) {
+			return err
+		}
+		val := raw[start:end]
 		switch key {
 		case "config":
 			cfg = val
@@ -254,11 +263,7 @@ func (m *Manifest) decodeHeadInto(n *Node, uid string, sp span, disabled bool) (
 		}
 		d.member(key, v)
 		return nil
-	}
-	serr := headMembers(raw, visit)
-	if serr == errNotObject {
-		return m.decode(uid, sp, disabled) // not an object: decode says how
-	}
+	})
 	if serr != nil {
 		return nil, m.badEntry(uid, int(sp.start)+serr.offset, "%s", serr.msg)
 	}
@@ -289,35 +294,12 @@ func (m *Manifest) decodeHeadInto(n *Node, uid string, sp span, disabled bool) (
 	return d.settle(uid), nil
 }
 
-// errNotObject is headMembers' answer for an entry that is not an object.
-var errNotObject = &scanError{msg: "not an object"}
-
-// headMembers calls fn, in file order, for each member of the object raw
-// that headMemberID knows: its headMemberNames index and its value's span.
-func headMembers(raw []byte, fn func(id, start, end int) *scanError) *scanError {
-	s := scanner{data: raw}
-	s.skipWS()
-	if s.pos < len(raw) && raw[s.pos] != '{' {
-		return errNotObject
-	}
-	return s.eachMember(func(key string, _ int) *scanError {
-		start, end, err := s.skipValue()
-		if err != nil {
-			return err
-		}
-		if id := headMemberID(key); id >= 0 {
-			return fn(id, start, end)
-		}
-		return nil
-	})
-}
-
 // Warm decodes ahead of time the heads of up to n refable nodes (models,
 // seeds, snapshots) it has not decoded yet, and keeps them: a ref asked for
 // the first time then costs what one asked before does (a head decode is
 // most of it, in wasm 25–45 µs a node). It keeps a packedHead per refable
-// node (about 200 bytes), and a Node made of it once Head asks for it, and
-// returns how many are left.
+// node (160 bytes, and copies of its escaped strings), and a Node made of
+// it once Head asks for it, and returns how many are left.
 // The browser module calls it in slices while its thread is idle after an
 // open; an entry Head cannot decode is left to Head, which says why.
 func (m *Manifest) Warm(n int) (left int) {
@@ -386,7 +368,7 @@ type warmState struct {
 	whole      map[int]NodeHead // heads that do not pack (by heads index)
 }
 
-// packedHead is a NodeHead in 200 bytes instead of 448: its strings as
+// packedHead is a NodeHead in 160 bytes instead of 416: its strings as
 // spans of the manifest's bytes (where plain strings are: a head shares
 // them) or indexes in strs (unescaped copies), its flags as bits. The
 // unique_id, offset and raw bytes come from the entry's key and span.
@@ -574,68 +556,16 @@ func (d *nodeDecoder) configMembers(cfg []byte) *scanError {
 	})
 }
 
-// headMemberNames are the members Head decodes.
-var headMemberNames = [...]string{"unique_id", "resource_type", "name", "package_name", "path", "original_file_path", "patch_path",
-	"alias", "identifier", "source_name", "language", "database", "schema", "relation_name", "quoting",
-	"external", "config", "meta", "access", "group", "version", "latest_version", "is_latest_version",
-	"deferred", "defer_relation"}
-
-// headMemberID is k's index in headMemberNames, or -1 (a switch: the
-// compiler searches it by length and bytes).
-func headMemberID(k string) int {
+// isHeadMember reports whether Head decodes member k.
+func isHeadMember(k string) bool {
 	switch k {
-	case "unique_id":
-		return 0
-	case "resource_type":
-		return 1
-	case "name":
-		return 2
-	case "package_name":
-		return 3
-	case "path":
-		return 4
-	case "original_file_path":
-		return 5
-	case "patch_path":
-		return 6
-	case "alias":
-		return 7
-	case "identifier":
-		return 8
-	case "source_name":
-		return 9
-	case "language":
-		return 10
-	case "database":
-		return 11
-	case "schema":
-		return 12
-	case "relation_name":
-		return 13
-	case "quoting":
-		return 14
-	case "external":
-		return 15
-	case "config":
-		return 16
-	case "meta":
-		return 17
-	case "access":
-		return 18
-	case "group":
-		return 19
-	case "version":
-		return 20
-	case "latest_version":
-		return 21
-	case "is_latest_version":
-		return 22
-	case "deferred":
-		return 23
-	case "defer_relation":
-		return 24
+	case "unique_id", "resource_type", "name", "package_name", "path", "original_file_path", "patch_path",
+		"alias", "identifier", "source_name", "language", "database", "schema", "relation_name", "quoting",
+		"external", "config", "meta", "access", "group", "version", "latest_version", "is_latest_version",
+		"deferred", "defer_relation":
+		return true
 	}
-	return -1
+	return false
 }
 
 // nodeDecoder fills a Node from its members, one at a time, then settles
