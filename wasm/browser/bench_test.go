@@ -32,7 +32,7 @@ func BenchmarkResolveCall(b *testing.B) {
 		b.Fatal(err)
 	}
 	for _, name := range []string{"cold", "warmed", "again"} {
-		warm := name == "again"
+		again := name == "again"
 		b.Run(name, func(b *testing.B) {
 			s := NewSession()
 			a := string(s.Open(OpenRequest{Manifest: db, State: pb}, nil))
@@ -53,7 +53,7 @@ func BenchmarkResolveCall(b *testing.B) {
 					names = append(names, n)
 				}
 			}
-			if !warm && b.N > len(names) {
+			if !again && b.N > len(names) {
 				b.Fatalf("%d calls but only %d distinct refs: use -benchtime %dx or less", b.N, len(names), len(names))
 			}
 			req := func(i int) []byte {
@@ -63,7 +63,7 @@ func BenchmarkResolveCall(b *testing.B) {
 			if !strings.Contains(string(out), `"ok"`) {
 				b.Fatalf("resolve: %s", out)
 			}
-			if warm {
+			if again {
 				// Again: 2000 refs, each asked once before timing.
 				names = names[:min(len(names), 2000)]
 				for i := range names {
