@@ -65,3 +65,37 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 	sameJSON(t, "empty", empty.AppendJSON(nil), want)
 	t.Logf("%d results", n)
 }
+
+// FuzzAppendString: appendString writes json.Marshal's bytes for any string
+// (plain8 lets through 8 bytes at a time only what the byte loop would).
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain ascii text here", "01234567\"", "abcdefgh<", "abcdefg\x7f", "abcdefg\x80x", "\x1f1234567",
+		"stg_orders_0001 is not selected, so production's relation is used", "\"postgres\".\"prod\".\"x\"", "12345678&", "1234567>", "é12345678",
+		"abc\u2028defghijk", "abcdefgh\xff", " !#$%'()*+,-./:;=?@[]^_`{|}~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: appendString %s, json.Marshal %s", s, got, want)
+		}
+	})
+}
+
+// TestPlain8 checks plain8 against jsonSafe for every byte value in every
+// position of a word.
+func TestPlain8(t *testing.T) {
+	for pos := 0; pos < 8; pos++ {
+		for c := 0; c < 256; c++ {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			x := uint64(0)
+			for i := 7; i >= 0; i-- {
+				x = x<<8 | uint64(w[i])
+			}
+			if plain8(x) != jsonSafe[c] {
+				t.Fatalf("byte %#x at %d: plain8 %v, jsonSafe %v", c, pos, plain8(x), jsonSafe[c])
+			}
+		}
+	}
+}

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -414,3 +416,105 @@ func TestDecodeStrict(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// decodeFast must read what decodeSlow reads, the same way, or leave the
+// request to it: decodeStrict (fast path first) and decodeSlow alone give
+// the same struct and the same error for every request.
+func FuzzDecodeFastMatchesSlow(f *testing.F) {
+	for _, s := range []string{
+		`{"from":"customers","refs":["stg_orders"],"defer":"favor-state"}`,
+		` { "from" : "a" , "refs" : [ "b" , "c.d" ] , "packageFirst" : true , "select" : [ ] } `,
+		`{"refs":[],"exclude":["x+"],"select":["a","b"],"unknown":"present","packageFirst":false}`,
+		`{}`, ``, ` `, `{"from":"a\"b"}`, `{"from":"a\u00e9"}`, `{"from":"tab	in"}`, `{"from":null}`,
+		`{"refs":["a",null]}`, `{"refs":"a"}`, `{"packageFirst":"true"}`, `{"packageFirst":truex}`,
+		`{"from":"a","from":"b"}`, `{"from":"a","from":null}`, `{"from":"a","nope":1}`, `{"from":"a"} x`,
+		`{"from":"a",}`, `{"from":"a"`, `{"refs":["a",]}`, `{"refs":["a"}`, `{"from":1}`, `[]`, `"x"`,
+		`{"select":null,"exclude":["é","日本"]}`, `{"defer":"standard","profile":"fusion","from":"m"}`,
+		"{\"from\":\"\xff\xfe\"}", `{"refs":[["a"]]}`, `{"from":{}}`, `{"select":[true]}`,
+	} {
+		f.Add(s)
+	}
+	type request struct {
+		From string   `json:"from"`
+		Refs []string `json:"refs"`
+		resolve.CallOptions
+	}
+	f.Fuzz(func(t *testing.T, req string) {
+		var fast, slow request
+		errFast := decodeStrict("resolve", []byte(req), &fast)
+		in := []byte(req)
+		if len(in) == 0 {
+			in = []byte("{}")
+		}
+		errSlow := decodeSlow("resolve", in, &slow)
+		if fmt.Sprint(errFast) != fmt.Sprint(errSlow) {
+			t.Fatalf("%q: error %v, decodeSlow alone: %v", req, errFast, errSlow)
+		}
+		if errFast == nil && !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: read %#v, decodeSlow alone: %#v", req, fast, slow)
+		}
+	})
+}
+
+// TestDecodeFastTakesJSRequests checks the fast path does read the requests
+// the JS API sends (JSON.stringify's output), not only agree with the slow one.
+func TestDecodeFastTakesJSRequests(t *testing.T) {
+	type request struct {
+		From string   `json:"from"`
+		Refs []string `json:"refs"`
+		resolve.CallOptions
+	}
+	var r request
+	req := []byte(`{"from":"customers","refs":["stg_orders","jaffle.stg_items@v2"],"defer":"favor-state","select":["state:modified+"],"packageFirst":true}`)
+	if !decodeFast(req, planOf(reflect.TypeFor[request]()), unsafe.Pointer(&r)) {
+		t.Fatal("decodeFast left a plain request to decodeSlow")
+	}
+	if r.From != "customers" || !reflect.DeepEqual(r.Refs, []string{"stg_orders", "jaffle.stg_items@v2"}) || r.Defer != "favor-state" ||
+		r.Select == nil || !reflect.DeepEqual(*r.Select, []string{"state:modified+"}) || !r.PackageFirst {
+		t.Fatalf("read %#v", r)
+	}
+}
+
+// TestWarmExercises: Warm decodes the heads, then makes its exercise calls,
+// counts down to 0 in a bounded number of steps, and leaves every answer
+// as it was (the exercise's answers are dropped; its call context is one
+// a caller could have made).
+func TestWarmExercises(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	reqs := []string{
+		`{"from":"customers","refs":["stg_customers","stg_orders"],"defer":"favor-state"}`,
+		`{"refs":["stg_orders"],"defer":"favor-state"}`,
+		`{"refs":["stg_orders"],"defer":"standard"}`,
+	}
+	var before []string
+	for _, r := range reqs {
+		before = append(before, string(s.Call(h, "resolve", []byte(r))))
+	}
+	steps, last := 0, s.Warm(h, 8)
+	for left := last; left > 0; left = s.Warm(h, 8) {
+		if left > last && steps > 0 {
+			t.Fatalf("step %d: %d left after %d", steps, left, last)
+		}
+		if steps++; steps > 10_000 {
+			t.Fatalf("Warm still has %d left after %d steps", left, steps)
+		}
+		last = left
+	}
+	if p := s.projects[h]; p.exercised != exerciseCalls {
+		t.Errorf("%d exercise calls made, want %d", p.exercised, exerciseCalls)
+	}
+	if steps < exerciseCalls/8 {
+		t.Errorf("Warm was done in %d steps of 8: the exercise calls were not made", steps)
+	}
+	for i, r := range reqs {
+		if got := string(s.Call(h, "resolve", []byte(r))); got != before[i] {
+			t.Errorf("%s after Warm:\n%s\nbefore:\n%s", r, got, before[i])
+		}
+	}
+	if left := s.Warm(h, 8); left != 0 {
+		t.Errorf("a warm project still has %d left", left)
+	}
+	if left := s.Warm(h+100, 8); left != 0 {
+		t.Errorf("no project: %d left", left)
+	}
+}
