@@ -119,6 +119,14 @@ const callOptions = {
   packageFirst: bool,
 };
 
+// The options of each Project method (made once: a resolve call is a few µs).
+const schemas = {
+  resolve: { from: str, ref: strings, ...callOptions },
+  compile: { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, empty: bool, ...callOptions },
+  select: { select: strings, exclude: strings },
+  explain: { model: str, ...callOptions },
+};
+
 /** Project is one opened dev manifest with its optional state. */
 class Project {
   #t;
@@ -159,7 +167,7 @@ class Project {
     if (text.length <= maxAnswerBytes / 16) {
       this.#answers.set(key, text);
       this.#answerBytes += text.length + key.length;
-      for (const [k, v] of this.#answers) {
+      if (this.#answerBytes > maxAnswerBytes) for (const [k, v] of this.#answers) {
         if (this.#answerBytes <= maxAnswerBytes) break;
         this.#answers.delete(k);
         this.#answerBytes -= v.length + k.length;
@@ -170,7 +178,7 @@ class Project {
 
   /** resolve resolves ref()/source()/this from a node: {refs, diagnostics}. */
   async resolve(options) {
-    check("resolve", options, { from: str, ref: strings, ...callOptions });
+    check("resolve", options, schemas.resolve);
     const { ref, ...req } = options;
     if (ref == null) throw new DbtdeferError("options.missing", "resolve: ref is required (name, package.name, name@v2, source:src.table or this)");
     return this.#call("resolve", { ...normalize(req), refs: [ref].flat() });
@@ -178,21 +186,21 @@ class Project {
 
   /** compile previews SQL: a saved model, an edited buffer (model + sql) or ad-hoc sql. */
   async compile(options) {
-    check("compile", options, { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, empty: bool, ...callOptions });
+    check("compile", options, schemas.compile);
     return this.#call("compile", normalize(options));
   }
 
   /** select evaluates dbt selection syntax: {uniqueIds, diagnostics}. */
   async select(selection) {
     const opts = typeof selection === "string" || Array.isArray(selection) ? { select: selection } : selection;
-    check("select", opts, { select: strings, exclude: strings });
+    check("select", opts, schemas.select);
     return this.#call("select", normalize(opts));
   }
 
   /** explain resolves every ref, source and this of a model, with reasons. */
   async explain(options) {
     const opts = typeof options === "string" ? { model: options } : options;
-    check("explain", opts, { model: str, ...callOptions });
+    check("explain", opts, schemas.explain);
     return this.#call("explain", normalize(opts));
   }
 
@@ -236,10 +244,10 @@ function check(fn, options, schema) {
   if (options == null || typeof options !== "object" || Array.isArray(options)) {
     throw new DbtdeferError("options.type", `${fn}: options must be an object`);
   }
-  const known = Object.keys(schema);
-  for (const [k, v] of Object.entries(options)) {
-    if (!(k in schema)) {
-      const s = closest(k, known);
+  for (const k of Object.keys(options)) {
+    const v = options[k];
+    if (!Object.hasOwn(schema, k)) { // not `in`: "toString" is no option
+      const s = closest(k, Object.keys(schema));
       throw new DbtdeferError("options.unknown_key", `${fn}: unknown option "${k}"${s ? ` (did you mean "${s}"?)` : ""}`, s ? { suggestion: s } : {});
     }
     if (v === undefined) continue;

@@ -164,6 +164,8 @@ for (const worker of [false, true]) {
       assert.equal(e.location.suggestion, "defer");
       await rejects(p.resolve({ from: "customers", ref: "x", defer: "favour-state" }), "options.type", /did you mean "favor-state"/);
       await rejects(p.resolve({ from: "customers" }), "options.missing", /ref/);
+      // A key every object inherits is no option either.
+      await rejects(p.resolve({ from: "customers", ref: "x", toString: 1 }), "options.unknown_key", /"toString"/);
       await rejects(p.resolve({ from: "customers", ref: 3 }), "options.type");
       await rejects(p.resolve(null), "options.type");
       await rejects(p.select({ selector: "x" }), "options.unknown_key", /did you mean "select"/);
