@@ -148,6 +148,8 @@ js_tests() {
   if [ -d wasm/browser ] && command -v node >/dev/null; then
     say "go test ./wasm/browser under GOOS=js GOARCH=wasm in node"
     PATH="$(go env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm go test -count=1 ./wasm/browser
+    say "go vet -tags probe ./wasm/browser (the probe build web/bench/parts.mjs runs)"
+    GOOS=js GOARCH=wasm go vet -tags probe ./wasm/browser
   fi
   if [ -f web/test/run.mjs ]; then
     need_chromium
