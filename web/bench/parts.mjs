@@ -6,6 +6,9 @@
 // the module (go build -tags probe: wasm/browser/probe_js.go), whose
 // dbtdefer_probe export loops over one part inside the wasm.
 //   node web/bench/parts.mjs [MB]    (a size ./build.sh bench generated; 10 by default)
+//   PROFILE=4 node web/bench/parts.mjs   also profiles probe part 4 (see
+//   probe_js.go) with Chromium's sampling profiler and prints the functions
+//   with the most self time.
 import { spawn, execFileSync } from "node:child_process";
 import { readFileSync, mkdirSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
@@ -85,11 +88,31 @@ try {
     const rounds = {};
     for (let round = 0; round < 5; round++) for (const [k, fn] of Object.entries(parts)) (rounds[k] ??= []).push(time(fn));
     // The median of the last 3 rounds (the first ones are V8 optimizing).
+    globalThis.__probePart = (part) => probe(part, 100000);
     return { answerBytes: bytes.length, parts: Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, v.slice(2).sort((a, b) => a - b)[1]])) };
   }, { dev: `/bench-data/${basename(sz.dev)}`, prod: `/bench-data/${basename(sz.prod)}`, from: sz.model, ref: sz.ref, refs: sz.refs });
   console.log(`one resolve call's parts, ${mb} MB pair, Chromium ${browser.version()}, calling thread, µs per op (median of 3 rounds of 20000):`);
   for (const [k, v] of Object.entries(rows.parts)) console.log(`  ${k.padEnd(58)} ${v.toFixed(2)}`);
   console.log(`  (the answer: ${rows.answerBytes} bytes)`);
+  if (process.env.PROFILE) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+    await cdp.send("Profiler.start");
+    await page.evaluate((part) => globalThis.__probePart(part), Number(process.env.PROFILE));
+    const { profile } = await cdp.send("Profiler.stop");
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const self = new Map();
+    let total = 0;
+    profile.samples.forEach((id, i) => {
+      const f = byId.get(id).callFrame;
+      const name = f.functionName || f.url || "(anonymous)";
+      self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
+      total += profile.timeDeltas[i] ?? 0;
+    });
+    console.log(`part ${process.env.PROFILE}, self time:`);
+    for (const [name, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${((100 * t) / total).toFixed(1).padStart(5)}%  ${name}`);
+  }
 } finally {
   await browser.close();
   server.kill();
