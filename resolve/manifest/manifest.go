@@ -206,6 +206,7 @@ type Manifest struct {
 	cache       map[string]*Node
 	heads       map[string]*Node // Head's, when cache has no full node
 	warm        warmState        // what Warm has done
+	slab        []Node           // where warmed makes its next Node (under mu)
 	warmMu      sync.Mutex       // held by Warm
 	splitTaken  bool             // Options.Split's entries were used
 	skipped     int              // top-level members skipped with Entries.After

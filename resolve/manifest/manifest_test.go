@@ -15,6 +15,7 @@ import (
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/synth"
 )
 
 // independentCounts counts resource types with encoding/json, the way a test
@@ -684,6 +685,71 @@ func TestWarmPackRoundTrip(t *testing.T) {
 		}
 		if again, _ := warm.Head(uid); again != got {
 			t.Errorf("%s: a second Head made another node", uid)
+		}
+	}
+}
+
+// TestWarmWhileHeadsAreAsked: Warm may run while Head makes Nodes of the
+// heads it kept (a project's calls and its warming on two goroutines).
+// Each refable node's Head stays its own Node, equal to an unwarmed Head.
+func TestWarmWhileHeadsAreAsked(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join(corpus.Curated(), "defer-jaffle-shop-postgres", "dev", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := synth.Generate(base, synth.Options{TargetBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := Open("dev.json", data)
+	m, err := Open("dev.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, uid := range m.Keys("nodes") {
+		if isRefableID(uid) {
+			uids = append(uids, uid)
+		}
+	}
+	// One head made into a Node before the rest are warmed: Head's next
+	// Nodes come from an allocation Warm must leave alone.
+	m.Warm(1)
+	if m.warmed(uids[0]) == nil {
+		t.Fatalf("%s not warmed", uids[0])
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.Warm(len(uids))
+	}()
+	for _, uid := range uids[1:] { // each as soon as it is warm
+		for m.warmed(uid) == nil {
+			select {
+			case <-done:
+				if m.warmed(uid) == nil {
+					t.Fatalf("%s never warmed", uid)
+				}
+			default:
+			}
+		}
+	}
+	<-done
+	seen := map[*Node]string{}
+	for _, uid := range uids {
+		n, err := m.Head(uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other, dup := seen[n]; dup {
+			t.Fatalf("%s and %s share one Node", uid, other)
+		}
+		seen[n] = uid
+		want, _ := plain.Head(uid)
+		wj, _ := json.Marshal(want)
+		gj, _ := json.Marshal(n)
+		if !bytes.Equal(wj, gj) {
+			t.Fatalf("%s:\n warm  %s\n plain %s", uid, gj, wj)
 		}
 	}
 }

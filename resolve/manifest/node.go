@@ -322,6 +322,8 @@ func (m *Manifest) Warm(n int) (left int) {
 		w.heads = make([]packedHead, 0, w.left)
 		w.nodes = make([]*Node, len(s.keys))
 	}
+	// w is Warm's copy of m.warm, published under m.mu as it grows: warmed
+	// reads it meanwhile (and writes only nodes' elements and m.slab).
 	var scratch Node
 	for ; w.next < len(s.keys) && n > 0; w.next++ {
 		uid := s.keys[w.next]
@@ -334,8 +336,14 @@ func (m *Manifest) Warm(n int) (left int) {
 		if err != nil {
 			continue
 		}
-		ph := w.pack(m.data, &h.NodeHead)
+		ph, whole := w.pack(m.data, &h.NodeHead)
 		m.mu.Lock()
+		if whole {
+			if w.whole == nil {
+				w.whole = map[int]NodeHead{}
+			}
+			w.whole[len(w.heads)] = h.NodeHead
+		}
 		w.heads = append(w.heads, ph) // within its capacity: earlier heads never move
 		w.at[w.next] = uint32(len(w.heads))
 		m.warm = w
@@ -362,8 +370,7 @@ type warmState struct {
 	next, left int // the next position to look at; refable nodes not warmed
 	at         []uint32
 	heads      []packedHead
-	nodes      []*Node          // per position, the Node Head made of its head, once asked
-	slab       []Node           // where the next of those is made
+	nodes      []*Node          // per position, the Node Head made of its head, once asked (warmed writes them)
 	strs       []string         // the heads' strings that are not in the manifest's bytes
 	whole      map[int]NodeHead // heads that do not pack (by heads index)
 }
@@ -397,16 +404,12 @@ func headFlags(h *NodeHead) [10]*bool {
 		&h.Deferred, &h.HasDeferRelation, &h.Disabled, &h.HeadOnly}
 }
 
-// pack packs h, a head of an entry of data; a head with what packedHead
-// does not hold (a source's quoting, meta or config) is kept whole.
-func (w *warmState) pack(data []byte, h *NodeHead) packedHead {
-	var p packedHead
+// pack packs h, a head of an entry of data, or answers whole: h holds what
+// packedHead does not (a source's quoting, meta or config), and is kept
+// whole.
+func (w *warmState) pack(data []byte, h *NodeHead) (p packedHead, whole bool) {
 	if h.Quoting != (Quoting{}) || h.Meta != nil || h.Config != nil {
-		if w.whole == nil {
-			w.whole = map[int]NodeHead{}
-		}
-		w.whole[len(w.heads)] = *h
-		return p
+		return p, true
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(data)))
 	for i, f := range headStrings(h) {
@@ -433,7 +436,7 @@ func (w *warmState) pack(data []byte, h *NodeHead) packedHead {
 			p.latest = 1
 		}
 	}
-	return p
+	return p, false
 }
 
 // unpack is the head heads[i] packed, of the entry uid at sp of data.
@@ -477,11 +480,11 @@ func (m *Manifest) warmed(uid string) *Node {
 		return nil
 	}
 	if w.nodes[i] == nil {
-		if len(w.slab) == 0 {
-			w.slab = make([]Node, 64) // one allocation for 64 first asks
+		if len(m.slab) == 0 {
+			m.slab = make([]Node, 64) // one allocation for 64 first asks
 		}
-		n := &w.slab[0]
-		w.slab = w.slab[1:]
+		n := &m.slab[0]
+		m.slab = m.slab[1:]
 		n.NodeHead = w.unpack(m.data, int(w.at[i]-1), s.keys[i], s.spans[i])
 		w.nodes[i] = n
 	}
