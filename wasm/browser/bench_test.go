@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 
@@ -87,11 +86,7 @@ func BenchmarkResolveCall(b *testing.B) {
 func BenchmarkDecodeStrict(b *testing.B) {
 	req := []byte(`{"from":"customers_0000","refs":["stg_orders_0001"],"defer":"favor-state","profile":"modern","unknown":"missing","select":["customers_0000+"]}`)
 	for i := 0; i < b.N; i++ {
-		var r struct {
-			From string   `json:"from"`
-			Refs []string `json:"refs"`
-			resolve.CallOptions
-		}
+		var r resolveRequest
 		if err := decodeStrict("resolve", req, &r); err != nil || r.From == "" || len(r.Refs) != 1 || r.Select == nil {
 			b.Fatal(err, r)
 		}

@@ -15,12 +15,15 @@ type resolveResult struct {
 	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
 }
 
+// resolveRequest is a resolve call's request: {from, refs, …CallOptions}.
+type resolveRequest struct {
+	From string   `json:"from"`
+	Refs []string `json:"refs"`
+	resolve.CallOptions
+}
+
 func resolveJSON(p *project, req []byte) (any, error) {
-	var r struct {
-		From string   `json:"from"`
-		Refs []string `json:"refs"`
-		resolve.CallOptions
-	}
+	var r resolveRequest
 	if err := decodeStrict("resolve", req, &r); err != nil {
 		return nil, err
 	}

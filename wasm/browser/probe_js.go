@@ -62,11 +62,7 @@ func exportProbe(handle int32, part int32, n int32, fromLen, refLen uint32) int3
 	for i := int32(0); i < n; i++ {
 		switch part {
 		case probeDecode:
-			var r struct {
-				From string   `json:"from"`
-				Refs []string `json:"refs"`
-				resolve.CallOptions
-			}
+			var r resolveRequest
 			_ = decodeStrict("resolve", req, &r)
 			probeSink += len(r.Refs)
 		case probeResolve:

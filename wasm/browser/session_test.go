@@ -434,13 +434,8 @@ func FuzzDecodeFastMatchesSlow(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	type request struct {
-		From string   `json:"from"`
-		Refs []string `json:"refs"`
-		resolve.CallOptions
-	}
 	f.Fuzz(func(t *testing.T, req string) {
-		var fast, slow request
+		var fast, slow resolveRequest
 		errFast := decodeStrict("resolve", []byte(req), &fast)
 		in := []byte(req)
 		if len(in) == 0 {
@@ -459,14 +454,9 @@ func FuzzDecodeFastMatchesSlow(f *testing.F) {
 // TestDecodeFastTakesJSRequests checks the fast path does read the requests
 // the JS API sends (JSON.stringify's output), not only agree with the slow one.
 func TestDecodeFastTakesJSRequests(t *testing.T) {
-	type request struct {
-		From string   `json:"from"`
-		Refs []string `json:"refs"`
-		resolve.CallOptions
-	}
-	var r request
+	var r resolveRequest
 	req := []byte(`{"from":"customers","refs":["stg_orders","jaffle.stg_items@v2"],"defer":"favor-state","select":["state:modified+"],"packageFirst":true}`)
-	if !decodeFast(req, planOf(reflect.TypeFor[request]()), unsafe.Pointer(&r)) {
+	if !decodeFast(req, planOf(reflect.TypeFor[resolveRequest]()), unsafe.Pointer(&r)) {
 		t.Fatal("decodeFast left a plain request to decodeSlow")
 	}
 	if r.From != "customers" || !reflect.DeepEqual(r.Refs, []string{"stg_orders", "jaffle.stg_items@v2"}) || r.Defer != "favor-state" ||
