@@ -581,7 +581,7 @@ type fieldPlan struct {
 	offset uintptr
 	typ    reflect.Type
 	set    func(method, option string, x *fastjson.Value, at unsafe.Pointer) error
-	kind   fieldKind // what decodeFast can write
+	kind   fieldKind // what decodeFast and set can write
 }
 
 type fieldKind uint8
@@ -594,7 +594,8 @@ const (
 	kindStringsPtr // *[]string
 )
 
-// kindOf is the fieldKind of a field of type t.
+// kindOf is the fieldKind of a field of type t: the types decodeFast and
+// setterFor write without reflection.
 func kindOf(t reflect.Type) fieldKind {
 	switch t {
 	case reflect.TypeFor[string]():
@@ -639,17 +640,18 @@ func addFieldPlans(p map[string]fieldPlan, t reflect.Type, base uintptr) {
 		}
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
 		if _, dup := p[name]; !dup && sf.IsExported() {
-			p[name] = fieldPlan{offset: base + sf.Offset, typ: sf.Type, set: setterFor(sf.Type), kind: kindOf(sf.Type)}
+			k := kindOf(sf.Type)
+			p[name] = fieldPlan{offset: base + sf.Offset, typ: sf.Type, set: setterFor(k), kind: k}
 		}
 	}
 }
 
-// setterFor is the reflection-free setter of a field of type t, or nil.
+// setterFor is the reflection-free setter of a field of kind k, or nil.
 // Each reads x as decodeValue would (x is never null here: null leaves a
 // field as it is).
-func setterFor(t reflect.Type) func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
-	switch t {
-	case reflect.TypeFor[string]():
+func setterFor(k fieldKind) func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
+	switch k {
+	case kindString:
 		return func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
 			b, err := x.StringBytes()
 			if err != nil {
@@ -658,7 +660,7 @@ func setterFor(t reflect.Type) func(method, option string, x *fastjson.Value, at
 			*(*string)(at) = string(b)
 			return nil
 		}
-	case reflect.TypeFor[bool]():
+	case kindBool:
 		return func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
 			switch x.Type() {
 			case fastjson.TypeTrue, fastjson.TypeFalse:
@@ -667,9 +669,9 @@ func setterFor(t reflect.Type) func(method, option string, x *fastjson.Value, at
 			}
 			return wrongType(method, option, x, "a boolean")
 		}
-	case reflect.TypeFor[[]string]():
+	case kindStrings:
 		return setStrings
-	case reflect.TypeFor[*[]string]():
+	case kindStringsPtr:
 		return func(method, option string, x *fastjson.Value, at unsafe.Pointer) error {
 			s := new([]string)
 			if err := setStrings(method, option, x, unsafe.Pointer(s)); err != nil {
