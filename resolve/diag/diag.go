@@ -141,10 +141,11 @@ func isLowerASCII(s string) bool {
 	return true
 }
 
-// levenshteinBelow is Levenshtein(a, b) when it is below limit, and limit
-// otherwise: it stops as soon as a whole row of the table reaches limit
-// (a row's minimum never decreases), in rows (two of len(b)+1). A missing
-// ref's suggestion compares its name with every ref name of the project.
+// levenshteinBelow is the edit distance between a and b (bytes) when it
+// is below limit, and limit otherwise: it stops as soon as a whole row of
+// the table reaches limit (a row's minimum never decreases), in rows (two
+// of len(b)+1). A missing ref's suggestion compares its name with every
+// ref name of the project.
 func levenshteinBelow(a, b string, limit int, rows []int) int {
 	prev, cur := rows[:len(b)+1], rows[len(b)+1:]
 	for j := range prev {
@@ -167,25 +168,4 @@ func levenshteinBelow(a, b string, limit int, rows []int) int {
 		prev, cur = cur, prev
 	}
 	return min(prev[len(b)], limit)
-}
-
-// Levenshtein is the edit distance between a and b (bytes).
-func Levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -40,7 +40,7 @@ func TestClosestMatchesPlainLevenshtein(t *testing.T) {
 	plain := func(name string, candidates []string) string {
 		best, bestD := "", len(name)/2+2
 		for _, c := range candidates {
-			if d := Levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+			if d := levenshtein(strings.ToLower(name), strings.ToLower(c)); d < bestD {
 				best, bestD = c, d
 			}
 		}
@@ -81,4 +81,26 @@ func BenchmarkClosest(b *testing.B) {
 			b.Fatal("no suggestion")
 		}
 	}
+}
+
+// levenshtein is the edit distance between a and b (bytes), the plain
+// table: the oracle levenshteinBelow is checked against.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
