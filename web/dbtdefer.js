@@ -211,8 +211,9 @@ class Project {
 
   /**
    * warmed settles once the background work after the open is done: the
-   * heads of every model, seed and snapshot decoded ahead of time, so that a
-   * ref asked for the first time costs what one asked before does (unless
+   * heads of every model, seed and snapshot decoded ahead of time, then 1,500
+   * resolve calls so the engine optimizes that path, so that a ref asked for
+   * the first time costs about what one asked before does (unless
    * initialize({warm: false})). Calls made before it settles are answered
    * meanwhile, between slices of that work.
    */

@@ -185,9 +185,9 @@ func exportCall(handle int32, methodLen, reqLen uint32) uint64 {
 	return uint64(addr(callOut))<<32 | uint64(len(callOut))
 }
 
-// exportWarm warms up to n refable nodes of the project handle (see
-// Session.Warm) and returns how many are left (0: done, or no such
-// project). The host calls it in slices while its thread is idle.
+// exportWarm warms the project handle a step of about n units (heads, then
+// exercise calls: see Session.Warm) and returns how many are left (0: done,
+// or no such project). The host calls it in slices while its thread is idle.
 //
 //go:wasmexport dbtdefer_warm
 func exportWarm(handle int32, n uint32) uint32 {
