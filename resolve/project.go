@@ -80,6 +80,8 @@ type Project struct {
 	callMu sync.Mutex
 	calls  map[string]keptCall // Resolve's calls (see Project.call)
 	state  *StateInfo          // StateInfo, made once
+
+	navState // Nodes, NodeDetail and Lineage (navigate.go)
 }
 
 // StateInfo identifies the production run a state manifest came from.
