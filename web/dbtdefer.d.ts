@@ -174,12 +174,137 @@ export interface Project {
   select(selection: string | string[] | SelectOptions): Promise<SelectResult>;
   /** Every ref(), source() and this of a model, each with the rule that decided it. */
   explain(options: ExplainOptions | string): Promise<ExplainResult>;
+  /**
+   * Lists the project's nodes a page at a time (Go: resolve.Project.Nodes), searched fuzzily by name in
+   * Go: a model picker never holds the whole manifest. Errors: options.invalid (unknown resourceType, limit over 100 000).
+   */
+  nodes(options?: NodesOptions): Promise<NodesResult>;
+  /** One node by unique_id or name: code, config, docs, columns, tests (Go: resolve.Project.NodeDetail). node.not_found with a suggestion. */
+  node(uniqueIdOrName: string): Promise<NodeDetail>;
+  /**
+   * A node's neighbourhood, `depth` steps up and down (default 1, at most `limit` nodes, default 200),
+   * each node resolved as a ref() from the root under the defer flags (Go: resolve.Project.Lineage).
+   */
+  lineage(uniqueIdOrName: string, options?: LineageOptions): Promise<LineageResult>;
   /** Which production run the state came from, and where and when it was fetched; null without a state. */
   stateInfo(): Promise<StateInfo | null>;
   /** Settles when the background warming after the open is done (at once without it). Calls made meanwhile are answered between its slices. */
   warmed(): Promise<void>;
   /** Frees the project in the wasm (wasm memory is reused, never returned). Later calls fail with project.disposed. */
   dispose(): Promise<void>;
+}
+
+export type ResourceType =
+  | "model" | "seed" | "snapshot" | "analysis" | "test" | "operation" | "sql_operation" | "function"
+  | "source" | "exposure" | "metric" | "semantic_model" | "saved_query" | "unit_test";
+
+export interface NodesOptions {
+  /** Default: model, seed, snapshot, analysis. */
+  resourceType?: ResourceType | ResourceType[];
+  /** Only this package's nodes. */
+  package?: string;
+  /**
+   * Fuzzy name search: the query's characters in order; the exact name first, then a match at the
+   * start, at a word start (after _ . / -), shorter names first. With a "." or "/" it searches unique_ids.
+   */
+  query?: string;
+  /** Rows in the page: default 100, at most 100 000. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface NodeSummary {
+  uniqueId: string;
+  name: string;
+  resourceType: ResourceType;
+  package: string;
+  /** original_file_path (else path). */
+  path: string;
+  materialized?: string;
+  version?: string;
+  latestVersion?: string;
+  /** A versioned model that is its latest version. */
+  latest?: boolean;
+  access?: "private" | "protected" | "public" | string;
+  /** Against the state, as dbt's state:new / state:modified select; absent without a state. */
+  state?: "new" | "modified" | "unchanged";
+  /** UTF-16 offsets of the query's characters in name (or in uniqueId: matchedIn). */
+  matches?: number[];
+  matchedIn?: "uniqueId";
+}
+
+export interface NodesResult {
+  nodes: NodeSummary[];
+  /** How many matched, before paging. */
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+export interface NodeDetail extends NodeSummary {
+  originalFilePath?: string;
+  patchPath?: string;
+  language?: string;
+  group?: string;
+  description: string;
+  rawCode: string;
+  /** What dbt compiled, when the manifest has it; null otherwise (compile() makes a preview). */
+  compiledCode: string | null;
+  config: Record<string, unknown>;
+  meta: Record<string, unknown>;
+  tags: string[];
+  columns: { name: string; description?: string; dataType?: string; tags?: string[]; meta?: Record<string, unknown> }[];
+  tests: { uniqueId: string; name: string; column?: string }[];
+  /** depends_on.nodes. */
+  dependsOn: string[];
+  /** Children other than tests. */
+  children: string[];
+  /** The entry's byte offset in the dev manifest. */
+  offset: number;
+}
+
+export interface LineageOptions extends CallOptions {
+  /** Walk upstream (default true). */
+  up?: boolean;
+  /** Walk downstream (default true). */
+  down?: boolean;
+  /** Steps each way (default 1). */
+  depth?: number;
+  /** Nodes at most (default 200, at most 10 000); `truncated` says when it cut. */
+  limit?: number;
+  /** Include tests and unit tests (default false). */
+  tests?: boolean;
+}
+
+export interface LineageNode {
+  uniqueId: string;
+  name: string;
+  resourceType: ResourceType;
+  package: string;
+  materialized?: string;
+  /** 0 for the root, -k for k steps upstream, k downstream. */
+  depth: number;
+  state?: "new" | "modified" | "unchanged";
+  /** Where a ref() from the root (the root: `this`; sources: source()) resolves it; absent for tests, exposures… */
+  relation?: string;
+  env?: "dev" | "state" | "ephemeral";
+  rule?: string;
+  reason?: string;
+  selected?: boolean;
+  assumption?: boolean;
+  /** Why it could not be resolved from the root (access, ambiguity…). */
+  error?: Diagnostic;
+}
+
+export interface LineageResult {
+  root: string;
+  /** The root first, then upstream and downstream by distance. */
+  nodes: LineageNode[];
+  /** Parent → child, among nodes. */
+  edges: { from: string; to: string }[];
+  truncated: boolean;
+  state: StateInfo | null;
+  diagnostics: Diagnostic[];
 }
 
 export interface ProjectInfo {

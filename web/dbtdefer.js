@@ -105,7 +105,7 @@ export async function memoryUsage() {
 
 // Methods whose answers Project keeps, and how much it keeps (UTF-16 units).
 // Not compile: a render may read the clock (modules.datetime).
-const cached = new Set(["resolve", "explain", "select"]);
+const cached = new Set(["resolve", "explain", "select", "nodes", "node", "lineage"]);
 const maxAnswerBytes = 8 << 20;
 
 const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml"];
@@ -125,6 +125,8 @@ const schemas = {
   compile: { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, empty: bool, ...callOptions },
   select: { select: strings, exclude: strings },
   explain: { model: str, ...callOptions },
+  nodes: { resourceType: strings, package: str, query: str, limit: count, offset: count },
+  lineage: { up: bool, down: bool, depth: count, limit: count, tests: bool, ...callOptions },
 };
 
 /** Project is one opened dev manifest with its optional state. */
@@ -204,6 +206,34 @@ class Project {
     return this.#call("explain", normalize(opts));
   }
 
+  /**
+   * nodes lists the project's nodes, a page at a time, fuzzy-searched by
+   * name in Go: {nodes, total, offset, limit}. Default: models, seeds,
+   * snapshots and analyses, 100 rows.
+   */
+  async nodes(options = {}) {
+    check("nodes", options, schemas.nodes);
+    const req = { ...options };
+    if (typeof req.resourceType === "string") req.resourceType = [req.resourceType];
+    return this.#call("nodes", req);
+  }
+
+  /** node describes one node (a unique_id or a name): code, config, docs, columns, tests. */
+  async node(uniqueIdOrName) {
+    if (typeof uniqueIdOrName !== "string") throw new DbtdeferError("options.type", "node: the argument must be a unique_id or name (a string)");
+    return this.#call("node", { node: uniqueIdOrName });
+  }
+
+  /**
+   * lineage is a node's neighbourhood (depth steps up and down, default 1),
+   * each node marked with where its relation resolves under the defer flags.
+   */
+  async lineage(uniqueIdOrName, options = {}) {
+    if (typeof uniqueIdOrName !== "string") throw new DbtdeferError("options.type", "lineage: the first argument must be a unique_id or name (a string)");
+    check("lineage", options, schemas.lineage);
+    return this.#call("lineage", { ...normalize(options), node: uniqueIdOrName });
+  }
+
   /** stateInfo says which production run is in use and where and when it was fetched (null without a state). */
   async stateInfo() {
     return this.#call("stateInfo", {});
@@ -261,6 +291,7 @@ function check(fn, options, schema) {
 // or what the value should have been.
 function str(v) { return typeof v === "string" || "a string"; }
 function bool(v) { return typeof v === "boolean" || "a boolean"; }
+function count(v) { return (Number.isInteger(v) && v >= 0) || "a non-negative integer"; }
 function object(v) { return (v !== null && typeof v === "object" && !Array.isArray(v)) || "an object"; }
 function stringMap(v) { return (object(v) === true && Object.values(v).every((s) => typeof s === "string")) || "an object of strings"; }
 function strings(v) { return typeof v === "string" || (Array.isArray(v) && v.every((s) => typeof s === "string")) || "a string or an array of strings"; }

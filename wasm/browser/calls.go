@@ -171,3 +171,54 @@ func stateInfoJSON(p *project, req []byte) (any, error) {
 	}
 	return p.StateInfo(), nil
 }
+
+// nodesRequest is Project.nodes' request (resolve.NodesQuery).
+type nodesRequest struct {
+	ResourceType []string `json:"resourceType"`
+	Package      string   `json:"package"`
+	Query        string   `json:"query"`
+	Limit        int      `json:"limit"`
+	Offset       int      `json:"offset"`
+}
+
+func nodesJSON(p *project, req []byte) (any, error) {
+	var r nodesRequest
+	if err := decodeStrict("nodes", req, &r); err != nil {
+		return nil, err
+	}
+	return p.Nodes(resolve.NodesQuery{ResourceType: r.ResourceType, Package: r.Package, Query: r.Query, Limit: r.Limit, Offset: r.Offset})
+}
+
+func nodeJSON(p *project, req []byte) (any, error) {
+	var r struct {
+		Node string `json:"node"`
+	}
+	if err := decodeStrict("node", req, &r); err != nil {
+		return nil, err
+	}
+	return p.NodeDetail(r.Node)
+}
+
+// lineageRequest is Project.lineage's request: up and down default to true.
+type lineageRequest struct {
+	Node  string `json:"node"`
+	Up    *bool  `json:"up"`
+	Down  *bool  `json:"down"`
+	Depth int    `json:"depth"`
+	Limit int    `json:"limit"`
+	Tests bool   `json:"tests"`
+	resolve.CallOptions
+}
+
+func lineageJSON(p *project, req []byte) (any, error) {
+	var r lineageRequest
+	if err := decodeStrict("lineage", req, &r); err != nil {
+		return nil, err
+	}
+	opt, err := r.Options()
+	if err != nil {
+		return nil, err
+	}
+	return p.Lineage(resolve.LineageQuery{Node: r.Node, Up: r.Up == nil || *r.Up, Down: r.Down == nil || *r.Down,
+		Depth: r.Depth, Limit: r.Limit, Tests: r.Tests, Options: opt})
+}

@@ -214,6 +214,9 @@ var methods = map[string]method{
 	"select":    selectJSON,
 	"explain":   explainJSON,
 	"stateInfo": stateInfoJSON,
+	"nodes":     nodesJSON,
+	"node":      nodeJSON,
+	"lineage":   lineageJSON,
 }
 
 // Warm warms project handle a step of about n units (see

@@ -508,3 +508,46 @@ func TestWarmExercises(t *testing.T) {
 		t.Errorf("no project: %d left", left)
 	}
 }
+
+// TestNavigateCalls: nodes, node and lineage through the bridge answer the
+// engine's shapes (resolve's tests check their contents against the
+// manifests), reject unknown keys and wrong types, and say what is wrong.
+func TestNavigateCalls(t *testing.T) {
+	s, h := openJaffle(t, Names{})
+	var nodes resolve.NodesResult
+	a := call(t, s, h, "nodes", `{"query":"cust","limit":2}`)
+	if a.Error != nil || json.Unmarshal(a.OK, &nodes) != nil || nodes.Limit != 2 || len(nodes.Nodes) != 2 || nodes.Nodes[0].Name != "customers" || nodes.Nodes[0].State != "unchanged" {
+		t.Fatalf("nodes: %+v %s", a.Error, a.OK)
+	}
+	var node resolve.NodeDetail
+	a = call(t, s, h, "node", `{"node":"customers"}`)
+	if a.Error != nil || json.Unmarshal(a.OK, &node) != nil || node.UniqueID != "model.jaffle_shop.customers" || node.RawCode == "" || len(node.Tests) == 0 {
+		t.Fatalf("node: %+v %s", a.Error, a.OK)
+	}
+	var lin resolve.LineageResult
+	a = call(t, s, h, "lineage", `{"node":"customers","down":false,"defer":"favor-state","select":[]}`)
+	if a.Error != nil || json.Unmarshal(a.OK, &lin) != nil || len(lin.Nodes) < 2 {
+		t.Fatalf("lineage: %+v %s", a.Error, a.OK)
+	}
+	for _, n := range lin.Nodes[1:] {
+		if n.Depth != -1 || n.Env != deferral.State {
+			t.Errorf("lineage up, favor-state, nothing selected: %+v", n)
+		}
+	}
+	for _, c := range []struct{ method, req, code, contains string }{
+		{"nodes", `{"qurey":"x"}`, "options.unknown_key", `"qurey"`},
+		{"nodes", `{"limit":"10"}`, "options.type", "limit"},
+		{"nodes", `{"limit":1.5}`, "options.type", "limit"},
+		{"nodes", `{"resourceType":["modl"]}`, "options.invalid", "modl"},
+		{"node", `{}`, "options.missing", "node"},
+		{"node", `{"node":"custmers"}`, "node.not_found", "custmers"},
+		{"lineage", `{"node":"customers","depth":-1}`, "options.invalid", "depth"},
+		{"lineage", `{"node":"customers","up":"yes"}`, "options.type", "up"},
+		{"lineage", `{"node":"customers","defer":"sometimes"}`, "options.defer", "sometimes"},
+	} {
+		a := call(t, s, h, c.method, c.req)
+		if a.Error == nil || a.Error.Code != c.code || !strings.Contains(a.Error.Message, c.contains) {
+			t.Errorf("%s(%s) = %+v %s, want code %s containing %q", c.method, c.req, a.Error, a.OK, c.code, c.contains)
+		}
+	}
+}

@@ -89,6 +89,38 @@ for (const worker of [false, true]) {
       assert.deepEqual((await p.explain("customers")).refs.map((r) => r.env).filter((x) => x !== "dev"), []);
     });
 
+    test("nodes, node and lineage list and navigate the project from Go", async () => {
+      const dev = JSON.parse(await readFile(new URL("dev/manifest.json", jaffle), "utf8")); // the oracle
+      const pickable = Object.values(dev.nodes).filter((n) => ["model", "seed", "snapshot", "analysis"].includes(n.resource_type));
+      const all = await p.nodes({ limit: 1000 });
+      assert.equal(all.total, pickable.length);
+      assert.deepEqual(all.nodes.map((n) => n.uniqueId).sort(), pickable.map((n) => n.unique_id).sort());
+      for (const n of all.nodes) {
+        const d = dev.nodes[n.uniqueId];
+        assert.equal(n.name, d.name);
+        assert.equal(n.path, d.original_file_path);
+        assert.equal(n.state, "unchanged", n.uniqueId);
+      }
+      const page = await p.nodes({ query: "stg", limit: 2 });
+      assert.equal(page.nodes.length, 2);
+      assert.ok(page.total > 2);
+      for (const n of page.nodes) assert.equal(n.matches.length, 3);
+      assert.equal((await p.nodes({ resourceType: "seed" })).total, pickable.filter((n) => n.resource_type === "seed").length);
+      const node = await p.node("customers");
+      assert.equal(node.rawCode, dev.nodes["model.jaffle_shop.customers"].raw_code);
+      assert.deepEqual(node.columns.map((c) => c.name).sort(), Object.keys(dev.nodes["model.jaffle_shop.customers"].columns).sort());
+      assert.deepEqual(node.tests.map((t) => t.uniqueId).sort(), dev.child_map["model.jaffle_shop.customers"].filter((c) => c.startsWith("test.")).sort());
+      const lin = await p.lineage("customers", { down: false, defer: "favor-state", select: [] });
+      assert.deepEqual(lin.nodes.slice(1).map((n) => n.uniqueId).sort(), dev.parent_map["model.jaffle_shop.customers"].slice().sort());
+      for (const n of lin.nodes.slice(1)) assert.equal(n.rule, "favor-state-unselected", n.uniqueId);
+      await rejects(p.nodes({ qurey: "x" }), "options.unknown_key", /"query"/);
+      await rejects(p.nodes({ limit: -1 }), "options.type", /limit/);
+      await rejects(p.nodes({ resourceType: "modle" }), "options.invalid", /modle/);
+      await rejects(p.node("custmers"), "node.not_found", /custmers/);
+      await rejects(p.node(42), "options.type");
+      await rejects(p.lineage("customers", { depht: 2 }), "options.unknown_key", /"depth"/);
+    });
+
     test("select returns unique_ids", async () => {
       const s = await p.select("customers");
       assert.ok(s.uniqueIds.includes("model.jaffle_shop.customers"));

@@ -74,6 +74,31 @@ describe("chromium", { skip }, () => {
       assert.equal(wasm.headers.get("content-type"), "application/wasm");
     });
 
+    test("nodes, node and lineage in the worker", async () => {
+      const got = await page.evaluate(async () => {
+        const p = await window.api.openProject({
+          manifest: "/testdata/defer-jaffle-shop-postgres/dev/manifest.json",
+          state: "/testdata/defer-jaffle-shop-postgres/prod/manifest.json",
+        });
+        const out = {
+          first: (await p.nodes({ query: "ord" })).nodes[0],
+          total: (await p.nodes()).total,
+          node: await p.node("model.jaffle_shop.orders"),
+          lineage: await p.lineage("orders", { defer: "favor-state", select: [] }),
+        };
+        await p.dispose();
+        return out;
+      });
+      assert.equal(got.first.name, "orders");
+      assert.deepEqual(got.first.matches, [0, 1, 2]);
+      assert.equal(got.total, 19); // 13 models and 6 seeds in the dev manifest
+      assert.match(got.node.rawCode, /ref\('stg_orders'\)/);
+      assert.equal(got.lineage.root, "model.jaffle_shop.orders");
+      const up = got.lineage.nodes.filter((n) => n.depth === -1);
+      assert.deepEqual(up.map((n) => n.name).sort(), ["order_items", "stg_orders"]);
+      for (const n of up) assert.equal(n.env, "state", n.name);
+    });
+
     test("resolve under off, standard and favor-state from URL inputs", async () => {
       const got = await page.evaluate(async () => {
         const p = await window.api.openProject({
