@@ -1,6 +1,5 @@
 // build.mjs bundles the playground into dist/ with esbuild:
 //   dist/playground.js      the page (CodeMirror 6 + UI), one ES module
-//   dist/index-worker.js    a Web Worker that parses manifests for the model list
 //   dist/playground.css     styles
 //   dist/demo/…             the demo dev/prod manifest pair, copied from
 //                           resolve/testdata/manifests/defer-jaffle-shop-postgres
@@ -30,7 +29,6 @@ await copyFile(join(demo, "SOURCE.md"), join(out, "demo", "SOURCE.md"));
 const options = {
   entryPoints: {
     playground: join(here, "src", "main.js"),
-    "index-worker": join(here, "src", "index-worker.js"),
   },
   bundle: true,
   format: "esm",

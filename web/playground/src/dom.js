@@ -5,7 +5,7 @@
 
 const ATTRS = new Set([
   "id", "class", "role", "title", "type", "name", "value", "for", "tabindex", "placeholder", "autocomplete",
-  "spellcheck", "hidden", "disabled", "checked", "accept", "multiple", "rel", "target", "colspan", "scope", "datetime",
+  "spellcheck", "hidden", "disabled", "checked", "accept", "multiple", "rel", "target", "colspan", "scope", "datetime", "max",
 ]);
 
 /**

@@ -1,14 +1,15 @@
-// main.js is the playground page: it loads a dev and a production manifest
-// into dbtdefer (Go wasm in a Web Worker, via ../dbtdefer.js) and into a small
-// index worker of its own (model list, raw code, lineage), then shows, for
+// main.js is the playground page: it opens a dev and a production manifest
+// in dbtdefer (Go wasm in a Web Worker, via ../dbtdefer.js) and shows, for
 // the chosen model and defer flags, the compiled preview, every ref with the
-// rule that decided it, two modes side by side, and the lineage.
+// rule that decided it, two modes side by side, and the lineage. Everything
+// it shows of a manifest comes from the engine's calls (nodes, node,
+// lineage, stateInfo, compile…): the page never parses a manifest itself.
+// The wasm starts loading as the page loads, in parallel with the inputs.
 //
 // Manifest data only ever reaches the DOM as text (dom.js); see the
 // hostile-manifest test in test/run.mjs.
 import { h, replace, safeHref, $ } from "./dom.js";
 import { ruleWords, ENV_WORDS, MODES } from "./rules.js";
-import { search } from "./fuzzy.js";
 import { sqlEditor, sqlViewer } from "./editors.js";
 import { extractRefs, substitute, keyOf, callText } from "./refs.js";
 
@@ -19,47 +20,29 @@ const DEMO = { dev: rel("./demo/jaffle-shop-dev.json"), prod: rel("./demo/jaffle
 const S = {
   api: null,
   project: null,
-  inputs: { dev: null, prod: null, catalog: null }, // {blob, name, url?, demo?}
+  inputs: { dev: null, prod: null, catalog: null }, // {source: File or URL, name, size?, url?, demo?}
   loaded: null, // the inputs of the open project, put back when a later load fails
   devRelations: [],
   unknown: "missing",
-  models: [],
-  byName: new Map(),
+  modelCount: 0, // the dev manifest's models and other pickable nodes (project.nodes().total)
   uid: "",
-  node: null,
+  node: null, // project.node(): the chosen node
+  lineage: null, // project.lineage() of the chosen node under the main mode
   mode: "standard",
   select: "",
   cmp: ["off", "standard"],
   compile: null, // null: not tried; true: works; false: not implemented in this build
   adapter: "",
-  stateMeta: null,
-  devMeta: null,
   gen: 0,
   loadGen: 0,
   last: null, // the latest evaluation, for copy buttons and tests
 };
 
-// ---- workers -----------------------------------------------------------------
+// ---- the engine --------------------------------------------------------------
 
-const indexWorker = new Worker(rel("./index-worker.js"), { type: "module", name: "dbtdefer-playground-index" });
-let nextId = 0;
-const pending = new Map();
-indexWorker.onmessage = (e) => {
-  const { id, ok, error } = e.data;
-  const p = pending.get(id);
-  pending.delete(id);
-  if (error) p?.reject(new Error(error));
-  else p?.resolve(ok);
-};
-function index(op, args) {
-  return new Promise((resolve, reject) => {
-    const id = ++nextId;
-    pending.set(id, { resolve, reject });
-    indexWorker.postMessage({ id, op, args });
-  });
-}
-
-async function api() {
+// api starts the wasm once; the page calls it as it loads, so the module is
+// compiled while the manifests download.
+function api() {
   if (!S.api) {
     S.api = (async () => {
       const mod = await import(rel("../../dbtdefer.js"));
@@ -76,8 +59,6 @@ async function api() {
 const el = {
   banner: $("#state-banner"),
   progress: $("#progress"),
-  progressBar: $("#progress-bar"),
-  progressLabel: $("#progress-label"),
   loadError: $("#load-error"),
   inputsSummary: $("#inputs-summary"),
   modelInput: $("#model-input"),
@@ -181,8 +162,9 @@ function toast(msg) {
 let results = [];
 let active = -1;
 
+let listing = Promise.resolve(); // the list's latest answer
 function openList() {
-  renderList();
+  listing = renderList();
   el.modelList.hidden = false;
   el.modelInput.setAttribute("aria-expanded", "true");
 }
@@ -192,27 +174,47 @@ function closeList() {
   el.modelInput.removeAttribute("aria-activedescendant");
 }
 
+// renderList asks the engine for the nodes matching what is typed (fuzzy,
+// ranked in Go, 60 at most) and shows them; an answer that a later keystroke
+// made stale is dropped.
+let listGen = 0;
 function renderList() {
+  return track(renderListNow());
+}
+
+async function renderListNow() {
+  const gen = ++listGen;
   const q = el.modelInput.value === (S.node?.name ?? "") ? "" : el.modelInput.value;
-  results = search(S.models, q, (m) => m.name, 60);
+  const project = S.project;
+  if (!project) return;
+  let page;
+  try {
+    page = await project.nodes({ query: q.trim(), limit: 60 });
+  } catch (err) {
+    if (gen === listGen) replace(el.modelList, h("li", { class: "opt-empty", role: "option", "aria-disabled": "true", text: `${err.code ?? "error"}: ${err.message}` }));
+    return;
+  }
+  if (gen !== listGen || project !== S.project) return;
+  results = page.nodes;
   active = results.length ? 0 : -1;
-  const items = results.map(({ item, positions }, i) => {
+  const items = results.map((item, i) => {
     const name = h("span", { class: "opt-name" });
-    const pos = new Set(positions);
+    const pos = new Set(item.matchedIn ? [] : item.matches ?? []);
     let buf = "";
     let inMark = false;
     const flush = () => {
       if (buf) name.append(inMark ? h("mark", { text: buf }) : document.createTextNode(buf));
       buf = "";
     };
-    [...item.name].forEach((ch, k) => {
+    for (let k = 0; k < item.name.length; k++) { // UTF-16 offsets, as matches counts them
       if (pos.has(k) !== inMark) {
         flush();
         inMark = pos.has(k);
       }
-      buf += ch;
-    });
+      buf += item.name[k];
+    }
     flush();
+    const changed = item.state === "new" ? "new" : item.state === "modified" ? "modified" : "";
     return h(
       "li",
       {
@@ -221,16 +223,20 @@ function renderList() {
         "aria-selected": i === active ? "true" : "false",
         "data-uid": item.uniqueId,
         "data-name": item.name,
-        onmousedown: (e) => e.preventDefault(),
-        onclick: () => choose(item.uniqueId),
+        // On press, not click: a keystroke's answer may repaint the list
+        // between press and release, and a click would then be lost.
+        onmousedown: (e) => {
+          e.preventDefault();
+          if (e.button === 0) choose(item.uniqueId);
+        },
       },
       name,
-      h("span", { class: "opt-meta", text: [...new Set([item.type !== "model" ? item.type : "", item.materialized, item.package].filter(Boolean))].join(" · ") }),
+      changed ? h("span", { class: `badge ${changed === "new" ? "b-dev" : "b-assume"}`, text: changed }) : null,
+      h("span", { class: "opt-meta", text: [...new Set([item.resourceType !== "model" ? item.resourceType : "", item.version ? `v${item.version}` : "", item.materialized, item.package].filter(Boolean))].join(" · ") }),
     );
   });
   if (!items.length) items.push(h("li", { class: "opt-empty", role: "option", "aria-disabled": "true", text: "No model matches" }));
-  const total = S.models.length;
-  if (total > results.length && results.length >= 60) items.push(h("li", { class: "opt-more", role: "presentation", text: `showing ${results.length} of ${total}; type to narrow` }));
+  if (page.total > results.length) items.push(h("li", { class: "opt-more", role: "presentation", text: `showing ${results.length} of ${page.total}; type to narrow` }));
   replace(el.modelList, items);
   setActive(active);
 }
@@ -261,7 +267,9 @@ el.modelInput.addEventListener("keydown", (e) => {
     if (n) setActive((active + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
   } else if (e.key === "Enter") {
     e.preventDefault();
-    if (!el.modelList.hidden && results[active]) choose(results[active].item.uniqueId);
+    if (el.modelList.hidden) return;
+    // The answer for what was typed last, not a stale one.
+    track(listing.then(() => results[active] && choose(results[active].uniqueId)));
   } else if (e.key === "Escape") {
     if (!el.modelList.hidden) {
       e.preventDefault();
@@ -276,16 +284,18 @@ async function choose(uid, quiet) {
   S.uid = uid;
   let node;
   try {
-    node = await index("node", { uniqueId: uid });
+    node = await S.project.node(uid);
   } catch (err) {
     showError(err);
     return;
   }
   if (S.uid !== uid) return;
   S.node = node;
+  // The link names the model by name when the name finds this very node.
+  S.nodeByName = await S.project.node(node.name).then((n) => n.uniqueId === node.uniqueId, () => false);
   el.modelInput.value = node.name;
-  const bits = [node.uniqueId, node.materialized && `materialized: ${node.materialized}`, node.path,
-    !node.inState ? "new in dev (not in production)" : node.changed ? "changed since production" : "unchanged since production"];
+  const state = { new: "new in dev (not in production)", modified: "changed since production", unchanged: "unchanged since production" }[node.state] ?? "";
+  const bits = [node.uniqueId, node.materialized && `materialized: ${node.materialized}`, node.path, state];
   el.modelMeta.textContent = bits.filter(Boolean).join(" · ");
   editor.set(node.rawCode);
   if (!quiet) schedule(0);
@@ -293,45 +303,65 @@ async function choose(uid, quiet) {
 
 // ---- loading -----------------------------------------------------------------
 
-function progress(label, loaded, total) {
+// The progress area: a row per input (dev, production, catalog) with a bar
+// for its download or read, then the engine's copy and index steps.
+const INPUT_WORDS = { dev: "dev manifest", prod: "production manifest", catalog: "catalog" };
+let bars = {};
+function progressStart() {
+  bars = {};
+  const rows = [];
+  for (const key of ["dev", "prod", "catalog"]) {
+    const x = S.inputs[key];
+    if (!x) continue;
+    const bar = h("progress", { max: "1", "aria-label": `${INPUT_WORDS[key]} progress` });
+    const state = h("span", { class: "p-state", text: "Waiting…" });
+    bars[key] = { bar, state };
+    rows.push(h("span", { class: "p-name", text: INPUT_WORDS[key] }), bar, state);
+  }
+  replace(el.progress, rows);
   el.progress.hidden = false;
-  el.progressLabel.textContent = label;
+}
+function progressSet(key, text, loaded, total) {
+  const b = bars[key];
+  if (!b) return;
+  b.state.textContent = text;
   if (total > 0) {
-    el.progressBar.max = total;
-    el.progressBar.value = Math.min(loaded, total);
-  } else el.progressBar.removeAttribute("value");
+    b.bar.max = total;
+    b.bar.value = Math.min(loaded, total);
+  } else if (loaded === 1) b.bar.value = b.bar.max; // done
+  else b.bar.removeAttribute("value"); // indeterminate
 }
 function progressDone() {
   el.progress.hidden = true;
+  replace(el.progress);
+  bars = {};
 }
 
 const mb = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
 
-/** fetchFile downloads url with a progress bar and returns a File. */
-async function fetchFile(url, label) {
-  const u = safeHref(url);
-  if (!u) throw new Error(`${label}: only http(s) URLs can be loaded (${String(url).slice(0, 80)})`);
-  const res = await fetch(u);
-  if (!res.ok) throw new Error(`${label}: HTTP ${res.status} ${res.statusText} from ${u}`);
-  const total = Number(res.headers.get("Content-Length")) || 0;
-  const chunks = [];
-  let loaded = 0;
-  if (res.body?.getReader) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      progress(`Downloading ${label}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ""}`, loaded, total);
+/** onProgress shows the engine's progress events in the input they are about. */
+function onProgress({ phase, file, loaded, total }) {
+  const key = Object.keys(bars).find((k) => S.inputs[k] && reportedName(S.inputs[k]) === file);
+  const of = total ? ` of ${mb(total)}` : "";
+  if (phase === "fetch" || phase === "read") {
+    if (key) {
+      if (total) S.inputs[key].size = total;
+      else if (loaded) S.inputs[key].size = loaded;
+      progressSet(key, `${phase === "fetch" ? "Downloading" : "Reading"} ${mb(loaded)}${of}`, loaded, total);
     }
-  } else chunks.push(new Uint8Array(await res.arrayBuffer()));
-  const parts = decodeURIComponent(new URL(u).pathname).split("/").filter(Boolean);
-  const name = parts.slice(-2).join("/") || "manifest.json";
-  return new File(chunks, name, { type: "application/json" });
+    return;
+  }
+  const words = { copy: "Copying into the engine…", index: "Indexing…", ready: "Ready" }[phase];
+  if (!words) return;
+  for (const k of Object.keys(bars)) progressSet(k, words, phase === "ready" ? 1 : 0, 0);
 }
 
-/** load opens whatever S.inputs hold: both workers, then the first view. */
+/** reportedName is the name the engine's progress events give an input. */
+function reportedName(x) {
+  return typeof x.source === "string" ? x.source : x.source?.name || "";
+}
+
+/** load opens whatever S.inputs hold, then shows the first view. */
 function load(opts) {
   return track(loadNow(opts));
 }
@@ -339,82 +369,71 @@ function load(opts) {
 async function loadNow({ keepModel } = {}) {
   const gen = ++S.loadGen;
   el.loadError.hidden = true;
-  const { dev, prod } = S.inputs;
-  if (!dev) return;
+  if (!S.inputs.dev) return;
   try {
-    progress("Reading manifests…", 0, 0);
-    const [devIdx, prodIdx] = await Promise.all([
-      index("load", { which: "dev", blob: dev.blob }),
-      index("load", { which: "state", blob: prod?.blob ?? null }),
-      openProject(),
-    ]);
+    await openProject();
     if (gen !== S.loadGen) return;
     S.loaded = { ...S.inputs };
-    S.devMeta = devIdx.metadata;
-    S.stateMeta = prodIdx?.metadata ?? null;
-    S.models = devIdx.models;
-    S.byName = new Map();
-    for (const m of S.models) S.byName.set(m.name, S.byName.has(m.name) ? null : m.uniqueId);
-    S.adapter = S.project.info?.adapterType ?? S.devMeta.adapterType;
+    const c = S.project.info?.counts ?? {};
+    S.modelCount = (c.model ?? 0) + (c.seed ?? 0) + (c.snapshot ?? 0) + (c.analysis ?? 0);
+    S.adapter = S.project.info?.adapterType ?? "";
     for (const v of [editor, preview, ...cmpViews]) v.setDialect(S.adapter);
+    const want = keepModel ?? hashParams().get("model") ?? "";
+    const uid = (await findModel(want)) ?? (await findModel("customers")) ?? (await pickDefault());
+    if (gen !== S.loadGen) return;
+    if (uid) await choose(uid, true);
+    await refresh(); // the first preview before anything else
+    progressDone();
     renderInputs();
     await renderBanner();
-    progressDone();
-    const want = keepModel ?? hashParams().get("model") ?? "";
-    const uid = findModel(want) ?? findModel("customers") ?? pickDefault();
-    if (uid) await choose(uid, true);
-    await refresh();
   } catch (err) {
     progressDone();
-    const kept = gen === S.loadGen && (await restoreLoaded());
+    const kept = gen === S.loadGen && restoreLoaded();
     showError(err, kept);
   }
 }
 
 /**
  * restoreLoaded, after a failed load, puts back the inputs of the project
- * that is still open, so it stays usable: the names shown, the index worker
- * (which may have taken a file the engine refused) and later reopens (a
- * catalog, dev relations) all go back to the manifests that opened.
+ * that is still open, so it stays usable: the names shown and later reopens
+ * (a catalog, dev relations) go back to the manifests that opened.
  */
-async function restoreLoaded() {
+function restoreLoaded() {
   const good = S.loaded;
   if (!good || !S.project) return false;
-  const changed = ["dev", "prod"].filter((w) => S.inputs[w] !== good[w]);
   S.inputs = { ...good };
   for (const id of ["dev-file", "prod-file", "catalog-file"]) $(`#${id}`).value = "";
-  try {
-    await Promise.all(changed.map((w) => index("load", { which: w === "dev" ? "dev" : "state", blob: good[w]?.blob ?? null })));
-  } catch {
-    // The previous files loaded before; nothing better to do than keep going.
-  }
   renderInputs();
   return true;
 }
 
-function pickDefault() {
-  return S.models.find((m) => m.type === "model")?.uniqueId ?? S.models[0]?.uniqueId;
+/** pickDefault is the first model (or other pickable node) in the engine's order. */
+async function pickDefault() {
+  const models = await S.project.nodes({ resourceType: "model", limit: 1 });
+  return models.nodes[0]?.uniqueId ?? (await S.project.nodes({ limit: 1 })).nodes[0]?.uniqueId;
 }
 
-function findModel(want) {
+const PICKABLE = new Set(["model", "seed", "snapshot", "analysis"]);
+
+/** findModel finds a pickable node by unique_id or name (undefined: none). */
+async function findModel(want) {
   if (!want) return undefined;
-  if (S.models.some((m) => m.uniqueId === want)) return want;
-  return S.byName.get(want) ?? undefined;
+  try {
+    const n = await S.project.node(want);
+    return PICKABLE.has(n.resourceType) ? n.uniqueId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** openProject (re)opens the project in the wasm with the current inputs. */
 async function openProject() {
   const mod = await api();
   const { dev, prod, catalog } = S.inputs;
-  const opts = {
-    manifest: dev.blob,
-    onProgress: ({ phase, file, loaded, total }) => {
-      const words = { fetch: "Downloading", read: "Reading", copy: "Copying into the engine", index: "Indexing", ready: "Ready" }[phase] ?? phase;
-      progress(`${words}${file ? ` ${file}` : ""}${total ? ` (${mb(total)})` : ""}…`, phase === "index" ? 0 : loaded, phase === "index" ? 0 : total);
-    },
-  };
-  if (prod) opts.state = prod.blob;
-  if (catalog) opts.catalog = catalog.blob;
+  progressStart();
+  const opts = { manifest: dev.source, onProgress };
+  if (prod) opts.state = prod.source;
+  if (catalog) opts.catalog = catalog.source;
   if (S.devRelations.length) opts.devRelations = S.devRelations;
   const old = S.project;
   S.project = await mod.openProject(opts);
@@ -430,7 +449,6 @@ function reopen() {
 async function reopenNow() {
   if (!S.inputs.dev) return;
   try {
-    progress("Reopening with the new dev relations…", 0, 0);
     await openProject();
     S.loaded = { ...S.inputs };
     progressDone();
@@ -438,7 +456,7 @@ async function reopenNow() {
     schedule(0);
   } catch (err) {
     progressDone();
-    showError(err, await restoreLoaded());
+    showError(err, restoreLoaded());
   }
 }
 
@@ -448,8 +466,21 @@ function showError(err, kept = false) {
   el.loadError.textContent = `${err?.code ? `${err.code}: ` : ""}${err?.message ?? err}${kept ? ` (still using ${S.inputs.dev?.name ?? "the previous manifests"})` : ""}`;
 }
 
-async function setInput(which, file, extra = {}) {
-  S.inputs[which] = file ? { blob: file, name: file.name || which, ...extra } : null;
+/** setInput takes a File (or null). */
+function setInput(which, file) {
+  S.inputs[which] = file ? { source: file, name: file.name || which, size: file.size } : null;
+}
+
+/**
+ * setURL takes an input by URL: the engine downloads it itself (in its
+ * worker, ETag-revalidated and kept in the Cache API), so its bytes are
+ * read once and never copied through this page.
+ */
+function setURL(which, url, { demo } = {}) {
+  const u = safeHref(url);
+  if (!u) throw new Error(`${INPUT_WORDS[which]}: only http(s) URLs can be loaded (${String(url).slice(0, 80)})`);
+  const parts = decodeURIComponent(new URL(u).pathname).split("/").filter(Boolean);
+  S.inputs[which] = { source: u, name: parts.slice(-2).join("/") || "manifest.json", url: demo ? "" : url, demo };
 }
 
 function loadURLs(devURL, prodURL, opts) {
@@ -458,13 +489,13 @@ function loadURLs(devURL, prodURL, opts) {
 
 async function loadURLsNow(devURL, prodURL, { demo } = {}) {
   try {
-    const [d, p] = await Promise.all([fetchFile(devURL, "dev manifest"), prodURL ? fetchFile(prodURL, "production manifest") : null]);
-    await setInput("dev", d, { url: demo ? "" : devURL, demo });
-    await setInput("prod", p, { url: demo ? "" : prodURL, demo });
+    setURL("dev", devURL, { demo });
+    if (prodURL) setURL("prod", prodURL, { demo });
+    else S.inputs.prod = null;
     await load({ keepModel: hashParams().get("model") ?? undefined });
   } catch (err) {
     progressDone();
-    showError(err);
+    showError(err, restoreLoaded());
   }
 }
 
@@ -483,7 +514,7 @@ for (const which of ["dev", "prod"]) {
   $(`#${which}-file`).addEventListener("change", async (e) => {
     const f = e.target.files?.[0];
     if (!f) return;
-    await setInput(which, f);
+    setInput(which, f);
     if (which === "dev" && S.inputs.prod?.demo) S.inputs.prod = null;
     if (which === "prod" && S.inputs.dev?.demo) {
       // A production manifest alone keeps the demo's dev until one is given.
@@ -494,7 +525,7 @@ for (const which of ["dev", "prod"]) {
 $("#catalog-file").addEventListener("change", async (e) => {
   const f = e.target.files?.[0];
   if (!f) return;
-  await setInput("catalog", f);
+  setInput("catalog", f);
   reopen();
 });
 $("#catalog-clear").addEventListener("click", () => {
@@ -509,13 +540,12 @@ for (const form of document.querySelectorAll("form.url-form")) {
     const url = form.querySelector("input").value.trim();
     if (!url) return;
     try {
-      const f = await fetchFile(url, which === "dev" ? "dev manifest" : "production manifest");
-      await setInput(which, f, { url });
+      setURL(which, url);
       if (which === "dev" && S.inputs.prod?.demo) S.inputs.prod = null;
       await load();
     } catch (err) {
       progressDone();
-      showError(err);
+      showError(err, restoreLoaded());
     }
   });
 }
@@ -553,19 +583,19 @@ async function takeFilesNow(files) {
     if (kinds[i].kind === "catalog") catalog = files[i];
     else if (kinds[i].kind === "manifest") manifests.push({ file: files[i], ...kinds[i] });
   }
-  if (catalog) await setInput("catalog", catalog);
+  if (catalog) setInput("catalog", catalog);
   if (manifests.length >= 2) {
     const named = manifests.find((m) => /prod|state|production/i.test(m.file.name));
     let prod = named;
     if (!prod) prod = [...manifests].sort((a, b) => (a.generatedAt || "").localeCompare(b.generatedAt || ""))[0];
     const dev = manifests.find((m) => m !== prod);
-    await setInput("dev", dev.file);
-    await setInput("prod", prod.file);
+    setInput("dev", dev.file);
+    setInput("prod", prod.file);
     await load();
   } else if (manifests.length === 1) {
     const m = manifests[0];
     const which = /prod|state|production/i.test(m.file.name) ? "prod" : "dev";
-    await setInput(which, m.file);
+    setInput(which, m.file);
     if (which === "dev" && S.inputs.prod?.demo) S.inputs.prod = null;
     await load();
   } else if (catalog) reopen();
@@ -675,12 +705,13 @@ async function refreshNow() {
   const left = S.cmp[0] === S.mode ? main : await safe(S.cmp[0]);
   const right = S.cmp[1] === S.mode ? main : S.cmp[1] === S.cmp[0] ? left : await safe(S.cmp[1]);
   const selection = await describeSelection();
+  const lineage = await S.project.lineage(S.node.uniqueId, callOpts(S.mode)).catch((error) => ({ nodes: [], error }));
   if (gen !== S.gen) return;
   S.last = { main, left, right };
   renderSelection(selection);
   renderMain(main);
   renderCompare(left, right);
-  renderLineage(main);
+  renderLineage(lineage);
   el.revert.disabled = editor.text === S.node.rawCode;
   writeHash();
   document.body.dataset.ready = "true";
@@ -816,42 +847,49 @@ function renderCompare(left, right) {
   replace(el.cmpSummary, h("span", { text: `${differ.size} of ${lm.size} ${lm.size === 1 ? "ref differs" : "refs differ"}:` }), h("ul", { class: "diff-list" }, items));
 }
 
-function renderLineage(res) {
+/**
+ * renderLineage shows the chosen node's parents and children from
+ * project.lineage() under the main mode: each card says where a ref() to
+ * that node reads from (production, dev, ephemeral) and why.
+ */
+function renderLineage(lin) {
   const node = S.node;
-  const byUid = new Map(res.refs.filter((r) => r.kind !== "this").map((r) => [r.uniqueId, r]));
-  const card = (n, role) => {
-    const r = byUid.get(n.uniqueId);
-    const env = n.type === "source" ? "source" : r ? r.env : "";
-    const label = env === "state" ? "production" : env === "dev" ? "dev" : env === "ephemeral" ? "ephemeral" : env === "source" ? "source" : role === "child" ? n.type : "not referenced in the code";
-    const clickable = ["model", "seed", "snapshot"].includes(n.type) && S.models.some((m) => m.uniqueId === n.uniqueId);
+  const nodes = lin?.nodes ?? [];
+  const card = (n) => {
+    const env = n.resourceType === "source" ? "source" : n.env ?? "";
+    const label = n.error ? "cannot ref" : env === "state" ? "production" : env === "dev" ? "dev" : env === "ephemeral" ? "ephemeral" : env === "source" ? "source" : n.resourceType;
+    const clickable = PICKABLE.has(n.resourceType);
     const body = [h("span", { class: "ln-name", text: n.name }), h("span", { class: `badge ${env === "state" ? "b-state" : env === "dev" ? "b-dev" : env === "ephemeral" ? "b-eph" : "b-plain"}`, text: label })];
-    if (r?.relation) body.push(relCode(r.relation, "ln-rel small"));
+    if (n.relation) body.push(relCode(n.relation, "ln-rel small"));
+    const title = n.error ? n.error.message : n.reason ? `${ruleWords(n.rule).label}: ${n.reason}` : n.uniqueId;
     return clickable
-      ? h("li", {}, h("button", { type: "button", class: "ln-card", "data-uid": n.uniqueId, title: `Open ${n.uniqueId}`, onclick: () => choose(n.uniqueId) }, body))
-      : h("li", {}, h("div", { class: "ln-card static", "data-uid": n.uniqueId }, body));
+      ? h("li", {}, h("button", { type: "button", class: "ln-card", "data-uid": n.uniqueId, "data-env": env, "data-rule": n.rule ?? "", title, onclick: () => choose(n.uniqueId) }, body))
+      : h("li", {}, h("div", { class: "ln-card static", "data-uid": n.uniqueId, "data-env": env, title }, body));
   };
-  const parents = node.parents.map((n) => card(n, "parent"));
-  const kids = node.children.filter((c) => c.type !== "test").map((n) => card(n, "child"));
+  const parents = nodes.filter((n) => n.depth < 0).map(card);
+  const kids = nodes.filter((n) => n.depth > 0).map(card);
+  const more = lin?.truncated ? " (more not shown)" : "";
+  const tests = node.tests.length;
   replace(
     el.lineage,
-    h("div", { class: "ln-col" }, h("h3", { text: `Parents (${parents.length})` }), parents.length ? h("ul", { class: "ln-list" }, parents) : h("p", { class: "muted small", text: "No parents." })),
+    h("div", { class: "ln-col" }, h("h3", { text: `Parents (${parents.length})${more}` }), parents.length ? h("ul", { class: "ln-list" }, parents) : h("p", { class: "muted small", text: lin?.error ? lin.error.message : "No parents." })),
     h("div", { class: "ln-arrow", "aria-hidden": "true", text: "→" }),
     h("div", { class: "ln-col ln-self" }, h("h3", { text: "This model" }), h("ul", { class: "ln-list" }, h("li", {}, h("div", { class: "ln-card self" }, h("span", { class: "ln-name", text: node.name }), h("span", { class: "badge b-dev", text: "built in dev" }))))),
     h("div", { class: "ln-arrow", "aria-hidden": "true", text: "→" }),
-    h("div", { class: "ln-col" }, h("h3", { text: `Children (${kids.length})${node.tests ? ` · ${node.tests} tests` : ""}` }), kids.length ? h("ul", { class: "ln-list" }, kids) : h("p", { class: "muted small", text: "No downstream models." })),
+    h("div", { class: "ln-col" }, h("h3", { text: `Children (${kids.length})${more}${tests ? ` · ${tests} tests` : ""}` }), kids.length ? h("ul", { class: "ln-list" }, kids) : h("p", { class: "muted small", text: "No downstream models." })),
   );
 }
 
 function renderInputs() {
   const { dev, prod, catalog } = S.inputs;
-  const desc = (x) => (x ? `${x.name}${x.blob?.size ? ` (${mb(x.blob.size)})` : ""}${x.demo ? " · demo" : ""}` : "none");
+  const desc = (x) => (x ? `${x.name}${x.size ? ` (${mb(x.size)})` : ""}${x.demo ? " · demo" : ""}` : "none");
   $("#dev-name").textContent = `Loaded: ${desc(dev)}`;
   $("#prod-name").textContent = `Loaded: ${desc(prod)}`;
   $("#catalog-name").textContent = catalog ? `Loaded: ${desc(catalog)}` : "";
   $("#catalog-clear").hidden = !catalog;
   const counts = S.project?.info?.counts ?? {};
   const extra = [catalog && "catalog", S.devRelations.length && `${S.devRelations.length} dev relations`].filter(Boolean);
-  el.inputsSummary.textContent = `${dev?.demo ? "Demo: jaffle-shop" : `dev ${desc(dev)}`}${prod ? ` vs ${prod.demo ? "its production run" : `production ${desc(prod)}`}` : ", no production manifest"}${extra.length ? ` · ${extra.join(", ")}` : ""} · ${S.models.filter((m) => m.type === "model").length} models${counts.model ? "" : ""}`;
+  el.inputsSummary.textContent = `${dev?.demo ? "Demo: jaffle-shop" : `dev ${desc(dev)}`}${prod ? ` vs ${prod.demo ? "its production run" : `production ${desc(prod)}`}` : ", no production manifest"}${extra.length ? ` · ${extra.join(", ")}` : ""} · ${counts.model ?? 0} models`;
   $("#demo-note").hidden = !dev?.demo;
 }
 
@@ -861,6 +899,13 @@ function fmtDate(s) {
   return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** runLinks are the http(s) URLs the state's metadata.env carries (dbt Cloud's run and job pages), run pages first. */
+function runLinks(env) {
+  const entries = Object.entries(env ?? {}).filter(([, v]) => typeof v === "string" && /^https?:\/\//i.test(v.trim()));
+  entries.sort(([a], [b]) => /RUN/.test(b) - /RUN/.test(a) || a.localeCompare(b));
+  return entries.map(([, v]) => safeHref(v.trim())).filter(Boolean);
+}
+
 async function renderBanner() {
   let info = null;
   try {
@@ -868,25 +913,25 @@ async function renderBanner() {
   } catch {
     info = null;
   }
-  const meta = S.stateMeta;
-  if (!info && !meta) {
+  if (!info) {
     replace(el.banner, h("span", { class: "banner-title", text: "No production manifest" }), h("span", { class: "muted", text: " — load one: with nothing to defer to, every ref reads dev." }));
-    return;
+  } else {
+    const field = (label, value, cls) => (value ? h("span", { class: "bf" }, h("span", { class: "bf-l", text: label }), h("span", { class: `bf-v ${cls ?? ""}`, text: value })) : null);
+    const links = runLinks(info.env);
+    const link = links.length ? h("a", { href: links[0], class: "bf-link", rel: "noopener noreferrer", target: "_blank", "data-testid": "run-link" }, "Open the run ↗") : null;
+    replace(
+      el.banner,
+      h("span", { class: "banner-title", text: "Production state" }),
+      field("project", info.projectName),
+      field("generated", fmtDate(info.generatedAt)),
+      field("invocation", info.invocationId, "mono"),
+      field("dbt", info.dbtVersion),
+      field("adapter", info.adapterType),
+      link,
+    );
   }
-  const field = (label, value, cls) => (value ? h("span", { class: "bf" }, h("span", { class: "bf-l", text: label }), h("span", { class: `bf-v ${cls ?? ""}`, text: value })) : null);
-  const links = (meta?.links ?? []).map((l) => safeHref(l.url)).filter(Boolean);
-  const link = links.length ? h("a", { href: links[0], class: "bf-link", rel: "noopener noreferrer", target: "_blank", "data-testid": "run-link" }, "Open the run ↗") : null;
-  replace(
-    el.banner,
-    h("span", { class: "banner-title", text: "Production state" }),
-    field("project", info?.projectName || meta?.projectName),
-    field("generated", fmtDate(info?.generatedAt || meta?.generatedAt)),
-    field("invocation", info?.invocationId || meta?.invocationId, "mono"),
-    field("dbt", info?.dbtVersion || meta?.dbtVersion),
-    field("adapter", info?.adapterType || meta?.adapterType),
-    link,
-  );
-  const versions = [S.devMeta?.dbtVersion && `dev manifest: dbt ${S.devMeta.dbtVersion}`, S.api && `engine ${(await S.api).version}`].filter(Boolean);
+  const dbt = S.project.info?.dbtVersion;
+  const versions = [dbt && `dev manifest: dbt ${dbt}`, S.api && `engine ${(await S.api).version}`].filter(Boolean);
   $("#versions").textContent = versions.join(" · ");
 }
 
@@ -899,7 +944,7 @@ function hashParams() {
 function writeHash() {
   const q = new URLSearchParams();
   const name = S.node?.name;
-  q.set("model", name && S.byName.get(name) === S.node.uniqueId ? name : S.node.uniqueId);
+  q.set("model", name && S.nodeByName ? name : S.node.uniqueId);
   q.set("mode", S.mode);
   if (S.select.trim()) q.set("select", S.select.trim());
   if (S.cmp[0] !== "off" || S.cmp[1] !== "standard") q.set("cmp", S.cmp.join(","));
@@ -928,7 +973,7 @@ window.addEventListener("hashchange", async () => {
   if ((want.dev && want.dev !== S.inputs.dev?.url) || (want.prod && want.prod !== S.inputs.prod?.url)) {
     return loadURLs(want.dev ?? DEMO.dev, want.prod ?? DEMO.prod);
   }
-  const uid = findModel(want.model);
+  const uid = await findModel(want.model);
   if (uid && uid !== S.uid) await choose(uid, true);
   schedule(0);
 });
@@ -938,10 +983,10 @@ window.addEventListener("hashchange", async () => {
 // Tests and curious users can read the latest results here (plain data).
 window.dbtdeferPlayground = {
   get state() {
-    return { model: S.node?.uniqueId, mode: S.mode, select: S.select, compile: S.compile, models: S.models.length, last: S.last };
+    return { model: S.node?.uniqueId, mode: S.mode, select: S.select, compile: S.compile, models: S.modelCount, last: S.last };
   },
   get idle() {
-    return busy === 0 && timer === null && pending.size === 0;
+    return busy === 0 && timer === null;
   },
   text(which) {
     return { editor: editor.text, preview: preview.text, left: cmpViews[0].text, right: cmpViews[1].text }[which];
@@ -950,5 +995,6 @@ window.dbtdeferPlayground = {
 };
 
 const start = readHash();
+api().catch(() => {}); // the wasm loads while the manifests download (a failure is shown by the load)
 if (start.dev) loadURLs(start.dev, start.prod);
 else loadURLs(DEMO.dev, DEMO.prod, { demo: true });
