@@ -10,12 +10,18 @@
 //	GET  /healthz
 //	GET  /v1/state?state=prod
 //	GET  /v1/resolve?from=customers&ref=stg_customers&defer=favor-state
+//	GET  /v1/nodes?resourceType=model&resourceType=seed&package=&query=cust&limit=100&offset=0
+//	GET  /v1/node?node=customers
+//	GET  /v1/lineage?node=customers&up=true&down=false&depth=2&limit=200&tests=false&defer=standard&select=…
 //	POST /v1/compile   {"model": "customers", "defer": "standard", ...}
 //	PUT  /v1/manifests/{name}?kind=dev|state   (Authorization: Bearer TOKEN)
 //
 // Manifests are published names (the compact form in the store) or
 // allow-listed URLs fetched conditionally by ETag; `manifest` and `state`
 // pick them per request, defaulting to DEFAULT_MANIFEST and DEFAULT_STATE.
+// nodes, node and lineage answer as the JS API's nodes(), node() and
+// lineage() (resolve.Project.Nodes, NodeDetail, Lineage) without the
+// per-node state comparison, which the compact forms cannot support.
 package main
 
 import (
@@ -26,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -108,6 +115,9 @@ func NewServer(cfg Config) *Server {
 	m.HandleFunc("/healthz", s.method(http.MethodGet, s.healthz))
 	m.HandleFunc("/v1/state", s.method(http.MethodGet, s.state))
 	m.HandleFunc("/v1/resolve", s.method(http.MethodGet, s.resolve))
+	m.HandleFunc("/v1/nodes", s.method(http.MethodGet, s.nodes))
+	m.HandleFunc("/v1/node", s.method(http.MethodGet, s.node))
+	m.HandleFunc("/v1/lineage", s.method(http.MethodGet, s.lineage))
 	m.HandleFunc("/v1/compile", s.method(http.MethodPost, s.compile))
 	m.HandleFunc("/v1/manifests/{name}", s.method(http.MethodPut, s.publish))
 	m.HandleFunc("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
@@ -253,7 +263,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 		"defaults": map[string]string{"manifest": s.cfg.DefaultManifest, "state": s.cfg.DefaultState},
 		"projects": nproj, "publishing": s.cfg.Token != "",
 		"memory": map[string]uint64{"sysBytes": ms.Sys, "heapInuseBytes": ms.HeapInuse, "heapAllocBytes": ms.HeapAlloc},
-		"routes": []string{"GET /healthz", "GET /v1/state", "GET /v1/resolve", "POST /v1/compile", "PUT /v1/manifests/{name}"},
+		"routes": []string{"GET /healthz", "GET /v1/state", "GET /v1/resolve", "GET /v1/nodes", "GET /v1/node", "GET /v1/lineage", "POST /v1/compile", "PUT /v1/manifests/{name}"},
 	})
 	return nil
 }
@@ -315,7 +325,7 @@ type resolveResult struct {
 
 func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	if err := onlyParams(q, "manifest", "state", "from", "ref", "defer", "profile", "select", "exclude", "unknown", "packageFirst"); err != nil {
+	if err := onlyParams(q, append([]string{"manifest", "state", "from", "ref"}, callParams...)...); err != nil {
 		return err
 	}
 	refs := q["ref"]
@@ -330,18 +340,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
 		}
 		specs = append(specs, spec)
 	}
-	co := resolve.CallOptions{Defer: q.Get("defer"), Profile: q.Get("profile"), Exclude: q["exclude"], Unknown: q.Get("unknown")}
-	if sel, ok := q["select"]; ok {
-		co.Select = &sel
-	}
-	if v := q.Get("packageFirst"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return diag.Errorf("options.packageFirst", diag.Location{}, "packageFirst must be true or false, got %q", v)
-		}
-		co.PackageFirst = b
-	}
-	opt, err := co.Options()
+	opt, err := callOptions(q)
 	if err != nil {
 		return err
 	}
@@ -354,6 +353,168 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, resolveResult{Refs: nonNil(res), Diagnostics: nonNil(warns)})
+	return nil
+}
+
+// callParams are the query parameters callOptions reads (the JS API's
+// resolve.CallOptions).
+var callParams = []string{"defer", "profile", "select", "exclude", "unknown", "packageFirst"}
+
+// callOptions reads the defer flags from the query: defer, profile,
+// select (repeatable; present but empty selects nothing), exclude
+// (repeatable), unknown and packageFirst.
+func callOptions(q url.Values) (resolve.Options, error) {
+	co := resolve.CallOptions{Defer: q.Get("defer"), Profile: q.Get("profile"), Exclude: q["exclude"], Unknown: q.Get("unknown")}
+	if sel, ok := q["select"]; ok {
+		co.Select = &sel
+	}
+	b, err := boolParam(q, "packageFirst", false)
+	if err != nil {
+		return resolve.Options{}, err
+	}
+	co.PackageFirst = b
+	return co.Options()
+}
+
+// boolParam is the query parameter name as a boolean (def when absent or
+// empty); anything strconv.ParseBool does not take is options.NAME (400).
+func boolParam(q url.Values, name string, def bool) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, diag.Errorf("options."+name, diag.Location{}, "%s must be true or false, got %q", name, v)
+	}
+	return b, nil
+}
+
+// intParam is the query parameter name as a non-negative integer (0 when
+// absent or empty: the engine's default); otherwise options.NAME (400).
+func intParam(q url.Values, name string) (int, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, diag.Errorf("options."+name, diag.Location{}, "%s must be a non-negative integer, got %q", name, v)
+	}
+	return n, nil
+}
+
+// The navigation answers (nodes, node, lineage) are the engine's, less the
+// per-node `state` (new/modified/unchanged): the compact forms, which are
+// all the Worker holds, drop what dbt's state:modified compares (configs,
+// descriptions, tests in the state), so the engine would call every node
+// modified. Where a relation resolves under defer is unaffected.
+
+// nodes is GET /v1/nodes: resolve.Project.Nodes, a page of the dev
+// manifest's nodes (resourceType repeatable or comma-separated).
+func (s *Server) nodes(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "manifest", "state", "resourceType", "package", "query", "limit", "offset"); err != nil {
+		return err
+	}
+	nq := resolve.NodesQuery{Package: q.Get("package"), Query: q.Get("query")}
+	for _, v := range q["resourceType"] {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				nq.ResourceType = append(nq.ResourceType, t)
+			}
+		}
+	}
+	var err error
+	if nq.Limit, err = intParam(q, "limit"); err != nil {
+		return err
+	}
+	if nq.Offset, err = intParam(q, "offset"); err != nil {
+		return err
+	}
+	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
+	if err != nil {
+		return err
+	}
+	res, err := l.p.Nodes(nq)
+	if err != nil {
+		return err
+	}
+	for i := range res.Nodes {
+		res.Nodes[i].State = ""
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// node is GET /v1/node: resolve.Project.NodeDetail. From a compact dev
+// form it has no description, columns, meta or compiled code, and only the
+// config keys the engine reads (Compact drops the rest).
+func (s *Server) node(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, "manifest", "state", "node"); err != nil {
+		return err
+	}
+	name := q.Get("node")
+	if name == "" {
+		return diag.Errorf("options.missing", diag.Location{}, "node: node is required (a unique_id or name)")
+	}
+	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
+	if err != nil {
+		return err
+	}
+	res, err := l.p.NodeDetail(name)
+	if err != nil {
+		return err
+	}
+	res.State = ""
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+// lineage is GET /v1/lineage: resolve.Project.Lineage, up and down
+// defaulting to true as in the JS API, each node resolved under the
+// request's defer flags.
+func (s *Server) lineage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	if err := onlyParams(q, append([]string{"manifest", "state", "node", "up", "down", "depth", "limit", "tests"}, callParams...)...); err != nil {
+		return err
+	}
+	lq := resolve.LineageQuery{Node: q.Get("node")}
+	if lq.Node == "" {
+		return diag.Errorf("options.missing", diag.Location{}, "lineage: node is required (a name or unique_id)")
+	}
+	var err error
+	if lq.Up, err = boolParam(q, "up", true); err != nil {
+		return err
+	}
+	if lq.Down, err = boolParam(q, "down", true); err != nil {
+		return err
+	}
+	if lq.Tests, err = boolParam(q, "tests", false); err != nil {
+		return err
+	}
+	if lq.Depth, err = intParam(q, "depth"); err != nil {
+		return err
+	}
+	if lq.Limit, err = intParam(q, "limit"); err != nil {
+		return err
+	}
+	if lq.Options, err = callOptions(q); err != nil {
+		return err
+	}
+	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
+	if err != nil {
+		return err
+	}
+	res, err := l.p.Lineage(lq)
+	if err != nil {
+		return err
+	}
+	for i := range res.Nodes {
+		res.Nodes[i].State = ""
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }
 

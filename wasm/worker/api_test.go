@@ -303,3 +303,312 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// demoJSON is the demo dev manifest as encoding/json reads it: the oracle
+// of the navigation tests (what dbt wrote, not what the index says).
+type demoJSON struct {
+	Nodes map[string]struct {
+		Name         string `json:"name"`
+		ResourceType string `json:"resource_type"`
+		PackageName  string `json:"package_name"`
+		OriginalPath string `json:"original_file_path"`
+		RawCode      string `json:"raw_code"`
+		Config       struct {
+			Materialized string `json:"materialized"`
+		} `json:"config"`
+		DependsOn struct {
+			Nodes []string `json:"nodes"`
+		} `json:"depends_on"`
+	} `json:"nodes"`
+	ParentMap map[string][]string `json:"parent_map"`
+	ChildMap  map[string][]string `json:"child_map"`
+}
+
+func readDemoJSON(t *testing.T) demoJSON {
+	t.Helper()
+	var m demoJSON
+	if err := json.Unmarshal(readDemo(t, "dev"), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// openDemo opens the full (not compact) demo pair with the engine.
+func openDemo(t *testing.T) *resolve.Project {
+	t.Helper()
+	p, err := resolve.Open(resolve.Inputs{Manifest: readDemo(t, "dev"), ManifestName: "dev.json", State: readDemo(t, "prod"), StateName: "prod.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	res, body := do(t, "GET", url, nil, "")
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, res.StatusCode, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
+	}
+}
+
+// withoutFiles is v's JSON with every "file" key dropped (the Worker names
+// manifests by their published names).
+func withoutFiles(t *testing.T, v any) any {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	var x any
+	json.Unmarshal(b, &x)
+	var strip func(any)
+	strip = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			delete(x, "file")
+			for _, v := range x {
+				strip(v)
+			}
+		case []any:
+			for _, v := range x {
+				strip(v)
+			}
+		}
+	}
+	strip(x)
+	return x
+}
+
+// TestNodes: GET /v1/nodes lists the demo's 13 models and 6 seeds as the
+// manifest names, types and paths them, with their state against prod;
+// filters and pages agree with the manifest and with the engine's answer
+// over the full (not compact) pair.
+func TestNodes(t *testing.T) {
+	ts, _ := newTestServer(t)
+	jm := readDemoJSON(t)
+	var all resolve.NodesResult
+	getJSON(t, ts.URL+"/v1/nodes?limit=1000", &all)
+	count := map[string]int{}
+	for _, n := range jm.Nodes {
+		count[n.ResourceType]++
+	}
+	if count["model"] != 13 || count["seed"] != 6 || all.Total != 19 || len(all.Nodes) != 19 || all.Limit != 1000 {
+		t.Fatalf("manifest %v; listed total %d, %d rows, limit %d", count, all.Total, len(all.Nodes), all.Limit)
+	}
+	for _, s := range all.Nodes {
+		n, ok := jm.Nodes[s.UniqueID]
+		if !ok || s.Name != n.Name || s.ResourceType != n.ResourceType || s.Package != n.PackageName || s.Path != n.OriginalPath ||
+			s.Materialized != n.Config.Materialized || s.State != "" {
+			t.Errorf("%+v; the manifest says %+v", s, n)
+		}
+	}
+	want, err := openDemo(t).Nodes(resolve.NodesQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Nodes {
+		want.Nodes[i].State = "" // the Worker leaves the state comparison out
+	}
+	if !reflect.DeepEqual(withoutFiles(t, all), withoutFiles(t, want)) {
+		t.Errorf("compact form differs from the full pair:\n got %+v\nwant %+v", all, *want)
+	}
+	var seeds, both, pkg, other, page, search resolve.NodesResult
+	getJSON(t, ts.URL+"/v1/nodes?resourceType=seed", &seeds)
+	getJSON(t, ts.URL+"/v1/nodes?resourceType=model&resourceType=seed", &both)
+	getJSON(t, ts.URL+"/v1/nodes?resourceType=model,seed&package=jaffle_shop", &pkg)
+	getJSON(t, ts.URL+"/v1/nodes?package=dbt_utils", &other)
+	if seeds.Total != 6 || both.Total != 19 || pkg.Total != 19 || other.Total != 0 || other.Nodes == nil {
+		t.Errorf("seeds %d, model+seed %d, jaffle_shop %d, dbt_utils %d (%v)", seeds.Total, both.Total, pkg.Total, other.Total, other.Nodes)
+	}
+	for _, s := range seeds.Nodes {
+		if jm.Nodes[s.UniqueID].ResourceType != "seed" {
+			t.Errorf("resourceType=seed listed %s", s.UniqueID)
+		}
+	}
+	getJSON(t, ts.URL+"/v1/nodes?limit=5&offset=15", &page)
+	if page.Total != 19 || page.Offset != 15 || len(page.Nodes) != 4 || !reflect.DeepEqual(page.Nodes, all.Nodes[15:]) {
+		t.Errorf("page 15+5: %+v", page)
+	}
+	getJSON(t, ts.URL+"/v1/nodes?query=stg_cust", &search)
+	if len(search.Nodes) == 0 || search.Nodes[0].UniqueID != "model.jaffle_shop.stg_customers" || len(search.Nodes[0].Matches) != len("stg_cust") {
+		t.Errorf("query=stg_cust: %+v", search)
+	}
+}
+
+// TestNode: GET /v1/node describes customers as the manifest does: its
+// path, code, parents (depends_on.nodes) and, from child_map, its tests
+// and its other children.
+func TestNode(t *testing.T) {
+	ts, _ := newTestServer(t)
+	jm := readDemoJSON(t)
+	const uid = "model.jaffle_shop.customers"
+	for _, name := range []string{"customers", uid} {
+		var d resolve.NodeDetail
+		getJSON(t, ts.URL+"/v1/node?node="+name, &d)
+		n := jm.Nodes[uid]
+		if d.UniqueID != uid || d.Name != "customers" || d.OriginalFilePath != n.OriginalPath || d.RawCode != n.RawCode ||
+			d.Materialized != "table" || d.State != "" || !reflect.DeepEqual(d.DependsOn, n.DependsOn.Nodes) {
+			t.Errorf("%s: %+v", name, d)
+		}
+		var tests, children []string
+		for _, c := range jm.ChildMap[uid] {
+			if strings.HasPrefix(c, "test.") {
+				tests = append(tests, c)
+			} else {
+				children = append(children, c)
+			}
+		}
+		var gotTests []string
+		for _, ts := range d.Tests {
+			gotTests = append(gotTests, ts.UniqueID)
+		}
+		if len(tests) != 3 || !reflect.DeepEqual(gotTests, tests) || !reflect.DeepEqual(d.Children, children) {
+			t.Errorf("%s: tests %v children %v; child_map has %v", name, gotTests, d.Children, jm.ChildMap[uid])
+		}
+	}
+}
+
+// TestLineage: GET /v1/lineage walks parent_map (up) and child_map (down)
+// to the depth asked, leaves tests out unless tests=true, and resolves each
+// node under the request's defer flags as the engine does on the full pair.
+func TestLineage(t *testing.T) {
+	ts, _ := newTestServer(t)
+	jm := readDemoJSON(t)
+	p := openDemo(t)
+	const uid = "model.jaffle_shop.customers"
+	// the nodes within depth of uid in one direction, tests optional
+	near := func(m map[string][]string, depth int, tests bool) map[string]int {
+		seen := map[string]int{uid: 0}
+		frontier := []string{uid}
+		for d := 1; d <= depth; d++ {
+			var next []string
+			for _, id := range frontier {
+				for _, o := range m[id] {
+					if _, ok := seen[o]; ok || !tests && strings.HasPrefix(o, "test.") {
+						continue
+					}
+					seen[o] = d
+					next = append(next, o)
+				}
+			}
+			frontier = next
+		}
+		return seen
+	}
+	for _, tc := range []struct {
+		query    string
+		up, down int // depth walked each way (0: not walked)
+		tests    bool
+		q        resolve.LineageQuery
+		co       resolve.CallOptions
+	}{
+		{"node=customers&down=false&defer=standard", 1, 0, false, resolve.LineageQuery{Node: "customers", Up: true}, resolve.CallOptions{Defer: "standard"}},
+		{"node=customers&up=true&down=false&depth=2&defer=favor-state", 2, 0, false, resolve.LineageQuery{Node: "customers", Up: true, Depth: 2}, resolve.CallOptions{Defer: "favor-state"}},
+		{"node=" + uid + "&up=false&tests=true", 0, 1, true, resolve.LineageQuery{Node: uid, Down: true, Tests: true}, resolve.CallOptions{}},
+		{"node=customers&depth=3&select=customers&select=stg_customers&defer=standard", 3, 3, false, resolve.LineageQuery{Node: "customers", Up: true, Down: true, Depth: 3},
+			resolve.CallOptions{Defer: "standard", Select: &[]string{"customers", "stg_customers"}}},
+	} {
+		var got resolve.LineageResult
+		getJSON(t, ts.URL+"/v1/lineage?"+tc.query, &got)
+		want := map[string]int{uid: 0}
+		if tc.up > 0 {
+			for id, d := range near(jm.ParentMap, tc.up, tc.tests) {
+				want[id] = -d
+			}
+		}
+		if tc.down > 0 {
+			for id, d := range near(jm.ChildMap, tc.down, tc.tests) {
+				if _, ok := want[id]; !ok {
+					want[id] = d
+				}
+			}
+		}
+		gotDepth := map[string]int{}
+		for _, n := range got.Nodes {
+			gotDepth[n.UniqueID] = n.Depth
+		}
+		if got.Root != uid || got.Truncated || !reflect.DeepEqual(gotDepth, want) {
+			t.Errorf("%s: root %s truncated %v\n got %v\nwant %v", tc.query, got.Root, got.Truncated, gotDepth, want)
+		}
+		for _, e := range got.Edges {
+			if !inList(jm.ChildMap[e.From], e.To) {
+				t.Errorf("%s: edge %s -> %s is not in child_map", tc.query, e.From, e.To)
+			}
+		}
+		opt, err := tc.co.Options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.q.Options = opt
+		w, err := p.Lineage(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range w.Nodes {
+			w.Nodes[i].State = "" // the Worker leaves the state comparison out
+		}
+		if !reflect.DeepEqual(withoutFiles(t, got), withoutFiles(t, w)) {
+			t.Errorf("%s: compact form differs from the full pair:\n got %+v\nwant %+v", tc.query, got, *w)
+		}
+	}
+	// under standard defer the unselected, unbuilt parents come from prod
+	var std resolve.LineageResult
+	getJSON(t, ts.URL+"/v1/lineage?node=customers&down=false&defer=standard", &std)
+	for _, n := range std.Nodes {
+		if n.Depth < 0 && n.Env != "state" {
+			t.Errorf("standard defer: %s resolves to %s (%s)", n.UniqueID, n.Env, n.Rule)
+		}
+	}
+}
+
+func inList(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestNavigationErrors: bad integers and booleans name their parameter
+// (options.NAME, 400), unknown parameters are refused with a suggestion,
+// and the engine's own errors keep their codes.
+func TestNavigationErrors(t *testing.T) {
+	ts, _ := newTestServer(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+		code   string
+		hint   string // in the message, or the suggestion
+	}{
+		{"/v1/nodes?limit=ten", 400, "options.limit", "limit"},
+		{"/v1/nodes?offset=-1", 400, "options.offset", "offset"},
+		{"/v1/nodes?limit=100001", 400, "options.invalid", "at most 100000"},
+		{"/v1/nodes?resourceType=modle", 400, "options.invalid", "model"},
+		{"/v1/nodes?limt=5", 400, "request.unknown_param", "limit"},
+		{"/v1/nodes?manifest=nope", 404, "manifest.unpublished", ""},
+		{"/v1/node", 400, "options.missing", "node"},
+		{"/v1/node?node=customerz", 404, "node.not_found", "customers"},
+		{"/v1/node?name=customers", 400, "request.unknown_param", "node"},
+		{"/v1/lineage", 400, "options.missing", "node"},
+		{"/v1/lineage?node=customers&up=maybe", 400, "options.up", "up"},
+		{"/v1/lineage?node=customers&down=no", 400, "options.down", "down"},
+		{"/v1/lineage?node=customers&tests=2", 400, "options.tests", "tests"},
+		{"/v1/lineage?node=customers&depth=1.5", 400, "options.depth", "depth"},
+		{"/v1/lineage?node=customers&limit=x", 400, "options.limit", "limit"},
+		{"/v1/lineage?node=customers&limit=10001", 400, "options.invalid", "at most 10000"},
+		{"/v1/lineage?node=customers&depht=2", 400, "request.unknown_param", "depth"},
+		{"/v1/lineage?node=customers&defer=favour-state", 400, "options.defer", "favor-state"},
+		{"/v1/lineage?node=customers&packageFirst=yes", 400, "options.packageFirst", "packageFirst"},
+		{"/v1/lineage?node=customerz", 404, "node.not_found", "customers"},
+		{"/v1/lineage?node=customers&defer=standard&state=none", 400, "defer.no_state", ""},
+	} {
+		res, body := do(t, "GET", ts.URL+tc.path, nil, "")
+		e := wantError(t, res, body, tc.status, tc.code)
+		if tc.hint != "" && !strings.Contains(e.Message, tc.hint) && e.Location.Suggestion != tc.hint {
+			t.Errorf("%s: %s does not mention %q", tc.path, body, tc.hint)
+		}
+	}
+	res, body := do(t, "POST", ts.URL+"/v1/nodes", nil, "")
+	wantError(t, res, body, 405, "request.method")
+}

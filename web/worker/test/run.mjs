@@ -117,6 +117,19 @@ test("compile of the demo models matches the CLI under all three modes", async (
   }
 });
 
+test("nodes lists the demo's models and seeds as the CLI does", async () => {
+  const c = cli("nodes", "--manifest", DEV, "--limit", "1000", "--json");
+  assert.equal(c.code, 0, c.err);
+  const want = c.out.trim().split("\n").map((l) => JSON.parse(l)).filter((x) => !x.warning).pop();
+  const r = await req("GET", "/v1/nodes?limit=1000");
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.total, 19); // 13 models + 6 seeds
+  assert.deepEqual(r.json, want);
+  const seeds = await req("GET", "/v1/nodes?resourceType=seed&limit=x");
+  assert.equal(seeds.status, 400);
+  assert.equal(seeds.json.code, "options.limit");
+});
+
 test("state info", async () => {
   const r = await req("GET", "/v1/state");
   assert.equal(r.status, 200, r.text);
