@@ -253,6 +253,15 @@ func isHash(s string) bool {
 	return true
 }
 
+// PrepareNavigation builds, ahead of a first Nodes, NodeDetail or Lineage
+// call, what they share: the dev graph and the set of nodes changed against
+// the state. Hosts call it while idle (the browser module, at the end of
+// warming); it is safe to call more than once.
+func (p *Project) PrepareNavigation() {
+	p.graph().Len()
+	p.stateStatus()
+}
+
 // stateStatus answers "new", "modified" or "unchanged" for a dev node
 // against the comparison state, as dbt's state:new and state:modified
 // select them; nil without a state. The modified set is computed once.

@@ -121,71 +121,110 @@ export class Host {
 
   async #open(opts, progress) {
     const max = opts.maxManifestBytes ?? 0;
-    const load = { headers: opts.headers, cache: opts.cache !== false, progress, max };
+    // A manifest or state big enough to be split starts the helper worker
+    // as soon as its size is known (before it is read: a Blob's size, a
+    // response's Content-Length), so the helper starts while inputs load.
+    const sized = (key, n) => {
+      if ((key === "manifest" || key === "state") && this.helperModule && n >= this.splitMinBytes) this.#helper();
+    };
+    const load = { headers: opts.headers, cache: opts.cache !== false, progress, max, sized };
     const inputs = {};
     const names = { devRelations: opts.devRelations ?? [], maxManifestBytes: opts.maxManifestBytes ?? 0 };
     const sources = {};
-    for (const key of ["manifest", "state", "catalog", "runResults", "projectYml"]) {
-      if (opts[key] == null) continue;
-      const got = await loadInput(key, opts[key], load);
-      checkSize(key, got.bytes.byteLength, load.max, got.name);
-      inputs[key] = got.bytes;
-      sources[key] = got.source;
-      if (got.name) names[key] = got.name;
+    const own = {}; // key → the bytes are this host's own (read by it, or handed over): their buffer may be handed on
+    // Every input loads at once (a pair's two Files are read side by side).
+    // A Blob manifest is read straight into the wasm's input buffer
+    // (manifestAdopted): it is never whole in JavaScript, and its copy into
+    // the wasm goes on while it is read.
+    const keys = ["manifest", "state", "catalog", "runResults", "projectYml"].filter((key) => opts[key] != null);
+    const packages = opts.packageProjects ? Object.entries(opts.packageProjects) : [];
+    // A big manifest is indexed on two cores: a helper worker scans the
+    // entries from a split point near its middle while this instance scans
+    // up to it (see manifest.Split: a wrong guess only costs time). A big
+    // state is split too: the helper scans its part after the manifest's,
+    // while this instance finishes the manifest and scans the state's first
+    // part. A Blob's split point is found in a window of it before it is
+    // read, and the helper reads its part (Blob.slice) itself: both read at
+    // once and the helper scans while this instance still reads.
+    const early = Promise.all(["manifest", "state"].map((key) => blobSplit(opts[key], this.helperModule ? this.splitMinBytes : Infinity)))
+      .then(async ([atM, atS]) => {
+        const helper = atM > 0 || atS > 0 ? await this.#helper() : null;
+        if (!helper) return null;
+        return { helper, atM, atS, manifest: atM > 0 ? scan(helper, opts.manifest.slice(atM)) : null, state: atS > 0 ? scan(helper, opts.state.slice(atS)) : null };
+      });
+    const [got, pkgs] = await Promise.all([
+      Promise.all(keys.map((key) => (key === "manifest" && isBlob(opts[key]) ? this.#readIn(key, opts[key], load) : loadInput(key, opts[key], load)))),
+      Promise.all(packages.map(([name, v]) => loadInput(name, v, load))),
+    ]);
+    let adopted = 0; // the manifest's length, when it is in the wasm's input buffer already
+    for (const [i, key] of keys.entries()) {
+      const g = got[i];
+      if (g.adopted != null) adopted = g.adopted;
+      else {
+        checkSize(key, g.bytes.byteLength, load.max, g.name);
+        inputs[key] = g.bytes;
+        own[key] = g.own === true || (g.source.kind === "bytes" && !!(opts.ownsBytes || opts.transfer));
+      }
+      sources[key] = g.source;
+      if (g.name) names[key] = g.name;
     }
     // installed packages' dbt_project.yml files travel as text, bounded
     if (opts.packageProjects) {
       const texts = {};
       let size = 0;
-      for (const [name, v] of Object.entries(opts.packageProjects)) {
-        const got = await loadInput(name, v, load);
-        size += got.bytes.byteLength;
+      for (const [i, [name]] of packages.entries()) {
+        size += pkgs[i].bytes.byteLength;
         if (size > maxPackageProjectBytes)
           throw new DbtdeferError("options.too_large", `packageProjects: over ${maxPackageProjectBytes} bytes in all`, { file: name });
-        texts[name] = new TextDecoder().decode(got.bytes);
+        texts[name] = new TextDecoder().decode(pkgs[i].bytes);
       }
       names.packageProjects = texts;
     }
-    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, 0);
-    // A big manifest is indexed on two cores: a helper worker scans the
-    // entries from a split point near its middle while this instance scans
-    // up to it (see manifest.Split: a wrong guess only costs time).
-    // The helper gets the manifest's part before this instance starts
-    // scanning (which holds the thread until the split point): the manifest
-    // is copied into the wasm first, then its buffer handed to the helper
-    // when it is ours (bytes posted to a worker, or transfer: true), else a
-    // copy of its second part. A big state is split too: the helper scans
-    // its part after the manifest's, while this instance finishes the
-    // manifest and scans the state's first part.
+    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, adopted);
+    // Inputs given as bytes (or read from a URL) are split once loaded: the
+    // helper gets the manifest's part before this instance starts scanning
+    // (which holds the thread until the split point): the manifest is
+    // copied into the wasm first, then its buffer handed to the helper when
+    // it is ours (see partOf), else a copy of its second part; the state's
+    // part goes once the open call copied the state into the wasm.
+    const e = await early;
+    let helper = e?.helper ?? null;
+    let atM = e?.atM ?? -1;
+    let atS = e?.atS ?? -1;
+    let helpedManifest = e?.manifest ?? null;
+    let helpedState = e?.state ?? null;
     const big = (b) => this.helperModule && b && b.byteLength >= this.splitMinBytes;
-    let atM = big(inputs.manifest) ? splitPoint(inputs.manifest) : -1;
-    let atS = big(inputs.state) ? splitPoint(inputs.state) : -1;
-    const helper = atM > 0 || atS > 0 ? await this.#helper() : null;
-    if (!helper) atM = atS = -1;
+    const lateM = !adopted && big(inputs.manifest) ? splitPoint(inputs.manifest) : -1;
+    const lateS = !isBlob(opts.state) && big(inputs.state) ? splitPoint(inputs.state) : -1;
+    if ((lateM > 0 || lateS > 0) && !helper) helper = await this.#helper();
+    if (helper) {
+      if (lateM > 0) atM = lateM;
+      if (lateS > 0) atS = lateS;
+    }
     progress({ phase: "copy", file: "", loaded: 0, total });
     const args = { ...inputs, names: JSON.stringify(names) };
     // partOf is the bytes of an input from at on: a view of its buffer (handed
-    // over, and so detached) when the buffer is ours and no other input is a
-    // view of it, else a copy.
+    // over, and so detached) when the buffer is ours (bytes this host read
+    // itself, from a Blob, a URL or a file, or bytes handed to it) and no
+    // other input is a view of it, else a copy (the caller still owns them).
     const partOf = (key, at) => {
       const m = inputs[key];
-      const owned = sources[key].kind === "bytes" && (opts.ownsBytes || opts.transfer) && m.buffer instanceof ArrayBuffer &&
+      const owned = own[key] && m.buffer instanceof ArrayBuffer &&
         Object.entries(inputs).every(([k, v]) => k === key || v.buffer !== m.buffer);
       return owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
     };
-    // A helper that does not answer in time (10 s, plus 1 s a 10 MB) is done
-    // without: the instance waiting at the split point scans on.
-    const scan = (part) => within(10_000 + part.byteLength / 10_000, helper.scan(part)).catch(() => null);
-    let helpedManifest = null;
-    if (atM > 0) {
+    if (adopted) {
+      delete args.manifest;
+      args.manifestAdopted = true;
+    } else if (helper && lateM > 0) {
       this.#adopt(inputs.manifest);
       delete args.manifest;
       args.manifestAdopted = true;
-      helpedManifest = scan(partOf("manifest", atM));
+      helpedManifest = scan(helper, partOf("manifest", atM));
     }
     const onProgress = (phase, file, loaded, total) => progress({ phase, file, loaded, total });
     let res;
-    if (!helper) {
+    if (!helper || (atM <= 0 && atS <= 0)) {
       res = this.invoke("open", args, onProgress);
     } else {
       let text = null;
@@ -193,7 +232,7 @@ export class Host {
       try {
         this.invoke("open", args, onProgress, { manifest: atM, state: atS }, (t) => (text = t));
         // That call copied the state into the wasm: its part can go now.
-        const helpedState = atS > 0 ? scan(partOf("state", atS)) : null;
+        if (lateS > 0) helpedState = scan(helper, partOf("state", atS));
         if (text === null && atM > 0) this.invoke("provide", 0, await helpedManifest);
         if (text === null && atS > 0) this.invoke("provide", 1, await helpedState);
       } finally {
@@ -492,18 +531,19 @@ function checkSize(key, size, max, name) {
  * loadInput turns bytes, a Blob/File, or a URL into a Uint8Array, with a
  * description of where it came from.
  */
-async function loadInput(key, v, { headers, cache, progress, max = 0 }) {
+async function loadInput(key, v, { headers, cache, progress, max = 0, sized = () => {} }) {
   if (v instanceof Uint8Array) return { bytes: v, source: { kind: "bytes", size: v.byteLength } };
   if (v instanceof ArrayBuffer) return loadInput(key, new Uint8Array(v), { headers, cache, progress });
   if (ArrayBuffer.isView(v)) return loadInput(key, new Uint8Array(v.buffer, v.byteOffset, v.byteLength), { headers, cache, progress });
   if (typeof Blob !== "undefined" && v instanceof Blob) {
     checkSize(key, v.size, max, v.name); // before reading a file that is too big
+    sized(key, v.size);
     progress({ phase: "read", file: v.name ?? key, loaded: 0, total: v.size });
     const bytes = new Uint8Array(await v.arrayBuffer());
     progress({ phase: "read", file: v.name ?? key, loaded: bytes.byteLength, total: v.size });
-    return { bytes, name: v.name || undefined, source: { kind: "blob", name: v.name ?? "", size: v.size } };
+    return { bytes, own: true, name: v.name || undefined, source: { kind: "blob", name: v.name ?? "", size: v.size } };
   }
-  if (typeof v === "string" || v instanceof URL) return fetchInput(key, new URL(String(v)), { headers, cache, progress });
+  if (typeof v === "string" || v instanceof URL) return fetchInput(key, new URL(String(v)), { headers, cache, progress, sized: (n) => sized(key, n) });
   throw new DbtdeferError("options.type", `openProject: ${key} must be a Uint8Array, ArrayBuffer, Blob, File, URL or URL string`);
 }
 
@@ -536,6 +576,7 @@ async function openStore() {
     }
   }
   return {
+    shared: true, // what get and put hold is the cache's own (not to be handed on)
     async get(url) {
       const e = memoryCache.get(url);
       return e && { ...e, bytes: async () => e.data };
@@ -546,7 +587,9 @@ async function openStore() {
   };
 }
 
-async function fetchInput(key, url, { headers, cache, progress }) {
+// The bytes fetchInput answers are its own (own: true, read for this open)
+// unless the in-memory cache keeps them too.
+async function fetchInput(key, url, { headers, cache, progress, sized }) {
   const name = url.href;
   if (url.protocol === "file:") {
     if (!isNode) throw new DbtdeferError("fetch.file", `${key}: file: URLs can only be read in node`, { file: name });
@@ -554,7 +597,7 @@ async function fetchInput(key, url, { headers, cache, progress }) {
     try {
       const buf = await readFile(url);
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-      return { bytes, name, source: { kind: "file", url: name, size: bytes.byteLength } };
+      return { bytes, own: buf.byteLength === buf.buffer.byteLength, name, source: { kind: "file", url: name, size: bytes.byteLength } };
     } catch (e) {
       throw new DbtdeferError("io.read", `${key}: cannot read ${name}: ${e.message}`, { file: name });
     }
@@ -573,7 +616,7 @@ async function fetchInput(key, url, { headers, cache, progress }) {
   } catch (e) {
     if (cached) {
       const bytes = await cached.bytes();
-      return { bytes, name, source: { kind: "url", url: name, status: 0, fromCache: true, offline: true,
+      return { bytes, own: !store.shared, name, source: { kind: "url", url: name, status: 0, fromCache: true, offline: true,
         etag: cached.etag ?? undefined, fetchedAt: cached.fetchedAt, checkedAt, size: bytes.byteLength } };
     }
     throw new DbtdeferError("fetch.network", `${key}: cannot fetch ${name}: ${e.message}`, { file: name });
@@ -581,29 +624,32 @@ async function fetchInput(key, url, { headers, cache, progress }) {
   if (res.status === 304 && cached) {
     const bytes = await cached.bytes();
     progress({ phase: "fetch", file: name, loaded: bytes.byteLength, total: bytes.byteLength });
-    return { bytes, name, source: { kind: "url", url: name, status: 304, fromCache: true,
+    return { bytes, own: !store.shared, name, source: { kind: "url", url: name, status: 304, fromCache: true,
       etag: cached.etag ?? undefined, fetchedAt: cached.fetchedAt, checkedAt, size: bytes.byteLength } };
   }
   if (!res.ok) {
     throw new DbtdeferError("fetch.http", `${key}: ${name} answered HTTP ${res.status} ${res.statusText}`.trim(), { file: name });
   }
-  const bytes = await readBody(res, name, progress);
+  const bytes = await readBody(res, name, progress, sized);
   const meta = { etag: res.headers.get("ETag") ?? undefined, lastModified: res.headers.get("Last-Modified") ?? undefined, fetchedAt: checkedAt };
+  let own = true;
   if (store && (meta.etag || meta.lastModified)) {
     try {
-      await store.put(name, bytes, meta);
+      await store.put(name, bytes, meta); // the Cache API keeps a copy (new Response(bytes)); the in-memory one, bytes
+      own = !store.shared;
     } catch {
       // Quota exceeded or storage disabled: the project still opens, uncached.
     }
   }
-  return { bytes, name, source: { kind: "url", url: name, status: res.status, fromCache: false, ...meta, checkedAt, size: bytes.byteLength } };
+  return { bytes, own, name, source: { kind: "url", url: name, status: res.status, fromCache: false, ...meta, checkedAt, size: bytes.byteLength } };
 }
 
 /** readBody reads a response, reporting progress about every megabyte. */
-async function readBody(res, file, progress) {
+async function readBody(res, file, progress, sized = () => {}) {
   // Content-Length counts encoded bytes: only a total when nothing is encoded.
   const encoded = res.headers.get("Content-Encoding");
   const total = encoded ? 0 : Number(res.headers.get("Content-Length")) || 0;
+  sized(total);
   if (!res.body?.getReader) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
   let out = total ? new Uint8Array(total) : null;
@@ -621,6 +667,7 @@ async function readBody(res, file, progress) {
     }
     loaded += value.byteLength;
     if (loaded - reported >= 1 << 20) {
+      if (!total) sized(loaded);
       progress({ phase: "fetch", file, loaded, total });
       reported = loaded;
     }

@@ -73,6 +73,7 @@ type project struct {
 	exerciseMu  sync.Mutex
 	exercised   int
 	exerciseReq []byte
+	prepared    sync.Once // PrepareNavigation, once warming reaches it
 }
 
 // openResult is the "ok" value of Open.
@@ -235,9 +236,15 @@ func (s *Session) Warm(handle, n int) (left int) {
 		return 0
 	}
 	if left = p.Warm(n); left > 0 {
-		return left + exerciseCalls
+		return left + exerciseCalls + 1
 	}
-	return p.exercise(n)
+	if left = p.exercise(n); left > 0 {
+		return left + 1
+	}
+	// Last, in one step: the graph and the changes against the state that
+	// nodes(), node() and lineage() read.
+	p.prepared.Do(p.PrepareNavigation)
+	return 0
 }
 
 // exerciseCalls is how many resolve calls Warm makes once the heads are
