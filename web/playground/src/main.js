@@ -448,13 +448,17 @@ async function findModel(want) {
 
 /** openProject (re)opens the project in the wasm with the current inputs. */
 async function openProject() {
-  const mod = await api();
+  const started = api();
   const { dev, prod, catalog } = S.inputs;
   progressStart();
-  const opts = { manifest: dev.source, onProgress };
-  if (prod) opts.state = prod.source;
-  if (catalog) opts.catalog = catalog.source;
+  // URL inputs are Promises of Files until their downloads end.
+  const [m, st, cat] = await Promise.all([dev.source, prod?.source, catalog?.source]);
+  for (const [x, f] of [[dev, m], [prod, st], [catalog, cat]]) if (x && f) x.source = f;
+  const opts = { manifest: m, onProgress };
+  if (st) opts.state = st;
+  if (cat) opts.catalog = cat;
   if (S.devRelations.length) opts.devRelations = S.devRelations;
+  const mod = await started;
   const old = S.project;
   S.project = await mod.openProject(opts);
   old?.dispose().catch(() => {});
@@ -492,15 +496,46 @@ function setInput(which, file) {
 }
 
 /**
- * setURL takes an input by URL: the engine downloads it itself (in its
- * worker, ETag-revalidated and kept in the Cache API), so its bytes are
- * read once and never copied through this page.
+ * setURL takes an input by URL. Its download starts at once, in parallel
+ * with the other input's and with the wasm's start, as a Blob the engine's
+ * worker then reads straight into the wasm: the bytes never pass through
+ * this page's JavaScript heap. The row of the progress area counts them.
  */
 function setURL(which, url, { demo } = {}) {
   const u = safeHref(url);
   if (!u) throw new Error(`${INPUT_WORDS[which]}: only http(s) URLs can be loaded (${String(url).slice(0, 80)})`);
   const parts = decodeURIComponent(new URL(u).pathname).split("/").filter(Boolean);
-  S.inputs[which] = { source: u, name: parts.slice(-2).join("/") || "manifest.json", url: demo ? "" : url, demo };
+  const name = parts.slice(-2).join("/") || "manifest.json";
+  const x = { name, url: demo ? "" : url, demo, downloaded: 0 };
+  x.source = download(u, name, which, x);
+  x.source.catch(() => {}); // the open reports it
+  S.inputs[which] = x;
+}
+
+/** download fetches url as a File named name, counting its bytes into x (and its progress row). */
+async function download(url, name, which, x) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${INPUT_WORDS[which]}: HTTP ${res.status} ${res.statusText} from ${url}`);
+  const total = res.headers.get("Content-Encoding") ? 0 : Number(res.headers.get("Content-Length")) || 0;
+  let body = res;
+  if (res.body?.tee) {
+    const [count, keep] = res.body.tee();
+    body = new Response(keep);
+    (async () => {
+      const reader = count.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        x.downloaded += value.byteLength;
+        if (S.inputs[which] === x) progressSet(which, `Downloading ${mb(x.downloaded)}${total ? ` of ${mb(total)}` : ""}`, x.downloaded, total);
+      }
+    })().catch(() => {});
+  }
+  const file = new File([await body.blob()], name, { type: "application/json" });
+  x.size = file.size;
+  performance.mark(`dbtdefer:downloaded:${which}`);
+  if (S.inputs[which] === x) progressSet(which, `Downloaded ${mb(file.size)}`, 1, 0);
+  return file;
 }
 
 function loadURLs(devURL, prodURL, opts) {
