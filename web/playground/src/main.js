@@ -687,11 +687,20 @@ const paints = [];
  */
 function painted(t0) {
   if (S.firstPaint === undefined) performance.mark("dbtdefer:first-preview");
-  requestAnimationFrame(() => setTimeout(() => {
-    S.firstPaint ??= performance.now();
-    paints.push(performance.now() - t0);
-    if (paints.length > 512) paints.shift();
-  }, 0));
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => {
+      // A message posted from the frame's callback arrives once that frame is done.
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        S.firstPaint ??= performance.now();
+        paints.push(performance.now() - t0);
+        if (paints.length > 512) paints.shift();
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(0);
+    }),
+  );
 }
 
 function schedule(delay = 150) {
@@ -779,7 +788,17 @@ async function refreshNow() {
   // Each mode is evaluated on its own: one failing (say --defer without a
   // production manifest) must not leave the others stale.
   const safe = (mode) => evaluate(mode).catch((error) => ({ mode, error, sql: "", refs: [], diagnostics: [], approx: S.compile !== true }));
+  // The preview first, painted before the rest is computed: a keystroke's
+  // answer is the preview; the comparison, the selection and the lineage
+  // (which the edited text does not change) follow it.
   const main = await safe(S.mode);
+  if (gen !== S.gen) return;
+  const t1 = performance.now();
+  renderMain(main);
+  performance.measure("dbtdefer:evaluate", { start: t0, end: t1 });
+  performance.measure("dbtdefer:render", { start: t1 });
+  await painted(t0); // the rest waits for the frame that shows the preview
+  if (gen !== S.gen) return;
   const left = S.cmp[0] === S.mode ? main : await safe(S.cmp[0]);
   const right = S.cmp[1] === S.mode ? main : S.cmp[1] === S.cmp[0] ? left : await safe(S.cmp[1]);
   const selection = await describeSelection();
@@ -787,12 +806,10 @@ async function refreshNow() {
   if (gen !== S.gen) return;
   S.last = { main, left, right };
   renderSelection(selection);
-  renderMain(main);
   renderCompare(left, right);
   renderLineage(lineage);
   el.revert.disabled = editor.text === S.node.rawCode;
   writeHash();
-  painted(t0);
   document.body.dataset.ready = "true";
   document.body.dataset.compile = S.compile ? "real" : "approx";
 }
