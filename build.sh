@@ -186,7 +186,8 @@ case "$cmd" in
     # pair to BENCH_SIZES MB, measured natively, in node and in headless
     # Chromium against JSON.parse of the same bytes, with the wasm sizes; one
     # table, the JSON under .cache/bench/, and as the last line
-    # `bench: ready/JSON.parse at 100 MB in Chromium = R`.
+    # `bench: first preview/JSON.parse for a 100+100 MB pair in Chromium = R`
+    # (journey J1; the journeys J1–J4 lead the table).
     # BENCH_GO=1 also runs the Go micro-benchmarks (go test -bench) first.
     build_cli; build_wasm; build_worker
     need_npm

@@ -98,3 +98,86 @@ export async function playgroundJourneys(browser, base, { dev, prod, model }, { 
   }
   return out;
 }
+
+/**
+ * fileJourney is J1 and J3: a dev + prod pair as Files (made in the page
+ * from fetched bytes, as an <input type=file> hands them over) → the first
+ * compile() result, with initialize()'s and openProject()'s default options
+ * (the Web Worker, its helper), timed from once initialize() settled (its
+ * own time is initMs); baseline: TextDecoder + JSON.parse of both
+ * files' bytes in the same page. Then J3: the tab's memory with the pair
+ * open and that preview shown — the page's JS heap, every worker's JS heap where
+ * Chromium reports it (performance.memory: not in workers, so 0 there) and the
+ * engine's wasm memory (memoryUsage(); the helper worker's wasm memory is
+ * not reachable from the page and is not counted) — against the pair's bytes.
+ */
+export async function fileJourney(browser, base, { dev, prod, model }, { runs = 2 } = {}) {
+  const out = { runs };
+  const j1 = [];
+  const parse = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const ctx = await browser.newContext();
+      try {
+        const page = await ctx.newPage();
+        await page.goto(`${base}/test/blank.html`);
+        const r = await page.evaluate(async ({ dev, prod, model }) => {
+          const get = async (u) => new Uint8Array(await (await fetch(u, { cache: "no-store" })).arrayBuffer());
+          const [d, p] = await Promise.all([get(dev), get(prod)]);
+          const files = [new File([d], "manifest.json", { type: "application/json" }), new File([p], "prod-manifest.json", { type: "application/json" })];
+          // baseline, on the same bytes
+          const t0 = performance.now();
+          const dec = new TextDecoder();
+          JSON.parse(dec.decode(d));
+          JSON.parse(dec.decode(p));
+          const parseMs = performance.now() - t0;
+          const api = await import("/dbtdefer.js");
+          const tInit = performance.now();
+          await api.initialize();
+          const initMs = performance.now() - tInit;
+          const t1 = performance.now(); // the engine is started, as in an IDE before files come
+          const project = await api.openProject({ manifest: files[0], state: files[1] });
+          const c = await project.compile({ model, defer: "favor-state" });
+          const j1Ms = performance.now() - t1;
+          window.__project = project;
+          window.__mem = await api.memoryUsage();
+          return { parseMs, j1Ms, initMs, bytes: d.byteLength + p.byteLength, ok: typeof c.sql === "string" && c.sql.length > 0 };
+        }, { dev: `${base}${dev}`, prod: `${base}${prod}`, model });
+        if (!r.ok) throw new Error("compile gave no SQL");
+        j1.push(r.j1Ms);
+        out.initMs = Math.min(out.initMs ?? Infinity, r.initMs);
+        parse.push(r.parseMs);
+        out.pairBytes = r.bytes;
+        if (i === runs - 1) {
+          // J3 on this page: collect garbage, then sum the heaps.
+          const heap = async (target) => {
+            const s = await ctx.newCDPSession(target);
+            try {
+              await s.send("HeapProfiler.collectGarbage").catch(() => {});
+              return (await s.send("Runtime.getHeapUsage")).usedSize;
+            } finally {
+              await s.detach().catch(() => {});
+            }
+          };
+          const pageHeap = await heap(page);
+          let workerHeap = 0;
+          for (const w of page.workers()) workerHeap += (await w.evaluate(() => performance.memory?.usedJSHeapSize ?? 0).catch(() => 0));
+          const mem = await page.evaluate(() => window.__mem);
+          out.j3PageHeapBytes = pageHeap;
+          out.j3WorkerHeapBytes = workerHeap;
+          out.j3WasmBytes = mem.wasmMemoryBytes;
+          out.j3Bytes = pageHeap + workerHeap + mem.wasmMemoryBytes;
+          out.j3Ratio = out.j3Bytes / r.bytes;
+        }
+      } finally {
+        await ctx.close();
+      }
+    }
+    out.j1Ms = Math.min(...j1);
+    out.j1BaselineMs = Math.min(...parse);
+    out.j1Ratio = out.j1Ms / out.j1BaselineMs;
+  } catch (e) {
+    out.error = e.message;
+  }
+  return out;
+}

@@ -5,8 +5,9 @@
 // through playwright-core, the page loaded from the Go devserver), adds the
 // wasm sizes, prints one table and writes everything as JSON.
 //   node web/bench/run.mjs [native.json] [results.json]
-// The last line it prints is
-//   bench: ready/JSON.parse at 100 MB in Chromium = R
+// It leads with issue 16's journeys (J1–J4: web/bench/playground.mjs). The
+// last line it prints is J1's ratio:
+//   bench: first preview/JSON.parse for a 100+100 MB pair in Chromium = R
 import { spawn, execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
@@ -14,6 +15,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { brotliCompressSync, gzipSync, constants as zc } from "node:zlib";
+import { fileJourney, playgroundJourneys } from "./playground.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const web = fileURLToPath(new URL("../", import.meta.url));
@@ -85,6 +87,11 @@ async function runChromium(sizes) {
         }, { dev: `/bench-data/${basename(sz.dev)}`, prod: `/bench-data/${basename(sz.prod)}`, model: sz.model, ref: sz.ref, refs: sz.refs, worker }).catch((e) => ({ error: `${e.message}\n${logs.join("\n")}` }));
         results[sz.mb] = { ...(await run(true)), where: `Chromium ${browser.version()}, Web Worker` };
         results[sz.mb].thread = await run(false);
+        await page.close();
+        // The journeys (issue 16): what a user waits for, on the default path.
+        const pair = { dev: `/bench-data/${basename(sz.dev)}`, prod: `/bench-data/${basename(sz.prod)}`, model: sz.model };
+        results[sz.mb].files = await fileJourney(browser, base, pair);
+        results[sz.mb].playground = await playgroundJourneys(browser, base, pair, { keystrokes: Number(process.env.BENCH_KEYSTROKES ?? 200) });
       } finally {
         await browser.close();
         rmSync(profile, { recursive: true, force: true });
@@ -131,6 +138,7 @@ const mb = (b) => (b / 1e6).toFixed(1);
 const rows = [];
 const row = (...cells) => rows.push(cells);
 row("figure", ...native.sizes.map((s) => `${s.mb} MB`), "budget");
+
 const each = (fn) => native.sizes.map((s) => {
   try {
     return fn(s);
@@ -138,6 +146,21 @@ const each = (fn) => native.sizes.map((s) => {
     return "—";
   }
 });
+{
+  // The journeys first: what a user waits for, each against its baseline from the same run.
+  const j = (s, k) => {
+    const x = chromeRes[s.mb]?.[k];
+    if (!x || x.error) throw new Error(x?.error ?? "not run");
+    return x;
+  };
+  row("J1 Chromium: dev+prod Files → first compile(), default options (Web Worker), ms vs TextDecoder+JSON.parse of both", ...each((s) => `${f(j(s, "files").j1Ms, 0)} vs ${f(j(s, "files").j1BaselineMs, 0)} (${f(j(s, "files").j1Ratio, 2)}×)`), "≤ 0.5× at 100 MB");
+  row("J2 Chromium: playground by URL → first preview painted, ms vs fetch+JSON.parse of both", ...each((s) => `${f(j(s, "playground").j2Ms, 0)} vs ${f(j(s, "playground").j2BaselineMs, 0)} (${f(j(s, "playground").j2Ratio, 2)}×)`), "≤ 0.6× at 100 MB; ≤ 1500 ms at 10 MB");
+  row("J3 Chromium: tab memory with the pair open and a preview (page JS heap + wasm memory), × pair bytes", ...each((s) => `${mb(j(s, "files").j3Bytes)} MB (${f(j(s, "files").j3Ratio, 2)}×)`), "≤ 1.5× at 100 MB");
+  row("J4 Chromium: keystroke → preview repainted, debounce excluded, ms p95 (p50)", ...each((s) => `${f(j(s, "playground").j4P95Ms)} (${f(j(s, "playground").j4P50Ms)}) over ${j(s, "playground").keystrokes}`), "≤ 30 ms p95 at 100 MB");
+  row("Chromium: initialize() (fetch, compile, start the wasm in its worker), ms", ...each((s) => f(j(s, "files").initMs, 0)), "");
+  const errs = native.sizes.flatMap((s) => ["files", "playground"].filter((k) => chromeRes[s.mb]?.[k]?.error).map((k) => `${s.mb} MB ${k}: ${chromeRes[s.mb][k].error.split("\n")[0]}`));
+  if (errs.length) row("journeys: errors", errs.join("; "), ...native.sizes.slice(1).map(() => ""), "");
+}
 row("input bytes (dev manifest)", ...each((s) => `${mb(s.bytes)} MB`), "");
 row("native: open → ready, ms (MB/s)", ...each((s) => `${f(s.openMs)} (${f(s.openMBps, 0)})`), "");
 row("native: encoding/json → map, ms", ...each((s) => `${f(s.encodingJsonMs, 0)} (${f(s.encodingJsonMs / s.openMs)}× slower)`), "");
@@ -187,3 +210,5 @@ for (const [i, r] of rows.entries()) {
 console.log(`\n(${native.go}, ${native.cpus} cores; every timing is the fastest of ${nodeRes[native.sizes[0].mb]?.runs ?? 3} runs except per-call means and first-time figures; JSON: ${outPath})`);
 const c100 = chromeRes[100];
 console.log(`bench: ready/JSON.parse at 100 MB in Chromium = ${c100 && !c100.error ? c100.readyOverJsonParse.toFixed(3) : "n/a"}`);
+const j1 = c100?.files;
+console.log(`bench: first preview/JSON.parse for a 100+100 MB pair in Chromium = ${j1 && !j1.error ? j1.j1Ratio.toFixed(3) : "n/a"}`);
