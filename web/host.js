@@ -70,7 +70,7 @@ export class Host {
     this.api = null;
     this.dead = null; // why the instance stopped, once it has
     this.sources = new Map(); // handle → where the state came from
-    this.busy = false; // inside a js.FuncOf call (open): dbtdefer_call must wait
+    this.busy = 0; // how many js.FuncOf calls (open) or input reads into the wasm are in progress: dbtdefer_call must wait
     this.calls = 0; // callText calls so far (warming waits for a pause in them)
   }
 
@@ -91,15 +91,14 @@ export class Host {
   invoke(fn, ...args) {
     if (this.dead) throw this.deadError();
     let out;
-    const busy = this.busy;
-    this.busy = true; // no dbtdefer_call inside a js.FuncOf call (an onProgress callback)
+    this.busy++; // no dbtdefer_call inside a js.FuncOf call (an onProgress callback)
     try {
       out = this.api[fn](...args);
     } catch (e) {
       this.died(`${e?.name ?? "Error"}: ${e?.message ?? e}`);
       throw this.deadError();
     } finally {
-      this.busy = busy;
+      this.busy--;
     }
     if (this.go.exited) this.died("the Go program exited");
     if (typeof out !== "string") return out;
@@ -112,7 +111,9 @@ export class Host {
    * @param {(p: object) => void} progress
    */
   open(opts, progress = () => {}) {
-    const p = this.#open(opts, progress);
+    // One open at a time: an open may read a Blob into the wasm's input
+    // buffer over many tasks, which another open must not write meanwhile.
+    const p = (this.opening ?? Promise.resolve()).then(() => this.#open(opts, progress));
     const settled = p.then(() => {}, () => {});
     this.opening = settled;
     settled.then(() => this.opening === settled && (this.opening = null));
@@ -144,16 +145,32 @@ export class Host {
     // state is split too: the helper scans its part after the manifest's,
     // while this instance finishes the manifest and scans the state's first
     // part. A Blob's split point is found in a window of it before it is
-    // read, and the helper reads its part (Blob.slice) itself: both read at
-    // once and the helper scans while this instance still reads.
-    const early = Promise.all(["manifest", "state"].map((key) => blobSplit(opts[key], this.helperModule ? this.splitMinBytes : Infinity)))
-      .then(async ([atM, atS]) => {
-        const helper = atM > 0 || atS > 0 ? await this.#helper() : null;
-        if (!helper) return null;
-        return { helper, atM, atS, manifest: atM > 0 ? scan(helper, opts.manifest.slice(atM)) : null, state: atS > 0 ? scan(helper, opts.state.slice(atS)) : null };
-      });
+    // read; then its part from there on is read first, and goes to the
+    // helper chunk by chunk as it comes (handed over, not copied: see
+    // #readInto), so the helper scans it while this instance reads the rest.
+    // A Blob manifest is read straight into the wasm's input buffer
+    // (manifestAdopted): it is never whole in JavaScript, and its copy into
+    // the wasm goes on while it is read.
+    const tees = {};
+    for (const key of ["manifest", "state"]) {
+      if (!streamable(opts[key]) || !this.helperModule || typeof MessageChannel !== "function") continue;
+      const ch = new MessageChannel();
+      tees[key] = { at: blobSplit(opts[key], this.splitMinBytes, max), port: ch.port1, peer: ch.port2, size: opts[key].size };
+    }
+    const early = (async () => {
+      const [atM, atS] = await Promise.all([tees.manifest?.at ?? -1, tees.state?.at ?? -1]);
+      const helper = atM > 0 || atS > 0 ? await this.#helper() : null;
+      // The manifest's part is asked for first: the helper answers in order.
+      const part = (tee, at) => (helper && at > 0 ? scan(helper, { port: tee.peer, byteLength: tee.size - at }) : (tee?.port.close(), null));
+      return { helper, atM: helper ? atM : -1, atS: helper ? atS : -1, manifest: part(tees.manifest, atM), state: part(tees.state, atS) };
+    })();
+    const read = (key) => {
+      if (key === "manifest" && streamable(opts[key])) return this.#readIn(key, opts[key], load, tees[key]);
+      if (tees[key]) return this.#readIn(key, opts[key], load, tees[key], true);
+      return loadInput(key, opts[key], load);
+    };
     const [got, pkgs] = await Promise.all([
-      Promise.all(keys.map((key) => (key === "manifest" && isBlob(opts[key]) ? this.#readIn(key, opts[key], load) : loadInput(key, opts[key], load)))),
+      Promise.all(keys.map(read)),
       Promise.all(packages.map(([name, v]) => loadInput(name, v, load))),
     ]);
     let adopted = 0; // the manifest's length, when it is in the wasm's input buffer already
@@ -188,14 +205,12 @@ export class Host {
     // it is ours (see partOf), else a copy of its second part; the state's
     // part goes once the open call copied the state into the wasm.
     const e = await early;
-    let helper = e?.helper ?? null;
-    let atM = e?.atM ?? -1;
-    let atS = e?.atS ?? -1;
-    let helpedManifest = e?.manifest ?? null;
-    let helpedState = e?.state ?? null;
+    let { helper, atM, atS } = e;
+    let helpedManifest = e.manifest;
+    let helpedState = e.state;
     const big = (b) => this.helperModule && b && b.byteLength >= this.splitMinBytes;
-    const lateM = !adopted && big(inputs.manifest) ? splitPoint(inputs.manifest) : -1;
-    const lateS = !isBlob(opts.state) && big(inputs.state) ? splitPoint(inputs.state) : -1;
+    const lateM = !tees.manifest && big(inputs.manifest) ? splitPoint(inputs.manifest) : -1;
+    const lateS = !tees.state && big(inputs.state) ? splitPoint(inputs.state) : -1;
     if ((lateM > 0 || lateS > 0) && !helper) helper = await this.#helper();
     if (helper) {
       if (lateM > 0) atM = lateM;
@@ -228,7 +243,7 @@ export class Host {
       res = this.invoke("open", args, onProgress);
     } else {
       let text = null;
-      this.busy = true; // the wasm is inside an open until it is done
+      this.busy++; // the wasm is inside an open until it is done
       try {
         this.invoke("open", args, onProgress, { manifest: atM, state: atS }, (t) => (text = t));
         // That call copied the state into the wasm: its part can go now.
@@ -236,7 +251,7 @@ export class Host {
         if (text === null && atM > 0) this.invoke("provide", 0, await helpedManifest);
         if (text === null && atS > 0) this.invoke("provide", 1, await helpedState);
       } finally {
-        this.busy = false;
+        this.busy--;
       }
       if (text === null) throw new DbtdeferError("internal.error", "the split open did not finish");
       res = unwrap(text);
@@ -346,15 +361,85 @@ export class Host {
 
   /**
    * scanEntries is the helper's side of a split open: the entries of the
-   * bytes (from a key to its object's end) as dbtdefer_scan wrote them (a
-   * Uint8Array for provide), or null.
+   * bytes (from a key to its object's end: a Uint8Array, or {port,
+   * byteLength}, chunks posted to the port as they are read, then null) as
+   * dbtdefer_scan wrote them (a Uint8Array for provide), or null.
    */
-  scanEntries(bytes) {
+  async scanEntries(part) {
     const ex = this.instance.exports;
-    this.#adopt(bytes);
-    const out = ex.dbtdefer_scan(bytes.byteLength);
-    const n = Number(out & 0xffffffffn);
-    return n === 0 ? null : new Uint8Array(ex.mem.buffer.slice(Number(out >> 32n), Number(out >> 32n) + n));
+    const n = part.byteLength;
+    if (part instanceof Uint8Array) this.#adopt(part);
+    else await receiveInto(ex, part.port, n);
+    const out = ex.dbtdefer_scan(n);
+    const len = Number(out & 0xffffffffn);
+    return len === 0 ? null : new Uint8Array(ex.mem.buffer.slice(Number(out >> 32n), Number(out >> 32n) + len));
+  }
+
+  /**
+   * #readIn reads a Blob: a manifest straight into the wasm's input buffer,
+   * for open to take (manifestAdopted: no copy of it in JavaScript, and the
+   * copy into the wasm goes on while it is read), else (toBytes) into new
+   * bytes. With tee, its part goes to the helper as it is read.
+   */
+  async #readIn(key, blob, { max, progress, sized }, tee = null, toBytes = false) {
+    const file = blob.name || key;
+    try {
+      checkSize(key, blob.size, max, blob.name); // before reading a file that is too big
+    } catch (e) {
+      tee?.port.postMessage({ error: e.message });
+      throw e;
+    }
+    sized(key, blob.size);
+    const into = toBytes ? new Uint8Array(blob.size) : null;
+    progress({ phase: "read", file, loaded: 0, total: blob.size });
+    const n = await this.#readInto(blob, file, (loaded) => progress({ phase: "read", file, loaded, total: blob.size }), tee, into);
+    const source = { kind: "blob", name: blob.name ?? "", size: blob.size };
+    return into ? { bytes: into, own: true, name: blob.name || undefined, source } : { adopted: n, name: blob.name || undefined, source };
+  }
+
+  /**
+   * #readInto reads a Blob a chunk at a time (into one reused 1 MB buffer
+   * where the stream takes one: a BYOB reader) into the bytes `into`, or
+   * into the wasm's input buffer (dbtdefer_in): nothing else may write that
+   * meanwhile: opens run one at a time, and calls wait for them (busy). It
+   * answers the length. With tee ({at: Promise of a split point or -1,
+   * port}), the bytes from the split point on are read first and posted to
+   * the port too, chunk by chunk (a chunk wholly after it handed over, its
+   * buffer replaced by a new one), then null (or {error}), then the rest.
+   */
+  async #readInto(blob, file, report = () => {}, tee = null, into = null) {
+    const ex = this.instance.exports;
+    const n = blob.size;
+    if (!into) this.busy++;
+    try {
+      const at = into ? 0 : ex.dbtdefer_in(n);
+      const split = tee ? await tee.at : -1;
+      let loaded = 0, reported = 0;
+      const take = (chunk, off, own) => {
+        (into ?? new Uint8Array(ex.mem.buffer, at, n)).set(chunk, off); // a new view: the memory may have grown
+        loaded += chunk.byteLength;
+        if (loaded - reported >= 4 << 20) report(loaded), (reported = loaded);
+        if (split > 0 && off + chunk.byteLength > split) {
+          if (own && off >= split) return tee.port.postMessage(chunk, [chunk.buffer]), true;
+          tee.port.postMessage(chunk.slice(Math.max(0, split - off)));
+        }
+        return false;
+      };
+      if (split > 0) {
+        await readChunks(blob, split, n, take);
+        tee.port.postMessage(null); // the helper's part is whole: it scans while the rest is read
+        await readChunks(blob, 0, split, take);
+      } else {
+        await readChunks(blob, 0, n, take);
+      }
+      report(n);
+      return n;
+    } catch (e) {
+      tee?.port.postMessage({ error: String(e?.message ?? e) });
+      throw e instanceof DbtdeferError ? e : new DbtdeferError("io.read", `cannot read ${file}: ${e?.message ?? e}`, { file });
+    } finally {
+      if (!into) this.busy--;
+    }
   }
 
   /** #adopt copies bytes into the wasm's input buffer (a manifest for open to take, manifestAdopted; the helper's part to scan). */
@@ -410,6 +495,9 @@ const nextTask = (() => {
   };
 })();
 
+// The buffer a Blob is read through (Host.#readInto).
+const chunkBytes = 1 << 20;
+
 // packageProjects are small YAML files; a host handing over more is wrong.
 const maxPackageProjectBytes = 8 << 20;
 
@@ -422,16 +510,19 @@ const splitMinBytes = 16 << 20;
 const nodeKeyPrefixes = ["model.", "test.", "seed.", "snapshot.", "analysis.", "operation.", "sql_operation.", "unit_test.", "function.", "macro."]
   .map((p) => new TextEncoder().encode(`"${p}`));
 
+// Where splitPoint starts looking, and how far on it looks.
+const splitFrom = (n) => Math.floor(n * 0.52); // the helper starts later (its copy) but also scans what follows "nodes"
+const splitWindow = 1 << 20;
+
 /**
  * splitPoint guesses where an entry of "nodes" (or "macros") starts near
  * the middle of a manifest: a quote after `},` that opens a unique_id-like
  * key followed by `:{`, searched from 52% of the bytes on. It may be wrong
  * (the index then does without it); -1 when none is near.
  */
-function splitPoint(b) {
-  const from = Math.floor(b.length * 0.52); // the helper starts later (its copy) but also scans what follows "nodes"
+function splitPoint(b, from = splitFrom(b.length)) {
   const isWS = (c) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-  const stop = Math.min(b.length - 2, from + (1 << 20));
+  const stop = Math.min(b.length - 2, from + splitWindow);
   for (let i = from; i >= 0 && i < stop; i++) {
     i = b.indexOf(0x7d, i); // '}'
     if (i < 0 || i >= stop) return -1;
@@ -451,6 +542,92 @@ function splitPoint(b) {
     if (b[e] === 0x7b) return j; // '{'
   }
   return -1;
+}
+
+const isBlob = (v) => typeof Blob !== "undefined" && v instanceof Blob;
+
+// streamable: a Blob read a chunk at a time (Host.#readInto). Not in node,
+// whose Blob streams come 64 KB a read (its Blobs are in memory: read
+// whole, they are a copy).
+const streamable = (v) => !isNode && isBlob(v) && v.size > 0 && typeof v.stream === "function";
+
+/**
+ * readChunks reads blob's bytes from `from` to `to`, calling take(chunk,
+ * offset, own) for each chunk in order; own: the chunk's buffer is the
+ * reader's own, and take may keep it (it then answers true). A BYOB reader
+ * reads into one buffer, handed back and forth, where the stream takes one.
+ */
+async function readChunks(blob, from, to, take) {
+  // The slice is used again at the end: a Blob slice collected while its
+  // stream is read (Chromium, under the GC pressure of a big open) ends the
+  // stream early, as if empty.
+  const part = blob.slice(from, to);
+  const stream = part.stream();
+  let reader, buf = null;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+    buf = new ArrayBuffer(chunkBytes);
+  } catch {
+    reader = stream.getReader();
+  }
+  let off = from;
+  for (;;) {
+    const { done, value } = await reader.read(buf ? new Uint8Array(buf) : undefined);
+    if (done) break;
+    const len = value.byteLength; // before take: a chunk handed over is detached
+    if (off + len > to) throw new Error(`more than its ${to - from} bytes from ${from} (did it change?)`);
+    const kept = take(value, off, !!buf);
+    if (buf) buf = kept ? new ArrayBuffer(chunkBytes) : value.buffer;
+    off += len;
+  }
+  if (off !== to || part.size !== to - from) throw new Error(`read ${off - from} of ${to - from} bytes from ${from} (did it change?)`);
+}
+
+// A helper that does not answer in time (10 s, plus 1 s a 10 MB) is done
+// without: the instance waiting at the split point scans on.
+function scan(helper, part) {
+  return within(10_000 + part.byteLength / 10_000, helper.scan(part)).catch(() => null);
+}
+
+/**
+ * blobSplit is splitPoint for a Blob at least minBytes big (and not over
+ * max), found in a window of it (read before the Blob itself is); -1
+ * otherwise.
+ */
+async function blobSplit(v, minBytes, max) {
+  if (v.size < minBytes || (max && v.size > max)) return -1;
+  // Earlier than splitPoint's 52%: the helper has its part (read first)
+  // while this instance still reads the rest (measured in Chromium on a
+  // 100 + 100 MB pair of Files: 40% opened ~60 ms sooner than 52% or 30%).
+  const from = Math.floor(v.size * 0.4);
+  try {
+    const at = splitPoint(new Uint8Array(await v.slice(from, from + splitWindow + 4096).arrayBuffer()), 0);
+    return at < 0 ? -1 : from + at;
+  } catch {
+    return -1; // unreadable: reading it whole says why
+  }
+}
+
+/**
+ * receiveInto writes the chunks posted to port (Uint8Arrays, then null, or
+ * {error}) into the wasm's input buffer, n bytes in all; it rejects when
+ * they are more or fewer, or when none comes for 10 s (the sender is gone).
+ */
+function receiveInto(ex, port, n) {
+  const at = ex.dbtdefer_in(n);
+  let off = 0, timer;
+  return new Promise((resolve, reject) => {
+    const idle = () => (clearTimeout(timer), (timer = setTimeout(() => reject(new Error("no bytes for 10 s")), 10_000)));
+    idle();
+    port.onmessage = ({ data }) => {
+      idle();
+      if (data === null) return off === n ? resolve() : reject(new Error(`got ${off} of ${n} bytes`));
+      if (!(data instanceof Uint8Array)) return reject(new Error(data?.error ?? "not bytes"));
+      if (off + data.byteLength > n) return reject(new Error(`more than ${n} bytes`));
+      new Uint8Array(ex.mem.buffer, at + off, data.byteLength).set(data);
+      off += data.byteLength;
+    };
+  }).finally(() => (clearTimeout(timer), port.close()));
 }
 
 /** within settles as p does, or rejects after ms. */
@@ -513,7 +690,13 @@ async function startHelper(module) {
   unref();
   // scan hands over bytes' whole buffer (transferred: the caller's view of
   // it is detached).
-  return { scan: (bytes) => request("scan", { buffer: bytes.buffer, offset: bytes.byteOffset, length: bytes.byteLength }, [bytes.buffer]) };
+  // A part is bytes (their buffer handed over) or {port, byteLength}: the
+  // chunks come through the port (see Host.#readInto).
+  return {
+    scan: (part) => part instanceof Uint8Array
+      ? request("scan", { buffer: part.buffer, offset: part.byteOffset, length: part.byteLength }, [part.buffer])
+      : request("scan", { port: part.port, length: part.byteLength }, [part.port]),
+  };
 }
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

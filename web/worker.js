@@ -45,7 +45,7 @@ async function handle({ id, op, args }) {
         break;
       case "scan": {
         // This worker is another's helper (host.js, split opens).
-        const entries = host.scanEntries(new Uint8Array(args.buffer, args.offset, args.length));
+        const entries = await host.scanEntries(args.port ? { port: args.port, byteLength: args.length } : new Uint8Array(args.buffer, args.offset, args.length));
         port.post({ id, ok: entries }, entries ? [entries.buffer] : []);
         return;
       }
