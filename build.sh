@@ -50,7 +50,7 @@ build_cli() {
 # wasm_exec.js (Go 1.24+ keeps it in lib/wasm), writes .gz/.br copies for the
 # dev server, prints raw/gzip/brotli sizes and fails over the brotli budget.
 # Brotli comes from the brotli command when installed, else node's zlib.
-WASM_BROTLI_BUDGET=${WASM_BROTLI_BUDGET:-1500000} # 1.5 MB (decimal, the stricter reading of the issue's budget)
+WASM_BROTLI_BUDGET=${WASM_BROTLI_BUDGET:-1750000} # 1.75 MB (decimal, the stricter reading of the budget issue 20 set)
 build_wasm() {
   need_go
   mkdir -p web/dist
