@@ -280,7 +280,12 @@ el.modelInput.addEventListener("keydown", (e) => {
   }
 });
 
-async function choose(uid, quiet) {
+/** choose shows the node uid (tracked: the page is not idle until it is shown). */
+function choose(uid, quiet) {
+  return track(chooseNow(uid, quiet));
+}
+
+async function chooseNow(uid, quiet) {
   closeList();
   S.uid = uid;
   let node;
@@ -292,13 +297,13 @@ async function choose(uid, quiet) {
   }
   if (S.uid !== uid) return;
   S.node = node;
-  // The link names the model by name when the name finds this very node.
-  S.nodeByName = await S.project.node(node.name).then((n) => n.uniqueId === node.uniqueId, () => false);
   el.modelInput.value = node.name;
   const state = { new: "new in dev (not in production)", modified: "changed since production", unchanged: "unchanged since production" }[node.state] ?? "";
   const bits = [node.uniqueId, node.materialized && `materialized: ${node.materialized}`, node.path, state];
   el.modelMeta.textContent = bits.filter(Boolean).join(" · ");
   editor.set(node.rawCode);
+  // The link names the model by name when the name finds this very node.
+  S.nodeByName = await S.project.node(node.name).then((n) => n.uniqueId === node.uniqueId, () => false);
   if (!quiet) schedule(0);
 }
 
