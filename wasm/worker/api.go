@@ -21,7 +21,8 @@
 // pick them per request, defaulting to DEFAULT_MANIFEST and DEFAULT_STATE.
 // nodes, node and lineage answer as the JS API's nodes(), node() and
 // lineage() (resolve.Project.Nodes, NodeDetail, Lineage) without the
-// per-node state comparison, which the compact forms cannot support.
+// per-node state comparison: the state is opened for deferral only (see
+// sources.project), since the compact forms keep too little to compare.
 package main
 
 import (
@@ -404,12 +405,6 @@ func intParam(q url.Values, name string) (int, error) {
 	return n, nil
 }
 
-// The navigation answers (nodes, node, lineage) are the engine's, less the
-// per-node `state` (new/modified/unchanged): the compact forms, which are
-// all the Worker holds, drop what dbt's state:modified compares (configs,
-// descriptions, tests in the state), so the engine would call every node
-// modified. Where a relation resolves under defer is unaffected.
-
 // nodes is GET /v1/nodes: resolve.Project.Nodes, a page of the dev
 // manifest's nodes (resourceType repeatable or comma-separated).
 func (s *Server) nodes(w http.ResponseWriter, r *http.Request) error {
@@ -440,9 +435,6 @@ func (s *Server) nodes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for i := range res.Nodes {
-		res.Nodes[i].State = ""
-	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
@@ -467,7 +459,6 @@ func (s *Server) node(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res.State = ""
 	writeJSON(w, http.StatusOK, res)
 	return nil
 }
@@ -510,9 +501,6 @@ func (s *Server) lineage(w http.ResponseWriter, r *http.Request) error {
 	res, err := l.p.Lineage(lq)
 	if err != nil {
 		return err
-	}
-	for i := range res.Nodes {
-		res.Nodes[i].State = ""
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil

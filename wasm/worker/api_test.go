@@ -602,6 +602,9 @@ func TestNavigationErrors(t *testing.T) {
 		{"/v1/lineage?node=customers&packageFirst=yes", 400, "options.packageFirst", "packageFirst"},
 		{"/v1/lineage?node=customerz", 404, "node.not_found", "customers"},
 		{"/v1/lineage?node=customers&defer=standard&state=none", 400, "defer.no_state", ""},
+		// the compact state is for deferral only: nothing to compare with
+		{"/v1/resolve?from=customers&ref=stg_orders&defer=standard&select=state:modified", 422, "selector.no_state", "comparison"},
+		{"/v1/lineage?node=customers&defer=standard&select=state:new", 422, "selector.no_state", "comparison"},
 	} {
 		res, body := do(t, "GET", ts.URL+tc.path, nil, "")
 		e := wantError(t, res, body, tc.status, tc.code)

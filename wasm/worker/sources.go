@@ -110,7 +110,12 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	}
 	in := resolve.Inputs{Manifest: dev.data, ManifestName: displayName(dev.id), Quoting: cfg.quoting}
 	if st != nil {
-		in.State, in.StateName = st.data, displayName(st.id)
+		// Deferral only: a compact form keeps what deferring reads, not what
+		// dbt's state: methods compare (configs, descriptions, the state's
+		// tests), so there is no comparison state. state: selectors answer
+		// selector.no_state, and nodes/node/lineage carry no per-node state,
+		// instead of calling every node modified.
+		in.DeferState, in.DeferStateName = st.data, displayName(st.id)
 	}
 	t0 := time.Now()
 	p, err := resolve.Open(in)
