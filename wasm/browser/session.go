@@ -73,7 +73,6 @@ type project struct {
 	exerciseMu  sync.Mutex
 	exercised   int
 	exerciseReq []byte
-	prepared    sync.Once // PrepareNavigation, once warming reaches it
 }
 
 // openResult is the "ok" value of Open.
@@ -243,7 +242,7 @@ func (s *Session) Warm(handle, n int) (left int) {
 	}
 	// Last, in one step: the graph and the changes against the state that
 	// nodes(), node() and lineage() read.
-	p.prepared.Do(p.PrepareNavigation)
+	p.PrepareNavigation() // once: it builds each part once
 	return 0
 }
 
