@@ -27,7 +27,7 @@ const S = {
   modelCount: 0, // the dev manifest's models and other pickable nodes (project.nodes().total)
   uid: "",
   node: null, // project.node(): the chosen node
-  lineage: null, // project.lineage() of the chosen node under the main mode
+  nodeByName: false, // the node's name finds it (the link then names it by name)
   mode: "standard",
   select: "",
   cmp: ["off", "standard"],
