@@ -40,6 +40,10 @@ func (r *RefResult) AppendJSON(b []byte) []byte {
 		b = append(b, `,"state":`...)
 		b = r.State.AppendJSON(b)
 	}
+	if r.StateRun != nil {
+		b = append(b, `,"stateRun":`...)
+		b = r.StateRun.AppendJSON(b)
+	}
 	return append(b, '}')
 }
 
@@ -64,8 +68,33 @@ func (s *StateInfo) AppendJSON(b []byte) []byte {
 		b = append(b, env...)
 	}
 	b = appendMember(b, "file", s.File)
+	// The rest are rare or small: encoding/json writes them (a StateInfo's
+	// text is written once and kept).
+	for _, m := range []struct {
+		key string
+		v   any
+		set bool
+	}{{"run", s.Run, s.Run != nil}, {"runResults", s.RunResults, s.RunResults != nil}, {"age", s.Age, s.Age != nil},
+		{"stale", s.Stale, s.Stale}, {"staleAfter", s.StaleAfter, s.StaleAfter != 0}} {
+		if m.set {
+			v, _ := json.Marshal(m.v) // plain structs and numbers: cannot fail
+			b = append(b, ',', '"')
+			b = append(b, m.key...)
+			b = append(b, '"', ':')
+			b = append(b, v...)
+		}
+	}
 	b = append(b[:first], b[first+1:]...)
 	return append(b, '}')
+}
+
+// AppendJSON appends n as JSON (see RefResult.AppendJSON).
+func (n *NodeRun) AppendJSON(b []byte) []byte {
+	if n.text != nil {
+		return append(b, n.text...)
+	}
+	v, _ := json.Marshal(n)
+	return append(b, v...)
 }
 
 // appendMember appends ,"key":"v" unless v is empty (omitempty).

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -82,12 +83,18 @@ func (p *Project) SetCompileCatalog(data []byte) error {
 	return nil
 }
 
+// compilerCell is a compiler made once.
+type compilerCell struct {
+	once sync.Once
+	c    *compile.Compiler
+}
+
 // Compiler returns the project's compiler for the dev manifest, made on
 // first use; it keeps the parsed macros for later compiles and goes away
 // with the project (no package-level cache holds a manifest).
 func (p *Project) Compiler() *compile.Compiler {
-	p.compilerOnce.Do(func() { p.compiler = compile.New(p.Dev, p.Root, p.Adapter, p.Quoting) })
-	return p.compiler
+	p.comp.once.Do(func() { p.comp.c = compile.New(p.Dev, p.Root, p.Adapter, p.Quoting) })
+	return p.comp.c
 }
 
 // CompileOptions converts the request's host inputs to compile options.
@@ -146,7 +153,7 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 		if canRewrite {
 			res, err := p.rewrite(call, n)
 			if err == nil {
-				res.Diagnostics = append(warns, res.Diagnostics...)
+				res.Diagnostics = append(append(warns[:len(warns):len(warns)], res.Diagnostics...), p.StateRunWarnings(res.Refs)...)
 				return res, nil
 			}
 			if strategy == StrategyRewrite {
@@ -170,7 +177,7 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 		return partial, err
 	}
 	out := &CompileResult{UniqueID: uidOf(n), SQL: r.SQL, CTEs: r.CTEs, Strategy: StrategyRender, Outside: r.Outside,
-		SelfContained: len(r.Outside) == 0, Refs: []RefResult{}, Diagnostics: append(warns, r.Diagnostics...)}
+		SelfContained: len(r.Outside) == 0, Refs: []RefResult{}, Diagnostics: append(warns[:len(warns):len(warns)], r.Diagnostics...)}
 	if out.CTEs == nil {
 		out.CTEs = []manifest.CTE{}
 	}
@@ -184,6 +191,7 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 			out.State = p.StateInfo()
 		}
 	}
+	out.Diagnostics = append(out.Diagnostics, p.StateRunWarnings(out.Refs)...)
 	return out, nil
 }
 

@@ -474,6 +474,9 @@ type LineageNode struct {
 	Reason     string       `json:"reason,omitempty"`
 	Selected   bool         `json:"selected,omitempty"`
 	Assumption bool         `json:"assumption,omitempty"`
+	// StateRun is production's run status of a node that resolves there
+	// (Inputs.StateRunResults).
+	StateRun *NodeRun `json:"stateRun,omitempty"`
 	// Error is why the node could not be resolved from the root (a
 	// private model of another group, an ambiguous name…).
 	Error *diag.Diagnostic `json:"error,omitempty"`
@@ -577,7 +580,11 @@ func (p *Project) Lineage(q LineageQuery) (*LineageResult, error) {
 	}
 	status := p.stateStatus()
 	for _, uid := range order {
-		out.Nodes = append(out.Nodes, p.lineageNode(c, uid, uid == root, depth[uid], status))
+		ln := p.lineageNode(c, uid, uid == root, depth[uid], status)
+		out.Nodes = append(out.Nodes, ln)
+		if ln.StateRun != nil && !okRun(ln.StateRun.Status) {
+			out.Diagnostics = append(out.Diagnostics, p.parentNotSuccess(uid, ln.Relation, ln.StateRun))
+		}
 		if !g.Has(uid) {
 			continue
 		}
@@ -627,6 +634,7 @@ func (p *Project) lineageNode(c *Call, uid string, isRoot bool, depth int, statu
 		return ln
 	}
 	ln.Relation, ln.Env, ln.Rule, ln.Reason, ln.Selected, ln.Assumption = res.Relation, res.Env, res.Rule, res.Reason, res.Selected, res.Assumption
+	ln.StateRun = res.StateRun
 	return ln
 }
 

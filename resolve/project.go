@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -45,6 +46,21 @@ type Inputs struct {
 	// dev manifest and of the state (manifest.Split); the browser module's
 	// helper worker does.
 	ManifestSplit, StateSplit *manifest.Split
+
+	// RunURL is a template of the production run's page, e.g.
+	// https://cloud.getdbt.com/deploy/1/projects/{DBT_CLOUD_PROJECT_ID}/runs/{DBT_CLOUD_RUN_ID}:
+	// {NAME} is a metadata.env key of the state, or invocation_id,
+	// generated_at, invocation_started_at or project_name (CheckRunURL).
+	RunURL string
+	// StateRunResults is production's run_results.json: each ref deferred
+	// to production carries its node's status there (RefResult.StateRun).
+	StateRunResults     []byte
+	StateRunResultsName string
+	// StaleAfter is the state's age past which it is reported stale
+	// (state.stale): 0 is DefaultStaleAfter, negative never.
+	StaleAfter time.Duration
+	// Now is the clock ages are measured with (nil: time.Now).
+	Now func() time.Time
 }
 
 // Project is an opened dev manifest with its optional state and oracle. It is
@@ -66,11 +82,20 @@ type Project struct {
 	Warnings []diag.Diagnostic
 
 	runResults []byte
-	// compiler is made by Compiler() on first use; compileCatalog answers
-	// column introspection (SetCompileCatalog).
-	compilerOnce   sync.Once
-	compiler       *compile.Compiler
+	// What the state was opened with, kept for WithState: the dev-side
+	// warnings, the run URL template, the age threshold and the clock.
+	devWarnings []diag.Diagnostic
+	runURL      string
+	staleAfter  time.Duration
+	clock       func() time.Time
+	stateRuns   *stateRuns        // production's run_results.json, if given
+	runWarnings []diag.Diagnostic // the run URL's, made with StateInfo
+	// comp holds the compiler Compiler() makes on first use (shared with
+	// the projects WithState makes: it reads dev only); compileCatalog
+	// answers column introspection (SetCompileCatalog).
+	comp           *compilerCell
 	compileCatalog atomic.Pointer[compile.Catalog]
+	maxBytes       int // Inputs.MaxManifestBytes, for WithState
 
 	graphOnce sync.Once
 	selGraph  *selector.Graph
@@ -95,6 +120,16 @@ type StateInfo struct {
 	AdapterType         string            `json:"adapterType,omitempty"`
 	Env                 map[string]string `json:"env,omitempty"`
 	File                string            `json:"file,omitempty"`
+	// Run identifies the run (and links to it, given Inputs.RunURL).
+	Run *RunInfo `json:"run,omitempty"`
+	// RunResults summarises production's run_results.json, when given.
+	RunResults *StateRunResults `json:"runResults,omitempty"`
+	// Age (seconds since generated_at), Stale and StaleAfter (seconds) are
+	// set by StateInfoNow only: the StateInfo every ref result shares has no
+	// clock in it.
+	Age        *int64 `json:"age,omitempty"`
+	Stale      bool   `json:"stale,omitempty"`
+	StaleAfter int64  `json:"staleAfter,omitempty"`
 
 	text []byte // its JSON, written once by Project.StateInfo (every ref result carries it)
 }
@@ -112,8 +147,18 @@ func Open(in Inputs) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Project{Dev: dev, Root: dev.Meta.ProjectName}
-	p.Warnings = append(p.Warnings, dev.Warnings...)
+	p := &Project{Dev: dev, Root: dev.Meta.ProjectName, runURL: in.RunURL, staleAfter: in.StaleAfter, clock: in.Now,
+		comp: &compilerCell{}, maxBytes: in.MaxManifestBytes}
+	if p.staleAfter == 0 {
+		p.staleAfter = DefaultStaleAfter
+	}
+	if in.RunURL != "" {
+		if err := CheckRunURL(in.RunURL); err != nil {
+			return nil, err
+		}
+	}
+	p.devWarnings = append(p.devWarnings, dev.Warnings...)
+	var st *manifest.Manifest
 	if in.State != nil {
 		sname := in.StateName
 		if sname == "" {
@@ -121,12 +166,11 @@ func Open(in Inputs) (*Project, error) {
 		}
 		stOpt := opt
 		stOpt.Split = in.StateSplit
-		st, err := manifest.OpenWith(sname, in.State, stOpt)
+		st, err = manifest.OpenWith(sname, in.State, stOpt)
 		if err != nil {
 			return nil, err
 		}
 		p.State, p.Compare = st, st
-		p.Warnings = append(p.Warnings, st.Warnings...)
 	}
 	if in.DeferState != nil {
 		dname := in.DeferStateName
@@ -138,10 +182,21 @@ func Open(in Inputs) (*Project, error) {
 			return nil, err
 		}
 		p.State = ds
-		p.Warnings = append(p.Warnings, ds.Warnings...)
+		if st != nil {
+			p.devWarnings = append(p.devWarnings, st.Warnings...) // the comparison state's: WithState replaces the deferral one
+		}
 	}
-	if p.State != nil {
-		p.Warnings = append(p.Warnings, compareProjects(dev, p.State)...)
+	if in.StateRunResults != nil {
+		if p.State == nil {
+			return nil, diag.Errorf("options.state_run_results", diag.Location{File: in.StateRunResultsName}, "production run results need a state manifest (--state)")
+		}
+		rn := in.StateRunResultsName
+		if rn == "" {
+			rn = "state/run_results.json"
+		}
+		if p.stateRuns, err = parseStateRuns(rn, in.StateRunResults); err != nil {
+			return nil, err
+		}
 	}
 	p.runResults = in.RunResults
 	p.Adapter = relation.Lookup(dev.Meta.AdapterType).ForVersion(dev.Meta.DbtVersion)
@@ -149,7 +204,7 @@ func Open(in Inputs) (*Project, error) {
 		p.Adapter = p.Adapter.WithMacroPackages(macroPackages(dev))
 	}
 	if !p.Adapter.Known {
-		p.Warnings = append(p.Warnings, diag.Warning("relation.unknown_adapter", diag.Location{File: name},
+		p.devWarnings = append(p.devWarnings, diag.Warning("relation.unknown_adapter", diag.Location{File: name},
 			"adapter %q has no verified rendering rules; relations fall back to the manifest's relation_name", dev.Meta.AdapterType))
 	}
 	switch {
@@ -167,7 +222,7 @@ func Open(in Inputs) (*Project, error) {
 		if err := p.Oracle.AddCatalog(cn, in.Catalog); err != nil {
 			return nil, err
 		}
-		p.Warnings = append(p.Warnings, compareCatalog(cn, p.Oracle.CatalogIDs(), dev, p.Root)...)
+		p.devWarnings = append(p.devWarnings, compareCatalog(cn, p.Oracle.CatalogIDs(), dev, p.Root)...)
 	}
 	if in.RunResults != nil {
 		rn := in.RunResultsName
@@ -183,7 +238,25 @@ func Open(in Inputs) (*Project, error) {
 			return nil, err
 		}
 	}
+	p.Warnings = append(append([]diag.Diagnostic{}, p.devWarnings...), p.stateWarnings()...)
 	return p, nil
+}
+
+// stateWarnings are the warnings about the deferral state: its own, how it
+// compares with dev, its age, and its run results.
+func (p *Project) stateWarnings() []diag.Diagnostic {
+	if p.State == nil {
+		return nil
+	}
+	w := append([]diag.Diagnostic{}, p.State.Warnings...)
+	w = append(w, compareProjects(p.Dev, p.State)...)
+	w = append(w, p.staleWarning()...)
+	p.StateInfo() // makes runWarnings
+	w = append(w, p.runWarnings...)
+	if p.stateRuns != nil {
+		w = append(w, p.stateRuns.warnings(p.State)...)
+	}
+	return w
 }
 
 func toQuoting(q manifest.Quoting) relation.Quoting {
@@ -321,6 +394,10 @@ func (p *Project) StateInfo() *StateInfo {
 	p.state = &StateInfo{InvocationID: m.InvocationID, GeneratedAt: m.GeneratedAt, InvocationStartedAt: m.InvocationStartedAt,
 		DbtVersion: m.DbtVersion, SchemaVersion: m.SchemaVersion, ProjectName: m.ProjectName, AdapterType: m.AdapterType,
 		Env: m.Env, File: p.State.File}
+	p.state.Run, p.runWarnings = runInfo(m, p.runURL, p.State.File)
+	if p.stateRuns != nil {
+		p.state.RunResults = &p.stateRuns.summary
+	}
 	p.state.text = p.state.AppendJSON(nil)
 	return p.state
 }

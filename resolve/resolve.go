@@ -134,6 +134,10 @@ type RefResult struct {
 	// State identifies the production run the decision was made against
 	// (present whenever a state manifest is loaded).
 	State *StateInfo `json:"state,omitempty"`
+	// StateRun is what production's run_results.json (Inputs.StateRunResults)
+	// says of the relation a deferred ref reads: its status in that run
+	// ("absent" when the run did not build it) and when it completed.
+	StateRun *NodeRun `json:"stateRun,omitempty"`
 }
 
 // Call is the context of a resolution: who calls ref(), under which flags.
@@ -247,6 +251,9 @@ func (p *Project) Resolve(from string, refs []RefSpec, opt Options) ([]RefResult
 		}
 		out = append(out, res)
 	}
+	if w := p.StateRunWarnings(out); len(w) > 0 {
+		warns = append(warns[:len(warns):len(warns)], w...) // warns is the kept call's
+	}
 	return out, warns, nil
 }
 
@@ -300,6 +307,7 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 	res.State = p.StateInfo()
 	if d.Env == deferral.State {
 		res.Relation = res.StateRelation
+		res.StateRun = p.stateRuns.run(t.UniqueID)
 	} else {
 		res.Relation = res.DevRelation
 	}

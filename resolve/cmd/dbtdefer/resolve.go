@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -25,6 +26,8 @@ type projectFlags struct {
 	selSet                               bool
 	packageFirst                         bool
 	maxBytes                             int
+	runURL, stateRunResults              string
+	staleAfter                           time.Duration
 }
 
 func (pf *projectFlags) register(fs *flag.FlagSet) {
@@ -41,6 +44,9 @@ func (pf *projectFlags) register(fs *flag.FlagSet) {
 	fs.Var(&pf.sel, "select", "dbt selection (default: the node itself); repeatable, '' selects nothing")
 	fs.Var(&pf.exclude, "exclude", "dbt exclusion; repeatable")
 	fs.BoolVar(&pf.packageFirst, "package-first", false, "search the calling package before the root project (dbt 1.11 flag)")
+	fs.StringVar(&pf.runURL, "run-url", "", "URL template of the production run's page, e.g. https://cloud.getdbt.com/deploy/1/projects/{DBT_CLOUD_PROJECT_ID}/runs/{DBT_CLOUD_RUN_ID}")
+	fs.StringVar(&pf.stateRunResults, "state-run-results", "", "production's run_results.json: deferred refs carry their node's status in that run")
+	fs.DurationVar(&pf.staleAfter, "stale-after", resolve.DefaultStaleAfter, "warn (state.stale) when the state is older than this; 0 never warns")
 	maxManifestFlag(fs, &pf.maxBytes)
 }
 
@@ -55,7 +61,10 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 		return nil, opt, usagef("--manifest is required")
 	}
 	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, DeferStateName: pf.deferState, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations,
-		MaxManifestBytes: pf.maxBytes}
+		MaxManifestBytes: pf.maxBytes, RunURL: pf.runURL, StateRunResultsName: pf.stateRunResults, StaleAfter: pf.staleAfter}
+	if pf.staleAfter <= 0 {
+		in.StaleAfter = -1 // the flag's 0: never stale
+	}
 	var err error
 	if in.Manifest, err = readManifest(pf.manifest, pf.maxBytes); err != nil {
 		return nil, opt, err
@@ -64,7 +73,8 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 		path     string
 		dst      *[]byte
 		manifest bool
-	}{{pf.state, &in.State, true}, {pf.deferState, &in.DeferState, true}, {pf.catalog, &in.Catalog, false}, {pf.runResults, &in.RunResults, false}} {
+	}{{pf.state, &in.State, true}, {pf.deferState, &in.DeferState, true}, {pf.catalog, &in.Catalog, false}, {pf.runResults, &in.RunResults, false},
+		{pf.stateRunResults, &in.StateRunResults, false}} {
 		if f.path == "" {
 			continue
 		}
