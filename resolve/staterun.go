@@ -435,6 +435,8 @@ func cmpOrDash(s string) string {
 
 // StateUpdate is a newer production state for WithState.
 type StateUpdate struct {
+	// State is the new state manifest; nil keeps the current one (only
+	// RunResults are new).
 	State     []byte
 	StateName string
 	// RunResults is the new state's run_results.json. Without it, the
@@ -457,9 +459,12 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	if name == "" {
 		name = p.State.File
 	}
-	st, err := manifest.OpenWith(name, u.State, manifest.Options{MaxBytes: p.maxBytes})
-	if err != nil {
-		return nil, err
+	st := p.State // only new run results: the state is kept as it is
+	if u.State != nil {
+		var err error
+		if st, err = manifest.OpenWith(name, u.State, manifest.Options{MaxBytes: p.maxBytes}); err != nil {
+			return nil, err
+		}
 	}
 	if a, b := p.State.Meta.ProjectName, st.Meta.ProjectName; a != "" && b != "" && a != b {
 		return nil, diag.Errorf("state.other_project", diag.Location{File: name},
@@ -476,6 +481,7 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	switch {
 	case u.RunResults != nil:
 		rn := cmp.Or(u.RunResultsName, "state/run_results.json")
+		var err error
 		if np.stateRuns, err = parseStateRuns(rn, u.RunResults); err != nil {
 			return nil, err
 		}
@@ -491,12 +497,20 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 }
 
 // SameState reports whether q's state is the one p has (the same
-// invocation and generation time): a refresh that fetched new bytes of the
-// same run changed nothing.
+// invocation, generation time and size, and the same production run
+// results): a refresh that fetched new bytes of the same run changed
+// nothing.
 func (p *Project) SameState(q *Project) bool {
 	if p.State == nil || q.State == nil {
 		return p.State == q.State
 	}
 	a, b := p.State.Meta, q.State.Meta
-	return a.InvocationID == b.InvocationID && a.GeneratedAt == b.GeneratedAt && p.State.Size() == q.State.Size()
+	if a.InvocationID != b.InvocationID || a.GeneratedAt != b.GeneratedAt || p.State.Size() != q.State.Size() {
+		return false
+	}
+	ra, rb := p.stateRuns, q.stateRuns
+	if ra == nil || rb == nil {
+		return ra == rb
+	}
+	return ra.summary.InvocationID == rb.summary.InvocationID && ra.summary.GeneratedAt == rb.summary.GeneratedAt && len(ra.nodes) == len(rb.nodes)
 }

@@ -132,6 +132,7 @@ func explainJSON(p *project, req []byte) (any, error) {
 		}
 		out.Refs = append(out.Refs, res)
 	}
+	out.Diagnostics = append(out.Diagnostics, p.StateRunWarnings(out.Refs)...)
 	return out, nil
 }
 
@@ -169,7 +170,7 @@ func stateInfoJSON(p *project, req []byte) (any, error) {
 	if err := decodeStrict("stateInfo", req, &struct{}{}); err != nil {
 		return nil, err
 	}
-	return p.StateInfo(), nil
+	return p.StateInfoNow(), nil
 }
 
 // nodesRequest is Project.nodes' request (resolve.NodesQuery).

@@ -78,6 +78,19 @@ func main() {
 		splitWait[i] = nil
 		return true
 	}))
+	// swapState(handle, {state?, stateRunResults?, names}) opens a newer
+	// production state for an open project (refreshState).
+	api.Set("swapState", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
+		defer recoverJS(&ret)
+		var r SwapRequest
+		r.State, r.StateRunResults = bytesOf(args[1].Get("state")), bytesOf(args[1].Get("stateRunResults"))
+		if n := args[1].Get("names"); n.Type() == js.TypeString {
+			if err := decodeStrict("refreshState", []byte(n.String()), &r.Names); err != nil {
+				panic(err)
+			}
+		}
+		return string(s.SwapState(args[0].Int(), r))
+	}))
 	api.Set("memory", js.FuncOf(func(_ js.Value, _ []js.Value) (ret any) {
 		defer recoverJS(&ret)
 		return string(s.Memory())
@@ -106,13 +119,11 @@ func openRequest(v js.Value) OpenRequest {
 	for _, f := range []struct {
 		key string
 		dst *[]byte
-	}{{"manifest", &r.Manifest}, {"state", &r.State}, {"catalog", &r.Catalog}, {"runResults", &r.RunResults}, {"projectYml", &r.ProjectYml}} {
-		b := v.Get(f.key)
-		if b.IsUndefined() || b.IsNull() {
-			continue
+	}{{"manifest", &r.Manifest}, {"state", &r.State}, {"catalog", &r.Catalog}, {"runResults", &r.RunResults}, {"projectYml", &r.ProjectYml},
+		{"stateRunResults", &r.StateRunResults}} {
+		if b := bytesOf(v.Get(f.key)); b != nil {
+			*f.dst = b
 		}
-		*f.dst = make([]byte, b.Length())
-		js.CopyBytesToGo(*f.dst, b)
 	}
 	if n := v.Get("names"); n.Type() == js.TypeString {
 		// Names is small; the JSON decoder keeps the bridge free of js.Value walking.
@@ -121,6 +132,16 @@ func openRequest(v js.Value) OpenRequest {
 		}
 	}
 	return r
+}
+
+// bytesOf copies a Uint8Array into Go; nil for undefined or null.
+func bytesOf(b js.Value) []byte {
+	if b.IsUndefined() || b.IsNull() {
+		return nil
+	}
+	out := make([]byte, b.Length())
+	js.CopyBytesToGo(out, b)
+	return out
 }
 
 func progressFunc(fn js.Value) func(Progress) {

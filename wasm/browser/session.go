@@ -4,16 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"reflect"
 	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"
@@ -22,8 +23,8 @@ import (
 // OpenRequest is what openProject() hands to the wasm: the bytes of each
 // input (nil when absent) and the names messages should use for them.
 type OpenRequest struct {
-	Manifest, State, Catalog, RunResults, ProjectYml []byte
-	Names                                            Names
+	Manifest, State, Catalog, RunResults, ProjectYml, StateRunResults []byte
+	Names                                                             Names
 	// Split and StateSplit, when set, take part of the manifest's and the
 	// state's index from the helper worker (see manifest.Split).
 	Split, StateSplit *manifest.Split
@@ -42,6 +43,11 @@ type Names struct {
 	// (dbt_packages/<pkg>/dbt_project.yml), by the name the host gave each.
 	PackageProjects map[string]string `json:"packageProjects"`
 	MaxBytes        int               `json:"maxManifestBytes"`
+	StateRunResults string            `json:"stateRunResults"`
+	// RunURL is the production run's URL template (resolve.Inputs.RunURL);
+	// StaleAfterMs the state's age past which it is stale (0: 24 h, -1: never).
+	RunURL       string `json:"runURL"`
+	StaleAfterMs int64  `json:"staleAfterMs"`
 }
 
 // Progress is one step of opening a project, reported to onProgress.
@@ -113,6 +119,8 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		RunResults: req.RunResults, RunResultsName: req.Names.RunResults,
 		DevRelations: req.Names.DevRelations, MaxManifestBytes: req.Names.MaxBytes,
 		ManifestSplit: req.Split, StateSplit: req.StateSplit,
+		StateRunResults: req.StateRunResults, StateRunResultsName: req.Names.StateRunResults,
+		RunURL: req.Names.RunURL, StaleAfter: time.Duration(req.Names.StaleAfterMs) * time.Millisecond,
 	}
 	var warns []diag.Diagnostic
 	entry := &project{}
@@ -135,7 +143,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		pv, w := compile.PackageVars(req.Names.PackageProjects)
 		entry.packageVars, warns = pv, append(warns, w...)
 	}
-	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults))
+	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults) + len(req.StateRunResults))
 	progress(Progress{Phase: "index", File: cmpOr(in.ManifestName, "manifest.json"), Total: total})
 	p, err := resolve.Open(in)
 	if err != nil {
@@ -149,9 +157,60 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 	s.projects[h] = entry
 	s.mu.Unlock()
 	info := projectInfo{ProjectName: p.Root, AdapterType: p.Dev.Meta.AdapterType, DbtVersion: p.Dev.Meta.DbtVersion,
-		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfo(),
+		SchemaVersion: p.Dev.Meta.SchemaVersion, Counts: p.Dev.Counts(), HasState: p.State != nil, State: p.StateInfoNow(),
 		ParallelIndex: p.Dev.SplitTaken(), StateParallelIndex: p.State != nil && p.State.SplitTaken()}
 	return okEnvelope(openResult{Handle: h, Warnings: append(nonNil(p.Warnings), warns...), Info: info})
+}
+
+// SwapRequest is a newer production state for an open project (the JS
+// API's refreshState): new state bytes, new production run results, or
+// both (nil: kept).
+type SwapRequest struct {
+	State, StateRunResults []byte
+	Names                  struct {
+		State           string `json:"state"`
+		StateRunResults string `json:"stateRunResults"`
+	}
+}
+
+// swapResult is refreshState's answer: whether the state changed, the
+// state now in use, and the project's warnings with it.
+type swapResult struct {
+	Changed   bool               `json:"changed"`
+	StateInfo *resolve.StateInfo `json:"stateInfo"`
+	Warnings  []diag.Diagnostic  `json:"warnings"`
+}
+
+// SwapState opens a newer production state for project handle
+// (resolve.Project.WithState: dev is not indexed again) and uses it for
+// every later call, unless it is the state in use already. On any error
+// the project keeps its state.
+func (s *Session) SwapState(handle int, req SwapRequest) (out []byte) {
+	defer recoverInto(&out)
+	s.mu.Lock()
+	p := s.projects[handle]
+	s.mu.Unlock()
+	if p == nil {
+		return errorEnvelope(diag.Errorf("project.disposed", diag.Location{}, "project %d is not open (disposed?)", handle))
+	}
+	np, err := p.WithState(resolve.StateUpdate{State: req.State, StateName: req.Names.State,
+		RunResults: req.StateRunResults, RunResultsName: req.Names.StateRunResults})
+	if err != nil {
+		return errorEnvelope(err)
+	}
+	changed := !p.SameState(np)
+	if changed {
+		// A new entry: warming's exercise and the kept calls were the old state's.
+		entry := &project{Project: np, vars: p.vars, packageVars: p.packageVars, dispatch: p.dispatch}
+		s.mu.Lock()
+		if s.projects[handle] == p {
+			s.projects[handle] = entry
+		}
+		s.mu.Unlock()
+		p = entry
+		collect() // the old state's bytes and index
+	}
+	return okEnvelope(swapResult{Changed: changed, StateInfo: p.StateInfoNow(), Warnings: nonNil(p.Warnings)})
 }
 
 // MemoryStats is what Memory reports: the Go heap after a full collection.

@@ -551,3 +551,83 @@ func TestNavigateCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestSwapState: refreshState's Go side swaps a newer state in under the
+// same handle (dev is kept), says when nothing changed, and keeps the
+// state on bad bytes or another project's state; the run URL and
+// production's run results arrive through Names.
+func TestSwapState(t *testing.T) {
+	s, h := openJaffle(t, Names{RunURL: "https://ci.example/runs/{invocation_id}", StaleAfterMs: -1})
+	info := func() resolve.StateInfo {
+		var si resolve.StateInfo
+		json.Unmarshal(call(t, s, h, "stateInfo", `{}`).OK, &si)
+		return si
+	}
+	before := info()
+	if before.Run == nil || before.Run.URL != "https://ci.example/runs/"+before.InvocationID || before.Age == nil || before.Stale {
+		t.Fatalf("stateInfo = %+v", before)
+	}
+	ref := func() resolve.RefResult {
+		var r resolveResult
+		json.Unmarshal(call(t, s, h, "resolve", `{"refs":["stg_orders"],"defer":"favor-state","select":[]}`).OK, &r)
+		return r.Refs[0]
+	}
+	old := ref()
+	swap := func(req SwapRequest) (swapResult, *errorData) {
+		a := decode(t, s.SwapState(h, req))
+		var r swapResult
+		json.Unmarshal(a.OK, &r)
+		return r, a.Error
+	}
+	prod := read(t, jaffle+"/prod/manifest.json")
+	if r, e := swap(SwapRequest{State: prod}); e != nil || r.Changed || r.StateInfo.InvocationID != before.InvocationID {
+		t.Errorf("the same state again: %+v %+v", r, e)
+	}
+	devBytes := read(t, jaffle+"/dev/manifest.json")
+	req := SwapRequest{State: devBytes}
+	req.Names.State = "prod-next/manifest.json"
+	r, e := swap(req)
+	if e != nil || !r.Changed || r.StateInfo.File != "prod-next/manifest.json" || r.StateInfo.Run.URL == before.Run.URL {
+		t.Fatalf("swap = %+v %+v", r, e)
+	}
+	if now := ref(); now.Relation == old.Relation || now.State.File != "prod-next/manifest.json" {
+		t.Errorf("after the swap stg_orders is %s (before %s), state %s", now.Relation, old.Relation, now.State.File)
+	}
+	for _, bad := range []SwapRequest{{State: []byte(`{"nodes": [`)}, {State: read(t, "../../resolve/testdata/manifests/teradata-pibbers/manifest.json")}} {
+		if _, e := swap(bad); e == nil {
+			t.Error("a bad state was taken")
+		}
+		if info().File != "prod-next/manifest.json" {
+			t.Error("a failed swap changed the state")
+		}
+	}
+	if a := decode(t, s.SwapState(99, SwapRequest{State: prod})); a.Error == nil || a.Error.Code != "project.disposed" {
+		t.Errorf("unknown handle: %+v", a)
+	}
+	// Production's run results, at open.
+	td := "../../resolve/testdata/manifests/teradata-pibbers"
+	s2 := NewSession()
+	a := decode(t, s2.Open(OpenRequest{Manifest: read(t, td+"/manifest.json"), State: read(t, td+"/manifest.json"), StateRunResults: read(t, td+"/run_results.json"),
+		Names: Names{StateRunResults: "prod/run_results.json"}}, nil))
+	var or openResult
+	if err := json.Unmarshal(a.OK, &or); err != nil || a.Error != nil {
+		t.Fatalf("open: %v %+v", err, a.Error)
+	}
+	var ex explainResult
+	json.Unmarshal(call(t, s2, or.Handle, "resolve", `{"refs":["lim_market_competitors"],"defer":"favor-state"}`).OK, &ex)
+	if len(ex.Refs) != 1 || ex.Refs[0].StateRun == nil || ex.Refs[0].StateRun.Status != "error" || !hasDiag(ex.Diagnostics, "state.parent_not_success") {
+		t.Errorf("resolve with run results: %+v", ex)
+	}
+	if or.Info.State.RunResults == nil || or.Info.State.RunResults.File != "prod/run_results.json" {
+		t.Errorf("open info state = %+v", or.Info.State)
+	}
+}
+
+func hasDiag(ds []diag.Diagnostic, code string) bool {
+	for _, d := range ds {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
