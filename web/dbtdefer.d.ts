@@ -102,6 +102,44 @@ export interface OpenOptions {
   transfer?: boolean;
   /** Called as the inputs load; in a worker the page stays responsive meanwhile. */
   onProgress?: (p: Progress) => void;
+  /**
+   * Production's run_results.json: every ref that defers to production carries that node's status in
+   * the run (RefResult.stateRun), and state.parent_not_success warns of a production relation that run
+   * did not rebuild successfully (error, skipped, or not in the run).
+   */
+  stateRunResults?: Input;
+  /**
+   * A template of the production run's page: an http(s) URL whose {NAME} placeholders are metadata.env
+   * keys of the state (dbt Cloud writes DBT_CLOUD_RUN_ID, DBT_CLOUD_JOB_ID, DBT_CLOUD_PROJECT_ID…; any
+   * DBT_ENV_CUSTOM_ENV_* variable too) or invocation_id, generated_at, invocation_started_at,
+   * project_name. E.g. "https://cloud.getdbt.com/deploy/12345/projects/{DBT_CLOUD_PROJECT_ID}/runs/{DBT_CLOUD_RUN_ID}".
+   * Values are percent-encoded. A placeholder the state lacks gives no link and a warning
+   * (state.run_url_placeholder); a template that is not http(s) is refused (options.type).
+   */
+  runURL?: string;
+  /** The state's age past which it is stale (warning state.stale, StateInfo.stale). Default 24 h; 0: never. */
+  staleAfterMs?: number;
+  /** Refresh the state in the background (Project.watchState). Needs a state given as a URL. */
+  watchState?: { everyMs: number };
+  /** Called when a background refresh found a newer production state (it is in use already). */
+  onStateChange?: (r: RefreshResult) => void;
+  /** Called when a background refresh failed (the current state stays). */
+  onStateError?: (e: DbtdeferError) => void;
+}
+
+export interface RefreshOptions {
+  /** New state bytes, Blob or URL (default: the state's URL, fetched again). */
+  state?: Input;
+  /** New production run_results.json (default: its URL fetched again, if it came from one). */
+  stateRunResults?: Input;
+}
+
+export interface RefreshResult {
+  /** Whether the state in use changed (a 304, or the same run's bytes again, is no change). */
+  changed: boolean;
+  stateInfo: StateInfo;
+  /** The project's warnings with the state now in use. */
+  warnings: Diagnostic[];
 }
 
 export interface Progress {
@@ -186,8 +224,16 @@ export interface Project {
    * each node resolved as a ref() from the root under the defer flags (Go: resolve.Project.Lineage).
    */
   lineage(uniqueIdOrName: string, options?: LineageOptions): Promise<LineageResult>;
-  /** Which production run the state came from, and where and when it was fetched; null without a state. */
+  /** Which production run the state came from (with its link), how old it is, and where and when it was fetched; null without a state. */
   stateInfo(): Promise<StateInfo | null>;
+  /**
+   * Revalidates the state by its ETag (or takes the one given) and swaps a newer one in without
+   * re-indexing the dev manifest; answers kept by this Project are dropped when it changed. A failure
+   * (fetch.network, fetch.http, manifest.*, state.other_project, state.not_url) keeps the current state.
+   */
+  refreshState(options?: RefreshOptions): Promise<RefreshResult>;
+  /** Refreshes every everyMs (≥ 1000) in the background; watchState(0) stops. */
+  watchState(everyMs: number, onStateChange?: (r: RefreshResult) => void, onStateError?: (e: DbtdeferError) => void): void;
   /** Settles when the background warming after the open is done (at once without it). Calls made meanwhile are answered between its slices. */
   warmed(): Promise<void>;
   /** Frees the project in the wasm (wasm memory is reused, never returned). Later calls fail with project.disposed. */
@@ -349,6 +395,44 @@ export interface RefResult {
   selected: boolean;
   /** The production run, when the ref went to the state. */
   state?: StateInfo;
+  /** Production's run results on the relation a deferred ref reads (with openProject's stateRunResults). */
+  stateRun?: NodeRun;
+}
+
+/** Go: resolve.NodeRun: what production's run_results.json says of one node. */
+export interface NodeRun {
+  /** success, error, skipped, … as dbt writes it; "absent" when the run did not include the node. */
+  status: string;
+  completedAt?: string;
+  /** dbt's message (an error's first 300 bytes). */
+  message?: string;
+}
+
+/** Go: resolve.RunInfo. */
+export interface RunInfo {
+  /** DBT_CLOUD_RUN_ID, else the invocation_id. */
+  id?: string;
+  jobId?: string;
+  projectId?: string;
+  /** The run's page, from openProject's runURL (http or https only). */
+  url?: string;
+  startedAt?: string;
+  /** DBT_CLOUD_RUN_REASON, e.g. "scheduled". */
+  trigger?: string;
+  source: "dbt-cloud" | "invocation";
+}
+
+/** Go: resolve.StateRunResults. */
+export interface StateRunResults {
+  file?: string;
+  invocationId?: string;
+  generatedAt?: string;
+  /** The dbt command of the run: build, run, seed… */
+  command?: string;
+  /** False for a command that builds nothing (compile, docs generate, test): no ref is judged. */
+  builds: boolean;
+  counts: Record<string, number>;
+  elapsedTime?: number;
 }
 
 export interface ResolveResult {
@@ -389,6 +473,13 @@ export interface StateInfo {
   env?: Record<string, string>;
   /** The state's name in messages: its URL, file name, or "state/manifest.json". */
   file?: string;
+  run?: RunInfo;
+  runResults?: StateRunResults;
+  /** Seconds since generatedAt (stateInfo() and ProjectInfo only). */
+  age?: number;
+  /** Older than staleAfter (seconds). */
+  stale?: boolean;
+  staleAfter?: number;
   /** Present on Project.stateInfo(). */
   source?: StateSource | null;
 }

@@ -76,9 +76,17 @@ export async function openProject(options) {
     cache: bool,
     maxManifestBytes: (v) => (Number.isInteger(v) && v >= 0) || "a non-negative integer",
     transfer: bool,
+    stateRunResults: input,
+    runURL: (v) => runURLTemplate(v),
+    staleAfterMs: count,
+    watchState: (v) => (object(v) === true && Object.keys(v).every((k) => k === "everyMs") && Number.isInteger(v.everyMs) && v.everyMs >= 1000) ||
+      "{everyMs: an integer ≥ 1000}",
+    onStateChange: (v) => typeof v === "function" || "a function",
+    onStateError: (v) => typeof v === "function" || "a function",
   });
   if (options.manifest == null) throw new DbtdeferError("options.missing", "openProject: manifest is required");
-  const { onProgress, ...rest } = options;
+  if (options.watchState && options.state == null) throw new DbtdeferError("options.conflict", "openProject: watchState needs a state (a URL to revalidate)");
+  const { onProgress, watchState, onStateChange, onStateError, ...rest } = options;
   for (const k of inputKeys) {
     if (typeof rest[k] === "string" || rest[k] instanceof URL) rest[k] = absoluteURL(rest[k]);
   }
@@ -88,7 +96,9 @@ export async function openProject(options) {
     );
   }
   const res = await t.open(rest, onProgress ?? (() => {}));
-  return new Project(t, res);
+  const p = new Project(t, res);
+  if (watchState) p.watchState(watchState.everyMs, onStateChange, onStateError);
+  return p;
 }
 
 /**
@@ -108,7 +118,7 @@ export async function memoryUsage() {
 const cached = new Set(["resolve", "explain", "select", "nodes", "node", "lineage"]);
 const maxAnswerBytes = 8 << 20;
 
-const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml"];
+const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults"];
 
 const callOptions = {
   defer: oneOf("off", "standard", "favor-state"),
@@ -127,6 +137,7 @@ const schemas = {
   explain: { model: str, ...callOptions },
   nodes: { resourceType: strings, package: str, query: str, limit: count, offset: count },
   lineage: { up: bool, down: bool, depth: count, limit: count, tests: bool, ...callOptions },
+  refreshState: { state: input, stateRunResults: input },
 };
 
 /** Project is one opened dev manifest with its optional state. */
@@ -234,9 +245,65 @@ class Project {
     return this.#call("lineage", { ...normalize(options), node: uniqueIdOrName });
   }
 
-  /** stateInfo says which production run is in use and where and when it was fetched (null without a state). */
+  /**
+   * stateInfo says which production run is in use (run: id, job, link,
+   * trigger), how old it is (age, stale), what production's run results
+   * say, and where and when it was fetched (null without a state).
+   */
   async stateInfo() {
     return this.#call("stateInfo", {});
+  }
+
+  #refreshing = null;
+  #watch = null;
+
+  /**
+   * refreshState fetches the state again (conditionally, by its ETag or
+   * Last-Modified: a 304 costs no download) and, when production has a
+   * newer manifest, swaps it in without indexing the dev manifest again;
+   * production's run results too when they came from a URL. Or it takes
+   * the new bytes (or a URL) given: {state, stateRunResults}. Answers kept
+   * by this Project are dropped when the state changes. On any failure
+   * (network, bad JSON, another project's state) the current state stays
+   * and the error is thrown. Concurrent calls share one refresh.
+   */
+  async refreshState(options = {}) {
+    if (this.#disposed) throw new DbtdeferError("project.disposed", "refreshState: the project was disposed");
+    check("refreshState", options, schemas.refreshState);
+    const over = { ...options };
+    for (const k of ["state", "stateRunResults"]) if (typeof over[k] === "string" || over[k] instanceof URL) over[k] = absoluteURL(over[k]);
+    if (this.#refreshing && Object.keys(over).length === 0) return this.#refreshing;
+    const p = (async () => {
+      const res = await this.#t.refresh(this.#handle, over);
+      if (res.changed) {
+        this.#answers.clear();
+        this.#answerBytes = 0;
+        this.warnings = res.warnings;
+        this.info = { ...this.info, state: res.stateInfo };
+      }
+      return { changed: res.changed, stateInfo: res.stateInfo, warnings: res.warnings ?? this.warnings };
+    })();
+    this.#refreshing = p;
+    p.finally(() => this.#refreshing === p && (this.#refreshing = null)).catch(() => {});
+    return p;
+  }
+
+  /**
+   * watchState refreshes the state every everyMs in the background (as
+   * openProject's watchState does): onStateChange(result) when production
+   * moved, onStateError(error) when a refresh failed (the state stays).
+   * watchState(0) stops.
+   */
+  watchState(everyMs, onStateChange = () => {}, onStateError = () => {}) {
+    clearInterval(this.#watch);
+    this.#watch = null;
+    if (!everyMs || this.#disposed) return;
+    if (!Number.isInteger(everyMs) || everyMs < 1000) throw new DbtdeferError("options.type", "watchState: everyMs must be an integer ≥ 1000");
+    this.#watch = setInterval(() => {
+      if (this.#refreshing) return; // one at a time
+      this.refreshState().then((r) => r.changed && onStateChange(r), (e) => !this.#disposed && onStateError(e));
+    }, everyMs);
+    this.#watch.unref?.(); // node: a watch does not keep the process alive
   }
 
   /**
@@ -256,6 +323,7 @@ class Project {
   async dispose() {
     if (this.#disposed) return;
     this.#disposed = true;
+    clearInterval(this.#watch);
     this.#answers.clear();
     await this.#t.dispose(this.#handle);
   }
@@ -308,6 +376,21 @@ function input(v) {
     typeof v === "string" || v instanceof URL || "bytes (Uint8Array/ArrayBuffer), a Blob/File, or a URL";
 }
 
+// runURLTemplate checks a run URL template as Go's resolve.CheckRunURL
+// does (an absolute http(s) URL with {NAME} placeholders), so the mistake
+// is reported at the call.
+function runURLTemplate(v) {
+  if (typeof v !== "string") return "a URL template string";
+  if (!/^[^{}]*(\{[A-Za-z0-9_]+\}[^{}]*)*$/.test(v)) return "a URL template whose braces are {NAME} placeholders (letters, digits, _)";
+  let u;
+  try {
+    u = new URL(v.replace(/\{[A-Za-z0-9_]+\}/g, "x"));
+  } catch {
+    return "an absolute http(s) URL template";
+  }
+  return ((u.protocol === "http:" || u.protocol === "https:") && u.host !== "" && !u.username) || "an http(s) URL template with a host (and no user)";
+}
+
 function absoluteURL(u) {
   const base = globalThis.location?.href ?? (typeof process !== "undefined" ? `file://${process.cwd()}/` : undefined);
   try {
@@ -337,6 +420,11 @@ class LocalTransport {
   }
   warmed(handle) {
     return this.host.warmed(handle);
+  }
+  async refresh(handle, over) {
+    const got = await this.host.fetchState(handle, over);
+    while (this.host.opening) await this.host.opening;
+    return this.host.applyState(handle, got);
   }
   async dispose(handle) {
     return this.host.dispose(handle);
@@ -444,6 +532,20 @@ class WorkerTransport {
   warmed(handle) {
     if (this.dead) return Promise.resolve();
     return this.#request("warmed", { handle });
+  }
+  refresh(handle, over) {
+    if (this.dead) return Promise.reject(this.dead);
+    // Bytes are copied (the caller keeps its own) and handed over.
+    const args = { handle, over: { ...over } };
+    const transfer = [];
+    for (const k of ["state", "stateRunResults"]) {
+      const v = args.over[k];
+      if (!(ArrayBuffer.isView(v) || v instanceof ArrayBuffer)) continue;
+      const copy = ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() : v.slice(0);
+      args.over[k] = copy;
+      transfer.push(copy.buffer ?? copy);
+    }
+    return this.#request("refresh", args, undefined, transfer);
   }
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);

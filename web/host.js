@@ -69,7 +69,7 @@ export class Host {
     this.opening = null; // the open in progress, if any
     this.api = null;
     this.dead = null; // why the instance stopped, once it has
-    this.sources = new Map(); // handle → where the state came from
+    this.sources = new Map(); // handle → where the state and its run results came from, and how to fetch them again
     this.busy = 0; // how many js.FuncOf calls (open) or input reads into the wasm are in progress: dbtdefer_call must wait
     this.calls = 0; // callText calls so far (warming waits for a pause in them)
   }
@@ -130,14 +130,15 @@ export class Host {
     };
     const load = { headers: opts.headers, cache: opts.cache !== false, progress, max, sized };
     const inputs = {};
-    const names = { devRelations: opts.devRelations ?? [], maxManifestBytes: opts.maxManifestBytes ?? 0 };
+    const names = { devRelations: opts.devRelations ?? [], maxManifestBytes: opts.maxManifestBytes ?? 0, runURL: opts.runURL ?? "",
+      staleAfterMs: opts.staleAfterMs === 0 ? -1 : opts.staleAfterMs ?? 0 };
     const sources = {};
     const own = {}; // key → the bytes are this host's own (read by it, or handed over): their buffer may be handed on
     // Every input loads at once (a pair's two Files are read side by side).
     // A Blob manifest is read straight into the wasm's input buffer
     // (manifestAdopted): it is never whole in JavaScript, and its copy into
     // the wasm goes on while it is read.
-    const keys = ["manifest", "state", "catalog", "runResults", "projectYml"].filter((key) => opts[key] != null);
+    const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults"].filter((key) => opts[key] != null);
     const packages = opts.packageProjects ? Object.entries(opts.packageProjects) : [];
     // A big manifest is indexed on two cores: a helper worker scans the
     // entries from a split point near its middle while this instance scans
@@ -256,7 +257,8 @@ export class Host {
       if (text === null) throw new DbtdeferError("internal.error", "the split open did not finish");
       res = unwrap(text);
     }
-    this.sources.set(res.handle, sources.state ?? null);
+    this.sources.set(res.handle, { state: sources.state ?? null, stateRunResults: sources.stateRunResults ?? null,
+      load: { headers: opts.headers, cache: opts.cache !== false, max } });
     if (this.warm) this.#startWarm(res.handle);
     return res;
   }
@@ -353,7 +355,7 @@ export class Host {
     if (this.go.exited) this.died("the Go program exited");
     if (method === "stateInfo") {
       const env = JSON.parse(text);
-      if (env.ok) env.ok = { ...env.ok, source: this.sources.get(handle) ?? null };
+      if (env.ok) env.ok = { ...env.ok, source: this.sources.get(handle)?.state ?? null };
       text = JSON.stringify(env);
     }
     return text;
@@ -456,6 +458,58 @@ export class Host {
   #helper() {
     this.helper ??= within(10_000, startHelper(this.helperModule)).catch(() => null);
     return this.helper;
+  }
+
+  /**
+   * fetchState is refreshState's first half, which leaves the wasm alone
+   * (so calls go on while it downloads): the new state and run results to
+   * swap in, given (over) or fetched again from their URLs, revalidated by
+   * ETag or Last-Modified (null where the server says 304 Not Modified).
+   */
+  async fetchState(handle, over = {}) {
+    const h = this.sources.get(handle);
+    if (!h) throw new DbtdeferError("project.disposed", `refreshState: project ${handle} is not open (disposed?)`);
+    if (!h.state && over.state == null) throw new DbtdeferError("state.none", "refreshState: the project was opened without a state");
+    const load = { ...h.load, progress: () => {} };
+    const got = {};
+    for (const key of ["state", "stateRunResults"]) {
+      if (over[key] != null) {
+        got[key] = await loadInput(key, over[key], load);
+        checkSize(key, got[key].bytes.byteLength, load.max, got[key].name);
+      } else if (h[key]?.kind === "url" || h[key]?.kind === "file") {
+        got[key] = await revalidate(key, h[key], load);
+      }
+    }
+    if (over.state == null && h.state.kind !== "url" && h.state.kind !== "file") {
+      throw new DbtdeferError("state.not_url", `refreshState: the state was given as ${h.state.kind === "blob" ? "a Blob or File" : "bytes"}, so there is nothing to fetch again; pass the new one: refreshState({state})`);
+    }
+    return got;
+  }
+
+  /**
+   * applyState is refreshState's second half: it swaps what fetchState got
+   * into the project (Session.SwapState: dev is kept) and answers {changed,
+   * stateInfo, warnings}.
+   */
+  applyState(handle, got) {
+    const h = this.sources.get(handle);
+    if (!h) throw new DbtdeferError("project.disposed", `refreshState: project ${handle} is not open (disposed?)`);
+    const next = { ...h };
+    for (const key of ["state", "stateRunResults"]) if (got[key]) next[key] = got[key].source;
+    const args = {}, names = {};
+    for (const key of ["state", "stateRunResults"]) {
+      if (!got[key]?.bytes) continue;
+      args[key] = got[key].bytes;
+      names[key] = got[key].name ?? key;
+    }
+    let res;
+    if (args.state || args.stateRunResults) {
+      res = this.invoke("swapState", handle, { ...args, names: JSON.stringify(names) });
+    } else {
+      res = { changed: false, stateInfo: unwrap(this.callText(handle, "stateInfo", "{}")), warnings: null };
+    }
+    this.sources.set(handle, next);
+    return { ...res, stateInfo: res.stateInfo && { ...res.stateInfo, source: next.state ?? null } };
   }
 
   /** memory: the Go heap after a collection, and the wasm linear memory (which never shrinks: its peak). */
@@ -728,6 +782,43 @@ async function loadInput(key, v, { headers, cache, progress, max = 0, sized = ()
   }
   if (typeof v === "string" || v instanceof URL) return fetchInput(key, new URL(String(v)), { headers, cache, progress, sized: (n) => sized(key, n) });
   throw new DbtdeferError("options.type", `openProject: ${key} must be a Uint8Array, ArrayBuffer, Blob, File, URL or URL string`);
+}
+
+/**
+ * revalidate fetches a URL input again, conditionally on the ETag (or
+ * Last-Modified) of the bytes in use: {source} alone when it did not
+ * change (304), else {bytes, name, source}, kept in the cache like
+ * fetchInput's. A file: URL is read again.
+ */
+async function revalidate(key, src, { headers, cache, max }) {
+  const url = new URL(src.url);
+  if (url.protocol === "file:") return fetchInput(key, url, { headers, cache: false, progress: () => {} });
+  const h = new Headers(headers ?? {});
+  if (src.etag) h.set("If-None-Match", src.etag);
+  else if (src.lastModified) h.set("If-Modified-Since", src.lastModified);
+  const checkedAt = new Date().toISOString();
+  let res;
+  try {
+    res = await fetch(url, { headers: h, cache: "no-store" });
+  } catch (e) {
+    throw new DbtdeferError("fetch.network", `${key}: cannot fetch ${url.href}: ${e.message}`, { file: url.href });
+  }
+  if (res.status === 304) return { source: { ...src, status: 304, checkedAt } };
+  if (!res.ok) throw new DbtdeferError("fetch.http", `${key}: ${url.href} answered HTTP ${res.status} ${res.statusText}`.trim(), { file: url.href });
+  const total = Number(res.headers.get("Content-Length")) || 0;
+  if (total) checkSize(key, total, max, url.href); // before reading a state that is too big
+  const bytes = await readBody(res, url.href, () => {});
+  checkSize(key, bytes.byteLength, max, url.href);
+  const meta = { etag: res.headers.get("ETag") ?? undefined, lastModified: res.headers.get("Last-Modified") ?? undefined, fetchedAt: checkedAt };
+  if (cache && (meta.etag || meta.lastModified)) {
+    try {
+      const store = await openStore();
+      await store.put(url.href, store.shared ? bytes.slice() : bytes, meta);
+    } catch {
+      // uncached, as in fetchInput
+    }
+  }
+  return { bytes, name: url.href, source: { kind: "url", url: url.href, status: res.status, fromCache: false, ...meta, checkedAt, size: bytes.byteLength } };
 }
 
 // ---- URLs: conditional requests and a cache ---------------------------------

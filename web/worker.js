@@ -37,6 +37,14 @@ async function handle({ id, op, args }) {
       case "warmed": // settles later: the queue goes on meanwhile
         host.warmed(args.handle).then(() => port.post({ id, ok: true }));
         return;
+      case "refresh":
+        // The download goes on outside the queue (calls are answered
+        // meanwhile); the swap into the wasm waits its turn in it.
+        host.fetchState(args.handle, args.over).then(
+          (got) => (queue = queue.then(() => reply(id, () => host.applyState(args.handle, got)))),
+          (e) => port.post({ id, error: asError(e).toJSON() }),
+        );
+        return;
       case "dispose":
         ok = host.dispose(args.handle);
         break;
@@ -54,9 +62,20 @@ async function handle({ id, op, args }) {
     }
     port.post({ id, ok });
   } catch (e) {
-    const err = e instanceof DbtdeferError ? e : new DbtdeferError("internal.error", String(e?.message ?? e));
-    port.post({ id, error: err.toJSON() });
+    port.post({ id, error: asError(e).toJSON() });
   }
+}
+
+function reply(id, fn) {
+  try {
+    port.post({ id, ok: fn() });
+  } catch (e) {
+    port.post({ id, error: asError(e).toJSON() });
+  }
+}
+
+function asError(e) {
+  return e instanceof DbtdeferError ? e : new DbtdeferError("internal.error", String(e?.message ?? e));
 }
 
 async function connect() {

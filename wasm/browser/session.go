@@ -47,7 +47,7 @@ type Names struct {
 	// RunURL is the production run's URL template (resolve.Inputs.RunURL);
 	// StaleAfterMs the state's age past which it is stale (0: 24 h, -1: never).
 	RunURL       string `json:"runURL"`
-	StaleAfterMs int64  `json:"staleAfterMs"`
+	StaleAfterMs int    `json:"staleAfterMs"`
 }
 
 // Progress is one step of opening a project, reported to onProgress.

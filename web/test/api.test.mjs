@@ -2,7 +2,7 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { base, bytes, duck, expected, fresh, jaffle, manifests, prodInvocation, root } from "./helpers.mjs";
+import { base, bytes, duck, expected, fresh, jaffle, kbrock, manifests, mutable, prodInvocation, publish, root, teradata } from "./helpers.mjs";
 import { DbtdeferError } from "../errors.js";
 
 /** rejects asserts that p fails with a DbtdeferError of this code; returns it. */
@@ -42,7 +42,9 @@ for (const worker of [false, true]) {
       assert.equal(p.info.adapterType, "postgres");
       assert.ok(p.info.hasState);
       assert.equal(p.info.state.invocationId, prodInvocation);
-      assert.deepEqual(p.warnings, []);
+      // The only warning: production's run is from 2023 (older than the default 24 h).
+      assert.deepEqual(p.warnings.map((w) => w.code), ["state.stale"]);
+      assert.equal(p.info.state.stale, true);
       assert.deepEqual(phases, ["copy", "index", "ready"]);
     });
 
@@ -69,7 +71,7 @@ for (const worker of [false, true]) {
 
     test("the result matches the CLI's --json field for field", async () => {
       const cli = execCLI(["resolve", "--manifest", rel(jaffle, "dev/manifest.json"), "--state", rel(jaffle, "prod/manifest.json"),
-        "--defer", "standard", "--from", "customers", "stg_customers", "--json"]);
+        "--defer", "standard", "--from", "customers", "stg_customers", "--json", "--stale-after", "0"]);
       const { refs } = await p.resolve({ from: "customers", ref: "stg_customers", defer: "standard" });
       const want = JSON.parse(cli);
       delete want.state.file; // the CLI names the state by its path, the API by what it was given
@@ -402,6 +404,131 @@ for (const worker of [false, true]) {
   });
 }
 
+// The production run behind the state: its link, age and run results, and
+// a state that follows production (refreshState, watchState) against the
+// devserver's mutable/ folder, whose files the test rewrites as a
+// production deploy would.
+for (const worker of [false, true]) {
+  describe(`production run, node ${worker ? "worker thread" : "main thread"}`, () => {
+    let api;
+    const mode = worker ? "w" : "m";
+    before(async () => {
+      api = await fresh();
+      await api.initialize({ worker });
+    });
+
+    test("runURL links to the dbt Cloud run; age and staleness; bad templates are refused", async () => {
+      const data = await bytes(new URL("manifest.json", kbrock));
+      const env = JSON.parse(new TextDecoder().decode(data)).metadata.env;
+      const p = await api.openProject({ manifest: data, state: data, runURL: "https://cloud.getdbt.com/deploy/9/projects/{DBT_CLOUD_PROJECT_ID}/runs/{DBT_CLOUD_RUN_ID}" });
+      const info = await p.stateInfo();
+      assert.equal(info.run.url, `https://cloud.getdbt.com/deploy/9/projects/${env.DBT_CLOUD_PROJECT_ID}/runs/${env.DBT_CLOUD_RUN_ID}`);
+      assert.equal(info.run.jobId, env.DBT_CLOUD_JOB_ID);
+      assert.equal(info.run.trigger, env.DBT_CLOUD_RUN_REASON);
+      const age = (Date.now() - Date.parse(info.generatedAt)) / 1000;
+      assert.ok(Math.abs(info.age - age) < 120, `age ${info.age}, expected about ${age}`);
+      assert.equal(info.stale, true); // a 2023 run
+      assert.ok(p.warnings.some((w) => w.code === "state.stale"));
+      const { refs } = await p.resolve({ ref: "stg_tpch_orders", defer: "favor-state" });
+      assert.equal(refs[0].env, "state");
+      assert.equal(refs[0].state.run.url, info.run.url);
+      await p.dispose();
+      const q = await api.openProject({ manifest: data, state: data, staleAfterMs: 0, runURL: "https://x.example/{DBT_CLOUD_ACCOUNT_ID}" });
+      assert.equal((await q.stateInfo()).stale, undefined);
+      assert.ok(!q.warnings.some((w) => w.code === "state.stale"));
+      assert.ok(q.warnings.some((w) => w.code === "state.run_url_placeholder" && /DBT_CLOUD_ACCOUNT_ID/.test(w.message)));
+      assert.equal((await q.stateInfo()).run.url, undefined);
+      await q.dispose();
+      for (const bad of ["javascript:alert(1)", "ftp://x/{a}", "https://x/{a", "/relative/{DBT_CLOUD_RUN_ID}"]) {
+        await rejects(api.openProject({ manifest: data, state: data, runURL: bad }), "options.type", /runURL/);
+      }
+    });
+
+    test("stateRunResults: a deferred ref carries production's status; a failed parent warns", async () => {
+      const data = await bytes(new URL("manifest.json", teradata));
+      const rr = JSON.parse(await readFile(new URL("run_results.json", teradata), "utf8"));
+      const failed = rr.results.find((r) => r.status === "error");
+      const p = await api.openProject({ manifest: data, state: data, stateRunResults: new URL("run_results.json", teradata), staleAfterMs: 0 });
+      const name = failed.unique_id.split(".").at(-1);
+      const res = await p.resolve({ ref: [name, "stg_orders", "raw_orders"], defer: "favor-state" });
+      assert.equal(res.refs[0].stateRun.status, "error");
+      assert.equal(res.refs[0].stateRun.completedAt, failed.timing.at(-1).completed_at);
+      assert.equal(res.refs[1].stateRun.status, rr.results.find((r) => r.unique_id.endsWith(".stg_orders")).status);
+      assert.equal(res.refs[2].stateRun.status, "absent"); // a seed: not in a `dbt run`
+      const warned = res.diagnostics.filter((d) => d.code === "state.parent_not_success").map((d) => d.location.uniqueId).sort();
+      assert.deepEqual(warned, [failed.unique_id, "seed.jaffle_shop_teradata.raw_orders"]);
+      const info = await p.stateInfo();
+      assert.equal(info.runResults.command, "run");
+      assert.equal(info.runResults.counts.error, rr.results.filter((r) => r.status === "error").length);
+      await p.dispose();
+    });
+
+    test("refreshState follows production by ETag; a failed refresh keeps the state", { skip: !mutable && "no devserver (run test/run.mjs)" }, async () => {
+      const prod = await bytes(new URL("prod/manifest.json", jaffle));
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      await publish(`prod-${mode}.json`, prod);
+      const url = `${base}/mutable/prod-${mode}.json`;
+      const p = await api.openProject({ manifest: dev, state: url, cache: false });
+      const ask = async () => (await p.resolve({ from: "customers", ref: "stg_customers", defer: "favor-state" })).refs[0].relation;
+      assert.equal(await ask(), expected["favor-state"].relation);
+      let r = await p.refreshState();
+      assert.equal(r.changed, false);
+      assert.equal(r.stateInfo.source.status, 304);
+      // Production deploys: the state is now the dev manifest's coordinates.
+      await publish(`prod-${mode}.json`, dev);
+      r = await p.refreshState();
+      assert.equal(r.changed, true);
+      assert.equal(r.stateInfo.source.status, 200);
+      const devInvocation = JSON.parse(new TextDecoder().decode(dev)).metadata.invocation_id;
+      assert.equal(r.stateInfo.invocationId, devInvocation);
+      assert.equal(p.info.state.invocationId, devInvocation);
+      assert.equal(await ask(), expected.off.relation); // the kept answer was dropped
+      // Broken bytes, then another project's state: errors, and the state stays.
+      await publish(`prod-${mode}.json`, new TextEncoder().encode('{"metadata": {"dbt_schema_version": '));
+      await rejects(p.refreshState(), /^manifest\./);
+      await publish(`prod-${mode}.json`, await bytes(new URL("manifest.json", teradata)));
+      await rejects(p.refreshState(), "state.other_project", /jaffle_shop_teradata/);
+      assert.equal((await p.stateInfo()).invocationId, devInvocation);
+      assert.equal(await ask(), expected.off.relation);
+      // Production comes back: one refresh swaps it in again.
+      await publish(`prod-${mode}.json`, prod);
+      assert.equal((await p.refreshState()).changed, true);
+      assert.equal(await ask(), expected["favor-state"].relation);
+      await p.dispose();
+      await rejects(p.refreshState(), "project.disposed");
+    });
+
+    test("watchState refreshes in the background and calls onStateChange", { skip: !mutable && "no devserver (run test/run.mjs)" }, async () => {
+      const prod = await bytes(new URL("prod/manifest.json", jaffle));
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      await publish(`watch-${mode}.json`, prod);
+      let changed;
+      const seen = new Promise((resolve) => (changed = resolve));
+      const p = await api.openProject({ manifest: dev, state: `${base}/mutable/watch-${mode}.json`, cache: false, watchState: { everyMs: 1000 }, onStateChange: changed });
+      await publish(`watch-${mode}.json`, dev);
+      const r = await Promise.race([seen, new Promise((_, reject) => setTimeout(() => reject(new Error("no onStateChange in 10 s")), 10_000))]);
+      assert.equal(r.changed, true);
+      assert.equal(r.stateInfo.invocationId, JSON.parse(new TextDecoder().decode(dev)).metadata.invocation_id);
+      await p.dispose();
+      await rejects(api.openProject({ manifest: dev, watchState: { everyMs: 1000 } }), "options.conflict");
+      await rejects(api.openProject({ manifest: dev, state: prod, watchState: { everyMs: 10 } }), "options.type", /everyMs/);
+    });
+
+    test("a state given as bytes refreshes from new bytes only", async () => {
+      const prod = await bytes(new URL("prod/manifest.json", jaffle));
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      const p = await api.openProject({ manifest: dev, state: prod });
+      await rejects(p.refreshState(), "state.not_url");
+      const r = await p.refreshState({ state: dev });
+      assert.equal(r.changed, true);
+      assert.equal(dev.byteLength > 0, true); // the caller's bytes were copied, not taken
+      assert.equal((await p.refreshState({ state: dev })).changed, false);
+      await rejects(p.refreshState({ stat: dev }), "options.unknown_key", /did you mean "state"/);
+      await p.dispose();
+    });
+  });
+}
+
 test("version handshake: a wasm of another version is refused", { skip: !process.env.DBTDEFER_MISMATCH_WASM && "no mismatched wasm (run test/run.mjs)" }, async () => {
   const api = await fresh();
   await rejects(api.initialize({ wasmURL: new URL(`file://${process.env.DBTDEFER_MISMATCH_WASM}`), worker: false }), "version.mismatch", /0\.0\.0-mismatch/);
@@ -418,7 +545,7 @@ test("dbtdefer.js and the Go bridge carry the same version", async () => {
 test("dbtdefer.d.ts declares every Project method and option", async () => {
   const dts = await readFile(new URL("../dbtdefer.d.ts", import.meta.url), "utf8");
   const js = await readFile(new URL("../dbtdefer.js", import.meta.url), "utf8");
-  for (const m of ["resolve", "compile", "select", "explain", "stateInfo", "dispose", "initialize", "openProject"]) {
+  for (const m of ["resolve", "compile", "select", "explain", "stateInfo", "refreshState", "watchState", "dispose", "initialize", "openProject"]) {
     assert.match(dts, new RegExp(`\\b${m}\\(`), m);
   }
   // Every option key the JS accepts is typed.
@@ -436,9 +563,10 @@ function rel(dir, p) {
 }
 
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+let cliBuilt = false;
 function execCLI(args) {
-  const bin = new URL("bin/dbtdefer", root).pathname;
-  if (!existsSync(bin)) execFileSync("go", ["build", "-o", bin, "./resolve/cmd/dbtdefer"], { cwd: root.pathname });
+  const bin = new URL(".cache/webtest/dbtdefer", root).pathname;
+  // Built once a run (go build is cached): a binary left from an older build would compare the API with old code.
+  if (!cliBuilt) execFileSync("go", ["build", "-o", bin, "./resolve/cmd/dbtdefer"], { cwd: root.pathname }), (cliBuilt = true);
   return execFileSync(bin, args, { encoding: "utf8" }).split("\n")[0];
 }

@@ -13,6 +13,18 @@ export const duck = new URL("defer-mrkidbk-duckdb/", manifests);
 
 /** base is the devserver run.mjs started ("" when run without it). */
 export const base = process.env.DBTDEFER_TEST_BASE ?? "";
+/** mutable is the folder the devserver serves at /mutable/, for a production that changes. */
+export const mutable = process.env.DBTDEFER_TEST_MUTABLE ?? "";
+export const teradata = new URL("teradata-pibbers/", manifests);
+export const kbrock = new URL("kbrock-snowflake/", manifests);
+
+/** publish writes bytes to mutable/name, as production publishing a new artifact (a new mtime and ETag). */
+export async function publish(name, data) {
+  const { writeFile, rename } = await import("node:fs/promises");
+  const tmp = `${mutable}/.${name}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, `${mutable}/${name}`); // whole or not at all, as a real publish
+}
 
 export const expected = {
   off: { relation: '"postgres"."dbt_dconnors"."stg_customers"', env: "dev", rule: "defer-off" },

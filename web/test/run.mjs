@@ -4,7 +4,7 @@
 // headless Debian chromium through playwright-core) with the spec reporter,
 // whose summary lines end the output. Exits non-zero on any failure.
 import { spawn, execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 
@@ -18,7 +18,12 @@ const go = (args, env = {}) => execFileSync("go", args, { cwd: root, stdio: ["ig
 go(["build", "-o", `${cache}/devserver`, "./resolve/internal/devserver"]);
 go(["build", "-trimpath", "-ldflags=-s -w -X=main.Version=0.0.0-mismatch", "-o", `${cache}/mismatch.wasm`, "./wasm/browser"], { GOOS: "js", GOARCH: "wasm" });
 
-const server = spawn(`${cache}/devserver`, ["-addr", "127.0.0.1:0", "-dir", web, "-testdata", `${root}resolve/testdata/manifests`], { stdio: ["ignore", "pipe", "inherit"] });
+// mutable/ is a folder the tests write to: a "production" that moves on.
+const mutable = `${cache}/mutable`;
+rmSync(mutable, { recursive: true, force: true });
+mkdirSync(mutable, { recursive: true });
+const server = spawn(`${cache}/devserver`, ["-addr", "127.0.0.1:0", "-dir", web, "-testdata", `${root}resolve/testdata/manifests`, "-mount", `mutable=${mutable}`],
+  { stdio: ["ignore", "pipe", "inherit"] });
 const base = await new Promise((resolve, reject) => {
   server.on("exit", (code) => reject(new Error(`devserver exited (${code})`)));
   createInterface({ input: server.stdout }).once("line", (line) => {
@@ -32,7 +37,7 @@ const files = process.argv.slice(2).length ? process.argv.slice(2) : ["test/api.
 const tests = spawn(process.execPath, ["--test", "--test-reporter=spec", ...files], {
   cwd: web,
   stdio: "inherit",
-  env: { ...process.env, DBTDEFER_TEST_BASE: base, DBTDEFER_MISMATCH_WASM: `${cache}/mismatch.wasm` },
+  env: { ...process.env, DBTDEFER_TEST_BASE: base, DBTDEFER_MISMATCH_WASM: `${cache}/mismatch.wasm`, DBTDEFER_TEST_MUTABLE: mutable },
 });
 const timer = setTimeout(() => {
   console.error("JS tests took over 3 minutes: stopping them");
