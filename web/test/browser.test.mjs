@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { base, expected, prodInvocation } from "./helpers.mjs";
+import { readFile } from "node:fs/promises";
+import { base, expected, jaffle, mutable, prodInvocation, publish } from "./helpers.mjs";
 
 const chromium = "/usr/bin/chromium";
 const skip = (!base && "no devserver (run test/run.mjs)") || (!existsSync(chromium) && `${chromium} is missing (apt-get install chromium)`);
@@ -174,6 +175,40 @@ describe("chromium", { skip }, () => {
       assert.equal(b.source.fetchedAt, a.source.fetchedAt);
       assert.equal(b.invocationId, prodInvocation);
       assert.equal(b.file, `${base}/testdata/defer-jaffle-shop-postgres/prod/manifest.json`);
+    });
+
+    test("refreshState: production moves on, the page's project follows by ETag without re-indexing dev", { skip: !mutable && "no mutable folder" }, async () => {
+      const prod = await readFile(new URL("prod/manifest.json", jaffle));
+      const dev = await readFile(new URL("dev/manifest.json", jaffle));
+      await publish("chromium-prod.json", prod);
+      await page.evaluate(async () => {
+        window.proj = await window.api.openProject({ manifest: "/testdata/defer-jaffle-shop-postgres/dev/manifest.json", state: "/mutable/chromium-prod.json",
+          runURL: "https://ci.example/runs/{invocation_id}" });
+        window.ask = async () => (await window.proj.resolve({ from: "customers", ref: "stg_customers", defer: "favor-state" })).refs[0];
+      });
+      const first = await page.evaluate(async () => ({ ref: await window.ask(), r: await window.proj.refreshState() }));
+      assert.equal(first.ref.relation, expected["favor-state"].relation);
+      assert.equal(first.ref.state.run.url, `https://ci.example/runs/${prodInvocation}`);
+      assert.equal(first.r.changed, false);
+      assert.equal(first.r.stateInfo.source.status, 304);
+      await publish("chromium-prod.json", dev);
+      const second = await page.evaluate(async () => {
+        const t0 = performance.now();
+        const r = await window.proj.refreshState();
+        return { r, ms: performance.now() - t0, ref: await window.ask(), info: window.proj.info.state };
+      });
+      const devInvocation = JSON.parse(dev.toString()).metadata.invocation_id;
+      assert.equal(second.r.changed, true);
+      assert.equal(second.r.stateInfo.invocationId, devInvocation);
+      assert.equal(second.r.stateInfo.source.status, 200);
+      assert.equal(second.info.invocationId, devInvocation);
+      assert.equal(second.ref.relation, expected.off.relation); // the kept answer was dropped
+      assert.equal(second.ref.state.run.url, `https://ci.example/runs/${devInvocation}`);
+      await publish("chromium-prod.json", Buffer.from("{not json"));
+      const e = await failure(page, () => window.proj.refreshState());
+      assert.ok(e?.isDbtdeferError && /^manifest\./.test(e.data.code), JSON.stringify(e));
+      assert.equal((await page.evaluate(() => window.ask())).relation, expected.off.relation);
+      await page.evaluate(() => window.proj.dispose());
     });
 
     test("a corrupt manifest is a DbtdeferError with a code and location; the instance lives on", async () => {
