@@ -514,3 +514,14 @@ func (p *Project) SameState(q *Project) bool {
 	}
 	return ra.summary.InvocationID == rb.summary.InvocationID && ra.summary.GeneratedAt == rb.summary.GeneratedAt && len(ra.nodes) == len(rb.nodes)
 }
+
+// CheckStateRunResults reads a production run_results.json as
+// Inputs.StateRunResults would and returns its summary (for a host that
+// stores one for later, as the Worker's publishing does).
+func CheckStateRunResults(file string, data []byte) (*StateRunResults, error) {
+	s, err := parseStateRuns(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return &s.summary, nil
+}

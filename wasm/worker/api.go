@@ -14,7 +14,14 @@
 //	GET  /v1/node?node=customers
 //	GET  /v1/lineage?node=customers&up=true&down=false&depth=2&limit=200&tests=false&defer=standard&select=…
 //	POST /v1/compile   {"model": "customers", "defer": "standard", ...}
-//	PUT  /v1/manifests/{name}?kind=dev|state   (Authorization: Bearer TOKEN)
+//	PUT  /v1/manifests/{name}?kind=dev|state|run_results   (Authorization: Bearer TOKEN)
+//
+// /v1/state answers resolve.Project.StateInfoNow: the run (linked through
+// RUN_URL), its age and staleness (STALE_AFTER_SECONDS), and the summary
+// of production's run_results.json when one is published under the state's
+// name (kind=run_results); then every deferred ref carries its parent's
+// status in that run (stateRun) and state.parent_not_success warns of a
+// failed one.
 //
 // Manifests are published names (the compact form in the store) or
 // allow-listed URLs fetched conditionally by ETag; `manifest` and `state`
@@ -43,6 +50,9 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 )
 
+// kindRunResults publishes production's run_results.json for a state name.
+const kindRunResults Kind = "run_results"
+
 // Version is reported by /healthz.
 const Version = "0.1.0"
 
@@ -64,6 +74,10 @@ type Config struct {
 	RevalidateAfter time.Duration
 	MaxProjects     int
 	Now             func() time.Time
+	// RunURL is the production run's page template (resolve.Inputs.RunURL);
+	// StaleAfter the state's age past which it is stale (0: 24 h).
+	RunURL     string
+	StaleAfter time.Duration
 }
 
 func (c *Config) now() time.Time {
@@ -220,6 +234,8 @@ func StatusFor(code string) int {
 		return http.StatusBadGateway
 	case "manifest.no_store":
 		return http.StatusServiceUnavailable
+	case "options.run_url": // the Worker's RUN_URL, not the request
+		return http.StatusInternalServerError
 	case "not_implemented":
 		return http.StatusNotImplemented
 	case "defer.no_state":
@@ -306,7 +322,7 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	info := l.p.StateInfo()
+	info := l.p.StateInfoNow()
 	if info == nil {
 		return diag.Errorf("state.none", diag.Location{}, "no state manifest: name one with ?state= or set DEFAULT_STATE")
 	}
@@ -551,12 +567,26 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 	if kind == "" {
 		kind = KindDev
 	}
-	if kind != KindDev && kind != KindState {
-		return diag.Errorf("options.kind", diag.Location{Suggestion: diag.Closest(string(kind), []string{"dev", "state"})}, "kind must be \"dev\" or \"state\", got %q", kind)
+	if kind != KindDev && kind != KindState && kind != kindRunResults {
+		return diag.Errorf("options.kind", diag.Location{Suggestion: diag.Closest(string(kind), []string{"dev", "state", "run_results"})},
+			"kind must be \"dev\", \"state\" or \"run_results\", got %q", kind)
 	}
 	body, err := readBody(w, r, s.cfg.MaxPublishBytes)
 	if err != nil {
 		return err
+	}
+	if kind == kindRunResults {
+		// Production's run_results.json for the state NAME, stored as it is
+		// (it is small), once it reads.
+		if _, err := resolve.CheckStateRunResults(name+".run_results.json", body); err != nil {
+			return err
+		}
+		etag, err := s.cfg.Store.Put(r.Context(), runResultsKey(name), body)
+		if err != nil {
+			return storeErr(err)
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"name": name, "kind": kind, "etag": etag, "bytes": len(body)})
+		return nil
 	}
 	data := body
 	if !IsCompact(body) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 )
@@ -614,4 +615,97 @@ func TestNavigationErrors(t *testing.T) {
 	}
 	res, body := do(t, "POST", ts.URL+"/v1/nodes", nil, "")
 	wantError(t, res, body, 405, "request.method")
+}
+
+// TestProductionRun: RUN_URL links /v1/state and every deferred ref to
+// the run; production's run_results.json published with the state puts
+// each deferred parent's status on its ref, with a warning for a failed
+// one; a republished state is followed on revalidation.
+func TestProductionRun(t *testing.T) {
+	td := "../../resolve/testdata/manifests/teradata-pibbers"
+	man, err := os.ReadFile(filepath.Join(td, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, _ := os.ReadFile(filepath.Join(td, "run_results.json"))
+	var meta struct {
+		Metadata struct {
+			InvocationID string `json:"invocation_id"`
+			GeneratedAt  string `json:"generated_at"`
+		} `json:"metadata"`
+	}
+	json.Unmarshal(man, &meta)
+	gen, _ := time.Parse(time.RFC3339Nano, meta.Metadata.GeneratedAt)
+	now := gen.Add(30 * time.Hour)
+	ts := httptest.NewServer(NewServer(Config{Store: newMemStore(), Token: "s3cret", Now: func() time.Time { return now },
+		RunURL: "https://orchestrator.example/runs/{invocation_id}"}))
+	t.Cleanup(ts.Close)
+	for _, p := range []struct{ name, kind string }{{"td", "dev"}, {"tdprod", "state"}} {
+		if res, body := do(t, "PUT", ts.URL+"/v1/manifests/"+p.name+"?kind="+p.kind, man, "Bearer s3cret"); res.StatusCode != 201 {
+			t.Fatalf("publish %s: %d %s", p.name, res.StatusCode, body)
+		}
+	}
+	res, body := do(t, "PUT", ts.URL+"/v1/manifests/tdprod?kind=run_results", []byte(`{"results": [`), "Bearer s3cret")
+	wantError(t, res, body, 422, "run_results.syntax")
+	if res, body := do(t, "PUT", ts.URL+"/v1/manifests/tdprod?kind=run_results", rr, "Bearer s3cret"); res.StatusCode != 201 {
+		t.Fatalf("publish run results: %d %s", res.StatusCode, body)
+	}
+	res, body = do(t, "GET", ts.URL+"/v1/state?manifest=td&state=tdprod", nil, "")
+	var info resolve.StateInfo
+	if res.StatusCode != 200 || json.Unmarshal(body, &info) != nil {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	if info.Run == nil || info.Run.URL != "https://orchestrator.example/runs/"+meta.Metadata.InvocationID || info.Age == nil || *info.Age != 30*3600 || !info.Stale ||
+		info.RunResults == nil || info.RunResults.Command != "run" {
+		t.Errorf("state = %s", body)
+	}
+	if !strings.Contains(res.Header.Get("X-Dbtdefer-Sources"), "stateRunResults=run_results:tdprod") {
+		t.Errorf("sources header: %s", res.Header.Get("X-Dbtdefer-Sources"))
+	}
+	res, body = do(t, "GET", ts.URL+"/v1/resolve?manifest=td&state=tdprod&ref=lim_market_competitors&ref=stg_orders&defer=favor-state", nil, "")
+	var rres resolveResult
+	if res.StatusCode != 200 || json.Unmarshal(body, &rres) != nil || len(rres.Refs) != 2 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	if r := rres.Refs[0]; r.StateRun == nil || r.StateRun.Status != "error" || r.State.Run.URL != info.Run.URL {
+		t.Errorf("failed parent: %+v", r)
+	}
+	if r := rres.Refs[1]; r.StateRun == nil || r.StateRun.Status != "success" {
+		t.Errorf("good parent: %+v", r)
+	}
+	warned := 0
+	for _, d := range rres.Diagnostics {
+		if d.Code == "state.parent_not_success" {
+			warned++
+			if d.Location.UniqueID != "model.jaffle_shop_teradata.lim_market_competitors" {
+				t.Errorf("warning on %s", d.Location.UniqueID)
+			}
+		}
+	}
+	if warned != 1 {
+		t.Errorf("%d parent_not_success warnings: %s", warned, body)
+	}
+	// Production runs again: a new state under the same name is followed
+	// (the old run results no longer match it and say so).
+	next := bytes.Replace(man, []byte(meta.Metadata.InvocationID), []byte("11111111-2222-3333-4444-555555555555"), 1)
+	if res, body := do(t, "PUT", ts.URL+"/v1/manifests/tdprod?kind=state", next, "Bearer s3cret"); res.StatusCode != 201 {
+		t.Fatalf("republish: %d %s", res.StatusCode, body)
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/v1/state?manifest=td&state=tdprod", nil)
+	req.Header.Set("Cache-Control", "no-cache")
+	res2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res2.Body.Close()
+	json.NewDecoder(res2.Body).Decode(&info)
+	if info.InvocationID != "11111111-2222-3333-4444-555555555555" || info.Run.URL != "https://orchestrator.example/runs/11111111-2222-3333-4444-555555555555" {
+		t.Errorf("after republishing: %+v", info)
+	}
+	// A Worker whose RUN_URL is not http(s) says so on every request.
+	bad := httptest.NewServer(NewServer(Config{Store: newMemStore(), Token: "s3cret", RunURL: "javascript:alert(1)"}))
+	t.Cleanup(bad.Close)
+	do(t, "PUT", bad.URL+"/v1/manifests/dev?kind=dev", man, "Bearer s3cret")
+	res, body = do(t, "GET", bad.URL+"/v1/resolve?ref=stg_orders", nil, "")
+	wantError(t, res, body, 500, "options.run_url")
 }

@@ -60,11 +60,13 @@ func serve(args []string) error {
 	state := fs.String("state", "prod", "default state manifest name ('' for none)")
 	var allow listFlag
 	fs.Var(&allow, "allow", "allow-listed manifest URL or prefix ending in /; repeatable")
+	runURL := fs.String("run-url", "", "URL template of the production run's page (the Worker's RUN_URL)")
+	staleAfter := fs.Duration("stale-after", 0, "the state's age past which it is stale (0: 24h; the Worker's STALE_AFTER_SECONDS)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	s := NewServer(Config{Store: dirStore{*dir}, Token: os.Getenv("DBTDEFER_PUBLISH_TOKEN"), AllowURLs: allow,
-		DefaultManifest: *dev, DefaultState: *state})
+		DefaultManifest: *dev, DefaultState: *state, RunURL: *runURL, StaleAfter: *staleAfter})
 	fmt.Fprintf(os.Stderr, "dbtdefer worker (native) on http://%s, store %s\n", *addr, *dir)
 	srv := &http.Server{Addr: *addr, Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	return srv.ListenAndServe()
@@ -102,20 +104,20 @@ func publishCmd(args []string) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	url := fs.String("url", "", "the Worker's base URL")
 	name := fs.String("name", "prod", "published name")
-	kind := fs.String("kind", "state", "dev or state")
+	kind := fs.String("kind", "state", "dev, state, or run_results (production's run_results.json for the state NAME)")
 	pf := projectFileFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	tok := os.Getenv("DBTDEFER_PUBLISH_TOKEN")
 	if *url == "" || fs.NArg() != 1 || tok == "" {
-		return errors.New("publish -url URL -name NAME -kind dev|state manifest.json, with DBTDEFER_PUBLISH_TOKEN set")
+		return errors.New("publish -url URL -name NAME -kind dev|state|run_results FILE.json, with DBTDEFER_PUBLISH_TOKEN set")
 	}
 	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	if !IsCompact(data) {
+	if Kind(*kind) != kindRunResults && !IsCompact(data) {
 		files, err := pf.read(fs.Arg(0), Kind(*kind))
 		if err != nil {
 			return err

@@ -56,6 +56,8 @@ func configFromEnv() Config {
 		MaxPublishBytes: int64(envInt("MAX_PUBLISH_BYTES", 0)),
 		MaxFetchBytes:   int64(envInt("MAX_FETCH_BYTES", 0)),
 		RevalidateAfter: time.Duration(envInt("REVALIDATE_SECONDS", 0)) * time.Second,
+		RunURL:          cloudflare.Getenv("RUN_URL"),
+		StaleAfter:      time.Duration(envInt("STALE_AFTER_SECONDS", 0)) * time.Second,
 		HTTP:            fetch.NewClient().HTTPClient(fetch.RedirectModeManual),
 	}
 	for _, u := range strings.Split(cloudflare.Getenv("ALLOWED_MANIFEST_URLS"), ",") {

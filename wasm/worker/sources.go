@@ -72,7 +72,8 @@ type loaded struct {
 	p        *resolve.Project
 	cfg      *projectConfig
 	dev, st  *source
-	opened   bool // this request opened (indexed) the project
+	rr       *source // production's run results published with the state
+	opened   bool    // this request opened (indexed) the project
 	openTime time.Duration
 }
 
@@ -85,9 +86,12 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	if err != nil {
 		return nil, err
 	}
-	var st *source
+	var st, rr *source
 	if stateRef != "" {
 		if st, err = s.load(ctx, stateRef, revalidate); err != nil {
+			return nil, err
+		}
+		if rr, err = s.loadRunResults(ctx, stateRef, revalidate); err != nil {
 			return nil, err
 		}
 	}
@@ -95,7 +99,10 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	if st != nil {
 		key += "|" + st.id + "@" + st.etag
 	}
-	out := &loaded{dev: dev, st: st}
+	if rr != nil {
+		key += "|" + rr.id + "@" + rr.etag
+	}
+	out := &loaded{dev: dev, st: st, rr: rr}
 	if e, ok := s.projects[key]; ok {
 		out.p, out.cfg, out.openTime = e.p, e.cfg, e.openTime
 		return out, nil
@@ -108,7 +115,11 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	if err != nil {
 		return nil, err
 	}
-	in := resolve.Inputs{Manifest: dev.data, ManifestName: displayName(dev.id), Quoting: cfg.quoting}
+	in := resolve.Inputs{Manifest: dev.data, ManifestName: displayName(dev.id), Quoting: cfg.quoting,
+		RunURL: s.cfg.RunURL, StaleAfter: s.cfg.StaleAfter, Now: s.cfg.Now}
+	if rr != nil {
+		in.StateRunResults, in.StateRunResultsName = rr.data, displayName(rr.id)
+	}
 	if st != nil {
 		// Deferral only: a compact form keeps what deferring reads, not what
 		// dbt's state: methods compare (configs, descriptions, the state's
@@ -153,6 +164,9 @@ func displayName(id string) string {
 	if strings.HasPrefix(id, "store:") {
 		return strings.TrimPrefix(id, "store:") + ".json"
 	}
+	if name, ok := strings.CutPrefix(id, "run_results:"); ok {
+		return name + ".run_results.json"
+	}
 	return strings.TrimPrefix(id, "url:")
 }
 
@@ -166,32 +180,62 @@ func (s *sources) load(ctx context.Context, ref string, revalidate bool) (*sourc
 	if s.cfg.Store == nil {
 		return nil, diag.Errorf("manifest.no_store", diag.Location{}, "no manifest store is bound (R2 binding MANIFESTS)")
 	}
-	id := "store:" + ref
-	src := s.byID[id]
-	now := s.cfg.now()
-	if src != nil && !revalidate && now.Sub(src.checked) < s.cfg.RevalidateAfter {
-		src.status = "cached"
-		return src, nil
-	}
-	if src != nil {
-		etag, found, err := s.cfg.Store.Head(ctx, storeKey(ref))
-		if err != nil {
-			return nil, storeErr(err)
-		}
-		if found && etag == src.etag {
-			src.checked, src.status = now, "revalidated"
-			return src, nil
-		}
-	}
-	data, etag, found, err := s.cfg.Store.Get(ctx, storeKey(ref))
+	src, found, err := s.loadStored(ctx, "store:"+ref, storeKey(ref), revalidate)
 	if err != nil {
-		return nil, storeErr(err)
+		return nil, err
 	}
 	if !found {
 		return nil, diag.Errorf("manifest.unpublished", diag.Location{Suggestion: ""}, "no manifest is published under the name %q (publish it with PUT /v1/manifests/%s)", ref, ref)
 	}
+	return src, nil
+}
+
+// loadStored loads the Store's object key as source id, revalidating by
+// ETag what was loaded before; found is false when there is no such object.
+func (s *sources) loadStored(ctx context.Context, id, key string, revalidate bool) (*source, bool, error) {
+	src := s.byID[id]
+	now := s.cfg.now()
+	if src != nil && !revalidate && now.Sub(src.checked) < s.cfg.RevalidateAfter {
+		src.status = "cached"
+		return src, true, nil
+	}
+	if src != nil {
+		etag, found, err := s.cfg.Store.Head(ctx, key)
+		if err != nil {
+			return nil, false, storeErr(err)
+		}
+		if found && etag == src.etag {
+			src.checked, src.status = now, "revalidated"
+			return src, true, nil
+		}
+	}
+	data, etag, found, err := s.cfg.Store.Get(ctx, key)
+	if err != nil {
+		return nil, false, storeErr(err)
+	}
+	if !found {
+		delete(s.byID, id)
+		return nil, false, nil
+	}
 	src = &source{id: id, data: data, etag: etag, checked: now, status: "loaded"}
 	s.byID[id] = src
+	return src, true, nil
+}
+
+// runResultsKey is where production's run_results.json for the published
+// state NAME lives (PUT /v1/manifests/NAME?kind=run_results).
+func runResultsKey(name string) string { return "run_results/" + name + ".json" }
+
+// loadRunResults loads the run results published for a state name, or nil
+// (none published, or a URL state).
+func (s *sources) loadRunResults(ctx context.Context, stateRef string, revalidate bool) (*source, error) {
+	if !nameRE.MatchString(stateRef) || s.cfg.Store == nil {
+		return nil, nil
+	}
+	src, found, err := s.loadStored(ctx, "run_results:"+stateRef, runResultsKey(stateRef), revalidate)
+	if err != nil || !found {
+		return nil, err
+	}
 	return src, nil
 }
 
@@ -289,6 +333,9 @@ func (l *loaded) describe() string {
 	out := d("manifest", l.dev)
 	if l.st != nil {
 		out += ", " + d("state", l.st)
+	}
+	if l.rr != nil {
+		out += ", " + d("stateRunResults", l.rr)
 	}
 	return out
 }

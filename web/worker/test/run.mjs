@@ -17,6 +17,7 @@ const demo = join(root, "resolve/testdata/manifests/defer-jaffle-shop-postgres")
 const DEV = join(demo, "dev/manifest.json");
 const PROD = join(demo, "prod/manifest.json");
 const TOKEN = "test-token-" + Math.random().toString(36).slice(2);
+const RUN_URL = "https://orchestrator.example/runs/{invocation_id}";
 const tmp = mkdtempSync(join(tmpdir(), "dbtdefer-worker-"));
 
 let mf, base, origin, originURL;
@@ -54,7 +55,7 @@ before(async () => {
     modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }, { type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
     compatibilityDate: "2026-04-01",
     r2Buckets: ["MANIFESTS"],
-    bindings: { PUBLISH_TOKEN: TOKEN, DEFAULT_MANIFEST: "dev", DEFAULT_STATE: "prod", ALLOWED_MANIFEST_URLS: `${originURL}/ci/`, MAX_BODY_BYTES: "65536", MAX_PUBLISH_BYTES: "67108864", ...(process.env.GO_MEMORY_LIMIT_MB ? { GO_MEMORY_LIMIT_MB: process.env.GO_MEMORY_LIMIT_MB } : {}) },
+    bindings: { PUBLISH_TOKEN: TOKEN, RUN_URL, DEFAULT_MANIFEST: "dev", DEFAULT_STATE: "prod", ALLOWED_MANIFEST_URLS: `${originURL}/ci/`, MAX_BODY_BYTES: "65536", MAX_PUBLISH_BYTES: "67108864", ...(process.env.GO_MEMORY_LIMIT_MB ? { GO_MEMORY_LIMIT_MB: process.env.GO_MEMORY_LIMIT_MB } : {}) },
     host: "127.0.0.1",
     port: 0,
   });
@@ -84,7 +85,7 @@ const stripFile = (x) => JSON.parse(JSON.stringify(x, (k, v) => (k === "file" ? 
 test("resolve matches the CLI under all three modes", async () => {
   for (const mode of modes) {
     for (const [from, ref] of [["customers", "stg_customers"], ["orders", "stg_orders"], ["customers", "this"]]) {
-      const c = cli("resolve", "--manifest", DEV, "--state", PROD, "--defer", mode, "--from", from, ref, "--json");
+      const c = cli("resolve", "--manifest", DEV, "--state", PROD, "--run-url", RUN_URL, "--defer", mode, "--from", from, ref, "--json");
       assert.equal(c.code, 0, c.err);
       const want = c.out.trim().split("\n").map((l) => JSON.parse(l)).filter((x) => !x.warning);
       const r = await req("GET", `/v1/resolve?from=${from}&ref=${encodeURIComponent(ref)}&defer=${mode}`);
@@ -101,7 +102,7 @@ test("compile of the demo models matches the CLI under all three modes", async (
   const models = ["customers", "orders", "stg_customers", "order_items"];
   for (const mode of modes) {
     for (const model of models) {
-      const c = cli("compile", "--manifest", DEV, "--state", PROD, "--defer", mode, "--project", pyml, model, "--json");
+      const c = cli("compile", "--manifest", DEV, "--state", PROD, "--run-url", RUN_URL, "--defer", mode, "--project", pyml, model, "--json");
       const r = await req("POST", "/v1/compile", { body: JSON.stringify({ model, defer: mode }) });
       if (c.code !== 0) {
         const e = JSON.parse(c.err.trim().split("\n").pop());
@@ -115,6 +116,40 @@ test("compile of the demo models matches the CLI under all three modes", async (
       assert.deepEqual(stripFile(r.json), stripFile(want), `${mode} ${model}`);
     }
   }
+});
+
+test("the production run: RUN_URL links it, run results published with the state judge each deferred parent", async () => {
+  const td = join(root, "resolve/testdata/manifests/teradata-pibbers");
+  const man = readFileSync(join(td, "manifest.json"));
+  const rr = JSON.parse(readFileSync(join(td, "run_results.json"), "utf8"));
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  for (const [name, kind, body] of [["td", "dev", man], ["tdprod", "state", man], ["tdprod", "run_results", JSON.stringify(rr)]]) {
+    const r = await req("PUT", `/v1/manifests/${name}?kind=${kind}`, { body, headers: auth });
+    assert.equal(r.status, 201, r.text);
+  }
+  const invocation = JSON.parse(man.toString()).metadata.invocation_id;
+  const s = await req("GET", "/v1/state?manifest=td&state=tdprod");
+  assert.equal(s.status, 200, s.text);
+  assert.equal(s.json.run.url, `https://orchestrator.example/runs/${invocation}`);
+  assert.ok(s.json.age > 0 && s.json.stale === true, s.text); // a January 2025 run
+  assert.equal(s.json.runResults.command, "run");
+  const failed = rr.results.find((x) => x.status === "error");
+  const name = failed.unique_id.split(".").at(-1);
+  const r = await req("GET", `/v1/resolve?manifest=td&state=tdprod&ref=${name}&ref=stg_orders&defer=favor-state`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.refs[0].stateRun.status, "error");
+  assert.equal(r.json.refs[0].stateRun.completedAt, failed.timing.at(-1).completed_at);
+  assert.equal(r.json.refs[1].stateRun.status, "success");
+  assert.deepEqual(r.json.diagnostics.filter((d) => d.code === "state.parent_not_success").map((d) => d.location.uniqueId), [failed.unique_id]);
+  // The CLI says the same.
+  const c = cli("resolve", "--manifest", join(td, "manifest.json"), "--state", join(td, "manifest.json"), "--state-run-results", join(td, "run_results.json"),
+    "--run-url", RUN_URL, "--defer", "favor-state", name, "stg_orders", "--json");
+  assert.equal(c.code, 0, c.err);
+  const want = c.out.trim().split("\n").map((l) => JSON.parse(l)).filter((x) => !x.warning);
+  assert.deepEqual(stripFile(r.json.refs), stripFile(want));
+  const bad = await req("PUT", "/v1/manifests/tdprod?kind=run_results", { body: "{\"results\": 3}", headers: auth });
+  assert.equal(bad.status, 422, bad.text);
+  assert.equal(bad.json.code, "run_results.wrong_artifact");
 });
 
 test("nodes lists the demo's models and seeds as the CLI does", async () => {
