@@ -119,7 +119,12 @@ export interface OpenOptions {
   runURL?: string;
   /** The state's age past which it is stale (warning state.stale, StateInfo.stale). Default 24 h; 0: never. */
   staleAfterMs?: number;
-  /** Refresh the state in the background (Project.watchState). Needs a state given as a URL. */
+  /**
+   * Where a state given as bytes or a Blob was downloaded from, with the validators of that download:
+   * refreshState revalidates it there (a page that fetched the manifest itself, to show its progress).
+   */
+  stateOrigin?: { url: string; etag?: string; lastModified?: string };
+  /** Refresh the state in the background (Project.watchState). Needs a state given as a URL (or stateOrigin). */
   watchState?: { everyMs: number };
   /** Called when a background refresh found a newer production state (it is in use already). */
   onStateChange?: (r: RefreshResult) => void;

@@ -83,10 +83,16 @@ export async function openProject(options) {
       "{everyMs: an integer ≥ 1000}",
     onStateChange: (v) => typeof v === "function" || "a function",
     onStateError: (v) => typeof v === "function" || "a function",
+    stateOrigin: (v) => (object(v) === true && Object.keys(v).every((k) => ["url", "etag", "lastModified"].includes(k)) && typeof v.url === "string" &&
+      Object.values(v).every((x) => typeof x === "string")) || "{url, etag?, lastModified?} (strings)",
   });
   if (options.manifest == null) throw new DbtdeferError("options.missing", "openProject: manifest is required");
   if (options.watchState && options.state == null) throw new DbtdeferError("options.conflict", "openProject: watchState needs a state (a URL to revalidate)");
+  if (options.stateOrigin && (options.state == null || typeof options.state === "string" || options.state instanceof URL)) {
+    throw new DbtdeferError("options.conflict", "openProject: stateOrigin describes a state given as bytes or a Blob (a URL state is its own origin)");
+  }
   const { onProgress, watchState, onStateChange, onStateError, ...rest } = options;
+  if (rest.stateOrigin) rest.stateOrigin = { ...rest.stateOrigin, url: absoluteURL(rest.stateOrigin.url) };
   for (const k of inputKeys) {
     if (typeof rest[k] === "string" || rest[k] instanceof URL) rest[k] = absoluteURL(rest[k]);
   }

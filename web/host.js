@@ -257,6 +257,14 @@ export class Host {
       if (text === null) throw new DbtdeferError("internal.error", "the split open did not finish");
       res = unwrap(text);
     }
+    // A state the caller downloaded itself (bytes or a Blob) with its
+    // origin given is revalidated at that URL by refreshState.
+    const o = opts.stateOrigin;
+    if (o && sources.state) {
+      const now = new Date().toISOString();
+      sources.state = { kind: "url", url: o.url, status: 200, fromCache: false, etag: o.etag, lastModified: o.lastModified, fetchedAt: now, checkedAt: now,
+        size: sources.state.size };
+    }
     this.sources.set(res.handle, { state: sources.state ?? null, stateRunResults: sources.stateRunResults ?? null,
       load: { headers: opts.headers, cache: opts.cache !== false, max } });
     if (this.warm) this.#startWarm(res.handle);

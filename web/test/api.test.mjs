@@ -514,6 +514,24 @@ for (const worker of [false, true]) {
       await rejects(api.openProject({ manifest: dev, state: prod, watchState: { everyMs: 10 } }), "options.type", /everyMs/);
     });
 
+    test("stateOrigin: bytes the caller downloaded revalidate at their URL", { skip: !mutable && "no devserver (run test/run.mjs)" }, async () => {
+      const prod = await bytes(new URL("prod/manifest.json", jaffle));
+      const dev = await bytes(new URL("dev/manifest.json", jaffle));
+      await publish(`origin-${mode}.json`, prod);
+      const url = `${base}/mutable/origin-${mode}.json`;
+      const res = await fetch(url);
+      const got = new Uint8Array(await res.arrayBuffer());
+      const p = await api.openProject({ manifest: dev, state: new Blob([got]), stateOrigin: { url, etag: res.headers.get("ETag") } });
+      const r = await p.refreshState();
+      assert.equal(r.changed, false);
+      assert.equal(r.stateInfo.source.status, 304);
+      await publish(`origin-${mode}.json`, dev);
+      assert.equal((await p.refreshState()).changed, true);
+      await p.dispose();
+      await rejects(api.openProject({ manifest: dev, state: url, stateOrigin: { url } }), "options.conflict");
+      await rejects(api.openProject({ manifest: dev, state: prod, stateOrigin: { uri: url } }), "options.type", /stateOrigin/);
+    });
+
     test("a state given as bytes refreshes from new bytes only", async () => {
       const prod = await bytes(new URL("prod/manifest.json", jaffle));
       const dev = await bytes(new URL("dev/manifest.json", jaffle));
