@@ -45,6 +45,7 @@ export function replace(el, ...children) {
 
 /** safeHref returns an absolute http(s) URL, or "" for anything else (javascript:, data:, …). */
 export function safeHref(v) {
+  if (v == null || String(v).trim() === "") return ""; // "" would resolve to the page itself
   try {
     const u = new URL(String(v).trim(), document.baseURI);
     return u.protocol === "http:" || u.protocol === "https:" ? u.href : "";

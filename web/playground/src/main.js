@@ -36,6 +36,10 @@ const S = {
   gen: 0,
   loadGen: 0,
   last: null, // the latest evaluation, for copy buttons and tests
+  runURL: "", // the production run's URL template (#run=)
+  prodResults: "", // production's run_results.json URL (#prodResults=)
+  moved: null, // when a refresh last found production moved: {at, info}
+  refreshedAt: 0, // when the state was last revalidated (performance.now())
 };
 
 // ---- the engine --------------------------------------------------------------
@@ -461,14 +465,50 @@ async function openProject() {
   for (const [x, f] of [[dev, m], [prod, st], [catalog, cat]]) if (x && f) x.source = f;
   const opts = { manifest: m, onProgress };
   if (st) opts.state = st;
+  if (st && prod.origin) opts.stateOrigin = prod.origin;
+  if (st && S.runURL) opts.runURL = S.runURL;
+  if (st && S.prodResults) opts.stateRunResults = S.prodResults;
   if (cat) opts.catalog = cat;
   if (S.devRelations.length) opts.devRelations = S.devRelations;
   const mod = await started;
   const old = S.project;
   S.project = await mod.openProject(opts);
+  S.moved = null;
+  S.refreshedAt = performance.now();
   old?.dispose().catch(() => {});
   return S.project;
 }
+
+/**
+ * refreshProduction revalidates the production manifest at its URL (by
+ * ETag: a 304 when nothing changed) when the page gets the focus back, and
+ * says so when production moved: the preview, refs and lineage are then
+ * recomputed against the new run.
+ */
+function refreshProduction() {
+  return track(refreshProductionNow());
+}
+
+async function refreshProductionNow() {
+  const p = S.project;
+  if (!p?.info?.hasState || !S.loaded?.prod?.origin || performance.now() - S.refreshedAt < 2000) return;
+  S.refreshedAt = performance.now();
+  try {
+    const r = await p.refreshState();
+    if (p !== S.project) return;
+    if (r.changed) {
+      S.moved = { at: new Date(), info: r.stateInfo };
+      toast(`Production moved on: now ${runName(r.stateInfo)}, generated ${ago(r.stateInfo.age)}`);
+      schedule(0);
+    }
+    await renderBanner();
+  } catch (err) {
+    if (p === S.project) toast(`Could not refresh the production manifest (still using the one loaded): ${err?.message ?? err}`);
+  }
+}
+
+window.addEventListener("focus", () => refreshProduction());
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && refreshProduction());
 
 /** reopen reopens the wasm project after the dev-existence inputs change. */
 function reopen() {
@@ -538,6 +578,9 @@ async function download(url, name, which, x) {
   }
   const file = new File([await body.blob()], name, { type: "application/json" });
   x.size = file.size;
+  // Where it came from and its validators: refreshState revalidates it there.
+  x.origin = { url };
+  for (const [k, hdr] of [["etag", "ETag"], ["lastModified", "Last-Modified"]]) if (res.headers.get(hdr)) x.origin[k] = res.headers.get(hdr);
   performance.mark(`dbtdefer:downloaded:${which}`);
   if (S.inputs[which] === x) progressSet(which, `Downloaded ${mb(file.size)}`, 1, 0);
   return file;
@@ -899,6 +942,13 @@ function renderRefTable(refs) {
     const badges = [h("span", { class: `badge ${r.env === "state" ? "b-state" : r.env === "ephemeral" ? "b-eph" : "b-dev"}`, text: ENV_WORDS[r.env] ?? r.env })];
     if (r.assumption) badges.push(h("span", { class: "badge b-assume", title: "Decided by the unknown-existence policy, not by evidence", text: "assumed" }));
     if (r.selected && r.kind !== "this") badges.push(h("span", { class: "badge b-sel", text: "selected" }));
+    // Production's run results on the relation a deferred ref reads.
+    const run = r.stateRun;
+    if (run) {
+      const ok = run.status === "success";
+      const title = run.status === "absent" ? "Not part of production's last run: its table is from an earlier one" : `${run.status} in production's run${run.completedAt ? ` (${fmtDate(run.completedAt)})` : ""}${run.message ? `: ${run.message}` : ""}`;
+      badges.push(h("span", { class: `badge ${ok ? "b-run" : "b-warn"}`, title, "data-run": run.status, text: ok ? "built in prod" : run.status === "absent" ? "not in prod run" : `prod ${run.status}` }));
+    }
     return h(
       "tr",
       { "data-ref": keyOf(r), "data-env": r.env, "data-rule": r.rule },
@@ -1007,6 +1057,21 @@ function runLinks(env) {
   return entries.map(([, v]) => safeHref(v.trim())).filter(Boolean);
 }
 
+/** ago says how long ago, from seconds ("3 h ago"). */
+function ago(seconds) {
+  if (seconds == null) return "";
+  const units = [[86400, "d"], [3600, "h"], [60, "min"]];
+  for (const [n, u] of units) if (seconds >= n) return `${Math.floor(seconds / n)} ${u} ago`;
+  return "just now";
+}
+
+/** runName names a state's run: dbt Cloud's run id, else the invocation. */
+function runName(info) {
+  const r = info?.run;
+  if (r?.source === "dbt-cloud") return `dbt Cloud run ${r.id}`;
+  return `invocation ${info?.invocationId ?? "?"}`;
+}
+
 async function renderBanner() {
   let info = null;
   try {
@@ -1017,18 +1082,30 @@ async function renderBanner() {
   if (!info) {
     replace(el.banner, h("span", { class: "banner-title", text: "No production manifest" }), h("span", { class: "muted", text: " — load one: with nothing to defer to, every ref reads dev." }));
   } else {
-    const field = (label, value, cls) => (value ? h("span", { class: "bf" }, h("span", { class: "bf-l", text: label }), h("span", { class: `bf-v ${cls ?? ""}`, text: value })) : null);
-    const links = runLinks(info.env);
-    const link = links.length ? h("a", { href: links[0], class: "bf-link", rel: "noopener noreferrer", target: "_blank", "data-testid": "run-link" }, "Open the run ↗") : null;
+    const field = (label, value, cls, extra = {}) => (value ? h("span", { class: "bf", ...extra }, h("span", { class: "bf-l", text: label }), h("span", { class: `bf-v ${cls ?? ""}`, text: value })) : null);
+    // The run's page: the engine's link (openProject's runURL over the
+    // state's metadata), else an http(s) URL the metadata carries. Text
+    // only, http(s) only, opened without the opener.
+    const href = (info.run?.url && safeHref(info.run.url)) || runLinks(info.env)[0];
+    const link = href ? h("a", { href, class: "bf-link", rel: "noopener noreferrer", target: "_blank", "data-testid": "run-link" }, `Open ${runName(info)} ↗`) : null;
+    const run = info.run;
+    const rr = info.runResults;
+    const counts = rr ? Object.entries(rr.counts ?? {}).map(([k, n]) => `${n} ${k}`).join(", ") : "";
     replace(
       el.banner,
       h("span", { class: "banner-title", text: "Production state" }),
       field("project", info.projectName),
-      field("generated", fmtDate(info.generatedAt)),
+      field("generated", `${fmtDate(info.generatedAt)}${info.age != null ? ` (${ago(info.age)})` : ""}`, info.stale ? "stale" : "", { "data-testid": "state-age" }),
+      info.stale ? h("span", { class: "badge b-warn", title: `Older than ${ago(info.staleAfter).replace(" ago", "")}: production may have changed since`, text: "stale" }) : null,
+      run?.source === "dbt-cloud" ? field("run", run.id, "mono") : null,
+      run?.jobId ? field("job", run.jobId, "mono") : null,
+      run?.trigger ? field("trigger", run.trigger) : null,
       field("invocation", info.invocationId, "mono"),
       field("dbt", info.dbtVersion),
       field("adapter", info.adapterType),
+      rr ? field("run results", `dbt ${rr.command ?? "?"}: ${counts}`, "", { "data-testid": "state-run-results" }) : null,
       link,
+      S.moved ? h("span", { class: "bf moved", "data-testid": "state-moved", text: `Production moved on at ${S.moved.at.toTimeString().slice(0, 5)}: now ${runName(S.moved.info)}` }) : null,
     );
   }
   const dbt = S.project.info?.dbtVersion;
@@ -1052,6 +1129,8 @@ function writeHash() {
   if (S.unknown !== "missing") q.set("unknown", S.unknown);
   if (S.inputs.dev?.url) q.set("dev", S.inputs.dev.url);
   if (S.inputs.prod?.url) q.set("prod", S.inputs.prod.url);
+  if (S.runURL) q.set("run", S.runURL);
+  if (S.prodResults) q.set("prodResults", S.prodResults);
   const next = `#${q.toString()}`;
   if (location.hash !== next) history.replaceState(null, "", next);
 }
@@ -1066,6 +1145,8 @@ function readHash() {
   S.cmp = [0, 1].map((i) => (MODES.some((m) => m.value === cmp[i]) ? cmp[i] : ["off", "standard"][i]));
   S.unknown = q.get("unknown") === "present" ? "present" : "missing";
   el.unknownPolicy.value = S.unknown;
+  S.runURL = q.get("run") ?? "";
+  S.prodResults = q.get("prodResults") ? safeHref(q.get("prodResults")) : "";
   return { model: q.get("model"), dev: q.get("dev"), prod: q.get("prod") };
 }
 
@@ -1098,6 +1179,8 @@ window.dbtdeferPlayground = {
   get firstPaint() {
     return S.firstPaint;
   },
+  /** Revalidate production now, as regaining the focus does (tests). */
+  refreshProduction: () => ((S.refreshedAt = 0), refreshProduction()),
   set editDebounceMs(ms) {
     editDebounceMs = ms;
   },

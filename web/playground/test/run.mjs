@@ -12,7 +12,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,12 @@ const kidbk = { dev: readJSON(join(KIDBK, "dev", "manifest.json")), prod: readJS
 const relationOf = (m, uid) => m.nodes[uid].relation_name;
 
 let server, base, browser, userDir;
+// mutable/ is served by the dev server and rewritten by the tests: a production that runs again.
+const mutable = mkdtempSync(join(tmpdir(), "dbtdefer-playground-mutable-"));
+function publish(name, data) {
+  writeFileSync(join(mutable, `.${name}`), data);
+  renameSync(join(mutable, `.${name}`), join(mutable, name));
+}
 
 before(async () => {
   assert.ok(existsSync(join(playground, "dist", "playground.js")), "run `node build.mjs` first (dist/playground.js is missing)");
@@ -64,12 +70,13 @@ after(async () => {
     server.stderr.destroy();
   }
   if (userDir) rmSync(userDir, { recursive: true, force: true });
+  rmSync(mutable, { recursive: true, force: true });
 });
 
 /** startServer runs `go run ./resolve/internal/devserver` on a free port and reads its address. */
 function startServer() {
   return new Promise((resolve, reject) => {
-    const p = spawn("go", ["run", "./resolve/internal/devserver", "-addr", "127.0.0.1:0", "-dir", "web"], {
+    const p = spawn("go", ["run", "./resolve/internal/devserver", "-addr", "127.0.0.1:0", "-dir", "web", "-mount", `mutable=${mutable}`], {
       cwd: repo,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group: `go run` starts the server as a child, and both must stop
@@ -611,6 +618,58 @@ test("manifests loaded by URL; the shared link carries the URLs", async () => {
   assert.equal(rows.stg_payments.rule, "dev-unknown-assumed-missing");
   await shot(again, "14-loaded-by-url");
   await again.close();
+});
+
+test("the production run: a link to it, its age, its run results, and a state that follows it on focus", async () => {
+  const kb = readFileSync(join(manifests, "kbrock-snowflake", "manifest.json"), "utf8");
+  const meta = JSON.parse(kb).metadata;
+  publish("pg-prod.json", kb);
+  const tmpl = "https://cloud.getdbt.com/deploy/7/projects/{DBT_CLOUD_PROJECT_ID}/runs/{DBT_CLOUD_RUN_ID}";
+  const q = new URLSearchParams({ dev: `${base}/testdata/kbrock-snowflake/manifest.json`, prod: `${base}/mutable/pg-prod.json`, run: tmpl, model: "fct_orders", mode: "favor-state" });
+  const page = await open(`#${q}`);
+  const link = page.locator("[data-testid=run-link]");
+  assert.equal(await link.getAttribute("href"), `https://cloud.getdbt.com/deploy/7/projects/${meta.env.DBT_CLOUD_PROJECT_ID}/runs/${meta.env.DBT_CLOUD_RUN_ID}`);
+  assert.match(await link.getAttribute("rel"), /noopener/);
+  assert.match(await link.textContent(), new RegExp(`dbt Cloud run ${meta.env.DBT_CLOUD_RUN_ID}`));
+  const banner = await page.textContent("#state-banner");
+  assert.match(banner, /\(\d+ d ago\)/); // a September 2023 run
+  assert.match(banner, /stale/);
+  assert.ok(banner.includes(meta.env.DBT_CLOUD_RUN_REASON) && banner.includes(meta.env.DBT_CLOUD_JOB_ID), banner);
+  // Regaining the focus with production unchanged: a 304, nothing moves.
+  await page.evaluate(() => window.dbtdeferPlayground.refreshProduction());
+  await settle(page);
+  assert.equal(await page.locator("[data-testid=state-moved]").count(), 0);
+  // Production runs again (a new run id): the page notices and says so.
+  const next = kb.replace(`"DBT_CLOUD_RUN_ID": "${meta.env.DBT_CLOUD_RUN_ID}"`, '"DBT_CLOUD_RUN_ID": "300000001"').replace(meta.invocation_id, "0d000000-0000-4000-8000-000000000001");
+  assert.notEqual(next, kb);
+  publish("pg-prod.json", next);
+  await page.waitForTimeout(2100); // focus refreshes at most every 2 s
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  await page.waitForSelector("[data-testid=state-moved]", { timeout: 15_000 });
+  await settle(page);
+  assert.match(await page.textContent("[data-testid=state-moved]"), /dbt Cloud run 300000001/);
+  assert.match(await link.getAttribute("href"), /\/runs\/300000001$/);
+  assert.ok((await page.textContent("#state-banner")).includes("0d000000-0000-4000-8000-000000000001"));
+  await shot(page, "16-production-moved");
+  // A broken publish: the page says so and keeps the state it has.
+  publish("pg-prod.json", "{not json");
+  await page.evaluate(() => window.dbtdeferPlayground.refreshProduction());
+  await settle(page);
+  assert.match(await page.textContent("#toast"), /Could not refresh/);
+  assert.ok((await page.textContent("#state-banner")).includes("0d000000-0000-4000-8000-000000000001"));
+  assert.deepEqual(page.problems.filter((p) => !/Failed to load resource/.test(p)), []);
+  await page.close();
+
+  // Production's run results: a deferred seed the `dbt run` did not build.
+  const td = `${base}/testdata/teradata-pibbers`;
+  const q2 = new URLSearchParams({ dev: `${td}/manifest.json`, prod: `${td}/manifest.json`, prodResults: `${td}/run_results.json`, model: "stg_customers", mode: "favor-state" });
+  const p2 = await open(`#${q2}`);
+  assert.match(await p2.textContent("[data-testid=state-run-results]"), /dbt run: 18 success, 1 error|dbt run: 1 error, 18 success/);
+  const badge = p2.locator("#ref-table tr[data-ref] [data-run]");
+  assert.equal(await badge.getAttribute("data-run"), "absent");
+  assert.match(await badge.textContent(), /not in prod run/);
+  await shot(p2, "17-production-run-results");
+  await p2.close();
 });
 
 test("works from a plain static host under a sub-path (relative URLs only)", async () => {
