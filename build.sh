@@ -58,6 +58,13 @@ build_wasm() {
     say "building web/dist/dbtdefer.wasm (GOOS=js GOARCH=wasm)"
     GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o web/dist/dbtdefer.wasm ./wasm/browser
     cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" web/dist/wasm_exec.js
+    # The same glue as an ES module whose default export is Go: host.js
+    # imports it by name, so no bundler drops it as a side-effect-only
+    # import (the package says sideEffects: false).
+    { cat web/dist/wasm_exec.js; printf '\nexport default globalThis.Go;\n'; } >web/dist/wasm_exec.mjs
+    # Licences of what the wasm and the glue carry: Go's, and fastjson's.
+    cp "$(go env GOROOT)/LICENSE" web/dist/LICENSE.go
+    cp "$(go list -m -f '{{.Dir}}' github.com/valyala/fastjson)/LICENSE" web/dist/LICENSE.fastjson
     local f=web/dist/dbtdefer.wasm raw gz br
     raw=$(wc -c <"$f")
     gzip -9 -k -f -n "$f"; gz=$(wc -c <"$f.gz")
@@ -112,6 +119,21 @@ playground_tests() {
   need_chromium
   say "playground tests (Playwright + Debian chromium)"
   (cd web/playground && node test/run.mjs)
+}
+
+# package_tests packs web/ and runs its consumers (Vite, esbuild, webpack 5,
+# node, tsc) against the tarball, with the bundlers from
+# web/pkgtest/package-lock.json.
+package_tests() {
+  [ -f web/pkgtest/run.mjs ] || return 0
+  build_wasm
+  need_chromium
+  if [ ! -d web/pkgtest/node_modules/vite ] || [ web/pkgtest/package-lock.json -nt web/pkgtest/node_modules/.package-lock.json ]; then
+    say "installing the package tests' bundlers (npm ci in web/pkgtest)"
+    (cd web/pkgtest && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  say "npm package tests: npm pack, then Vite, esbuild, webpack 5, node and tsc consumers"
+  (cd web/pkgtest && node --test --test-reporter=spec run.mjs)
 }
 
 worker_tests() {
@@ -171,6 +193,7 @@ case "$cmd" in
     go_test_native
     go_test_js
     js_tests
+    package_tests
     playground_tests
     worker_tests
     ;;

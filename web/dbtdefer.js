@@ -10,6 +10,7 @@
 // it on the calling thread. Every method returns a Promise; every failure is
 // a DbtdeferError ({code, message, location}). Types: dbtdefer.d.ts.
 import { DbtdeferError, closest, unwrap } from "./errors.js";
+import { nodeImport, nodeWorkerURL } from "./platform.js";
 import { version } from "./version.js";
 
 export { DbtdeferError, version };
@@ -33,6 +34,8 @@ export function initialize(options = {}) {
     if (options.wasmURL != null && options.wasmModule != null) {
       throw new DbtdeferError("options.conflict", "initialize: give wasmURL or wasmModule, not both");
     }
+    // The wasm beside this file, written as bundlers (Vite, webpack) see an
+    // asset: they copy it and rewrite the URL.
     const wasmURL = options.wasmModule ? undefined : absoluteURL(options.wasmURL ?? new URL("./dist/dbtdefer.wasm", import.meta.url));
     const useWorker = options.worker ?? (typeof globalThis.Worker === "function");
     const t = useWorker ? await WorkerTransport.start() : new LocalTransport();
@@ -412,7 +415,11 @@ function absoluteURL(u) {
 class LocalTransport {
   async init(args) {
     const { startHost } = await import("./host.js");
-    this.host = await startHost(args);
+    // A page's helper worker, started as bundlers see a worker (see WorkerTransport.start).
+    const spawnHelper = typeof globalThis.Worker === "function"
+      ? () => new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "dbtdefer-helper" })
+      : undefined;
+    this.host = await startHost({ ...args, spawnHelper });
     return { wasmVersion: this.host.wasmVersion, hostVersion: version };
   }
   open(opts, onProgress) {
@@ -445,7 +452,6 @@ class LocalTransport {
 class WorkerTransport {
   static async start() {
     const t = new WorkerTransport();
-    const url = new URL("./worker.js", import.meta.url);
     let ready;
     const isReady = new Promise((resolve, reject) => (ready = { resolve, reject }));
     const onMessage = (m) => (m?.ready ? ready.resolve() : t.#receive(m));
@@ -455,14 +461,16 @@ class WorkerTransport {
       t.#failAll(err);
     };
     if (typeof globalThis.Worker === "function") {
-      t.worker = new Worker(url, { type: "module", name: "dbtdefer" });
+      // Written as Vite and webpack recognise a worker (inline, a literal
+      // URL and type): they bundle worker.js and rewrite its URL.
+      t.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "dbtdefer" });
       t.worker.onmessage = (e) => onMessage(e.data);
       t.worker.onerror = (e) => (e.preventDefault?.(), onError(e));
       t.post = (m, transfer) => t.worker.postMessage(m, transfer);
       t.ref = t.unref = () => {};
     } else {
-      const { Worker: NodeWorker } = await import("node:worker_threads");
-      t.worker = new NodeWorker(url);
+      const { Worker: NodeWorker } = await nodeImport("node:worker_threads");
+      t.worker = new NodeWorker(nodeWorkerURL());
       t.worker.on("message", onMessage);
       t.worker.on("error", onError);
       t.worker.on("exit", (code) => onError(new Error(`worker exited (code ${code})`)));

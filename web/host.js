@@ -3,19 +3,18 @@
 // and the Cache API), and turns the bridge's JSON envelopes into values or
 // DbtdeferErrors. It runs inside the Web Worker (worker.js) or, with
 // `worker: false`, on the caller's thread; dbtdefer.js is the public face.
-import "./dist/wasm_exec.js"; // Go's own glue, copied from the toolchain at build time: sets globalThis.Go
+import Go from "./dist/wasm_exec.mjs"; // Go's own wasm_exec.js, copied from the toolchain at build time, as a module
 import { DbtdeferError, unwrap } from "./errors.js";
-
-const isNode = typeof process !== "undefined" && !!process.versions?.node;
+import { isNode, nodeImport, nodeWorkerURL } from "./platform.js";
 
 /**
  * startHost compiles and starts one wasm instance.
  * @param {{wasmURL?: string, wasmModule?: WebAssembly.Module}} opts
  */
-export async function startHost({ wasmURL, wasmModule, parallel = true, warm = true }) {
+export async function startHost({ wasmURL, wasmModule, parallel = true, warm = true, spawnHelper }) {
   if (parallel === true) parallel = splitMinBytes;
   const module = wasmModule ?? (await compileWasm(wasmURL));
-  const go = new globalThis.Go();
+  const go = new Go();
   // A per-instance callback name: several instances may share one realm.
   const key = `__dbtdeferReady_${Math.random().toString(36).slice(2)}`;
   const ready = new Promise((resolve) => (globalThis[key] = resolve));
@@ -29,6 +28,7 @@ export async function startHost({ wasmURL, wasmModule, parallel = true, warm = t
     throw new DbtdeferError("wasm.instantiate", `cannot instantiate dbtdefer.wasm: ${e.message}`);
   }
   const host = new Host(go, instance, parallel ? module : null);
+  host.spawnHelper = spawnHelper;
   host.splitMinBytes = parallel || Infinity;
   host.warm = warm;
   const exited = go.run(instance).then(() => host.died(`the Go program exited (code ${exitCode ?? 0})`));
@@ -45,7 +45,7 @@ async function compileWasm(url) {
   const u = new URL(String(url), isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
   try {
     if (u.protocol === "file:") {
-      const { readFile } = await import("node:fs/promises");
+      const { readFile } = await nodeImport("node:fs/promises");
       return await WebAssembly.compile(await readFile(u));
     }
     const res = await fetch(u);
@@ -464,7 +464,7 @@ export class Host {
    * where it did not start within 10 s: the open goes on without it).
    */
   #helper() {
-    this.helper ??= within(10_000, startHelper(this.helperModule)).catch(() => null);
+    this.helper ??= within(10_000, startHelper(this.helperModule, this.spawnHelper)).catch(() => null);
     return this.helper;
   }
 
@@ -703,8 +703,7 @@ function within(ms, p) {
  * startHelper starts a second dbtdefer worker (worker.js) on the same
  * module, for split opens: {scan(bytes) → Promise<Uint8Array|null>}.
  */
-async function startHelper(module) {
-  const url = new URL("./worker.js", import.meta.url);
+async function startHelper(module, spawn) {
   let post, ref = () => {}, unref = () => {};
   const waiting = new Map();
   let next = 0;
@@ -723,14 +722,25 @@ async function startHelper(module) {
     for (const w of waiting.values()) w.reject(e);
     waiting.clear();
   };
-  if (typeof globalThis.Worker === "function") {
-    const w = new Worker(url, { type: "module", name: "dbtdefer-helper" });
+  if (typeof globalThis.Worker === "function" && (spawn || typeof WorkerGlobalScope !== "undefined")) {
+    // On a page, the page's own spawn (bundlers see it there); inside the
+    // dbtdefer worker, this worker's own script again, of its own kind (a
+    // bundler may have made it a classic script: importScripts() is a no-op
+    // there and throws in a module worker).
+    let type = "module";
+    if (!spawn) {
+      try {
+        importScripts();
+        type = "classic";
+      } catch {}
+    }
+    const w = spawn ? spawn() : new Worker(self.location.href, { type, name: "dbtdefer-helper" });
     w.onmessage = (e) => receive(e.data);
     w.onerror = (e) => (e.preventDefault?.(), fail(new Error(e?.message ?? "helper failed")));
     post = (m, t) => w.postMessage(m, t);
   } else if (isNode) {
-    const { Worker: NodeWorker } = await import("node:worker_threads");
-    const w = new NodeWorker(url);
+    const { Worker: NodeWorker } = await nodeImport("node:worker_threads");
+    const w = new NodeWorker(nodeWorkerURL());
     w.on("message", receive);
     w.on("error", fail);
     w.on("exit", () => fail(new Error("helper exited")));
@@ -875,7 +885,7 @@ async function fetchInput(key, url, { headers, cache, progress, sized }) {
   const name = url.href;
   if (url.protocol === "file:") {
     if (!isNode) throw new DbtdeferError("fetch.file", `${key}: file: URLs can only be read in node`, { file: name });
-    const { readFile } = await import("node:fs/promises");
+    const { readFile } = await nodeImport("node:fs/promises");
     try {
       const buf = await readFile(url);
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -4,18 +4,22 @@
 // Requests run one at a time, in order; the page never blocks on Go.
 import { startHost } from "./host.js";
 import { DbtdeferError } from "./errors.js";
+import { nodeImport } from "./platform.js";
 import { version } from "./version.js";
 
-const port = await connect();
+let port = null;
 let host = null;
 let queue = Promise.resolve();
 
-port.listen((msg) => {
-  queue = queue.then(() => handle(msg));
+// No top-level await: a bundler may make this a classic worker script.
+// The page waits for {ready} before its first request.
+connect().then((p) => {
+  port = p;
+  port.listen((msg) => {
+    queue = queue.then(() => handle(msg));
+  });
+  port.post({ ready: true });
 });
-// Messages sent before a module worker's top-level await settles can be lost:
-// the page waits for this before its first request.
-port.post({ ready: true });
 
 async function handle({ id, op, args }) {
   try {
@@ -82,6 +86,6 @@ async function connect() {
   if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
     return { post: (m, t) => self.postMessage(m, t), listen: (fn) => (self.onmessage = (e) => fn(e.data)) };
   }
-  const { parentPort } = await import("node:worker_threads");
+  const { parentPort } = await nodeImport("node:worker_threads");
   return { post: (m, t) => parentPort.postMessage(m, t), listen: (fn) => parentPort.on("message", fn) };
 }
