@@ -60,6 +60,8 @@ async function runChromium(sizes) {
   const { server, base } = await startServer();
   const results = {};
   try {
+    results.initCold = await initCold(pw, base);
+    say(`initialize() cold in Chromium: median ${results.initCold.error ?? `${results.initCold.medianMs.toFixed(0)} ms vs compileStreaming ${results.initCold.baselineMedianMs.toFixed(0)} ms`}`);
     for (const sz of sizes) {
       // A fresh browser per size: wasm memory never shrinks, and 250 MB
       // inputs must not meet the previous size's heap.
@@ -104,6 +106,51 @@ async function runChromium(sizes) {
   return results;
 }
 
+/**
+ * initCold times initialize() as a page's first call (issue 20): a fresh
+ * browser context each time (no HTTP cache, no cached wasm code), the wasm
+ * fetched from the local server, compiled (streaming: served as
+ * application/wasm), instantiated in the Web Worker and the version
+ * handshake done; median of 5. The baseline, in the same run and fresh
+ * contexts too: WebAssembly.compileStreaming of the same wasm alone.
+ */
+async function initCold(pw, base) {
+  const browser = await pw.launch({ executablePath: chromium, headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  const once = async (fn) => {
+    const ctx = await browser.newContext();
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${base}/test/blank.html`);
+      return await page.evaluate(fn);
+    } finally {
+      await ctx.close();
+    }
+  };
+  try {
+    const runs = [], baseline = [];
+    for (let i = 0; i < 5; i++) {
+      runs.push(await once(async () => {
+        const t0 = performance.now();
+        const api = await import("/dbtdefer.js");
+        await api.initialize();
+        return performance.now() - t0;
+      }));
+      baseline.push(await once(async () => {
+        const t0 = performance.now();
+        await WebAssembly.compileStreaming(fetch("/dist/dbtdefer.wasm"));
+        return performance.now() - t0;
+      }));
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    return { runs, baseline, medianMs: median(runs), baselineMedianMs: median(baseline), ratio: median(runs) / median(baseline) };
+  } catch (e) {
+    return { error: String(e.message) };
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---- wasm sizes -------------------------------------------------------------
 function sizes(file) {
   if (!existsSync(file)) return null;
@@ -128,7 +175,7 @@ for (const sz of native.sizes) {
 const chromeRes = await runChromium(native.sizes);
 const wasm = { browser: sizes(join(web, "dist/dbtdefer.wasm")), worker: sizes(join(web, "worker/build/app.wasm")) };
 
-const results = { date: new Date().toISOString(), go: native.go, cpus: native.cpus, sizes: native.sizes.map((sz) => ({ ...sz, node: nodeRes[sz.mb], chromium: chromeRes[sz.mb] })), wasm };
+const results = { date: new Date().toISOString(), go: native.go, cpus: native.cpus, initCold: chromeRes.initCold, sizes: native.sizes.map((sz) => ({ ...sz, node: nodeRes[sz.mb], chromium: chromeRes[sz.mb] })), wasm };
 mkdirSync(dirname(outPath), { recursive: true });
 writeFileSync(outPath, JSON.stringify(results, null, 2) + "\n");
 
@@ -199,6 +246,11 @@ for (const [name, res] of [["node", nodeRes], ["Chromium", chromeRes]]) {
   row(`${name}: the helper worker indexed part of the manifest`, ...each((s) => (r(s).parallelIndex ? "yes" : "no")), "");
   const errs = native.sizes.filter((s) => res[s.mb]?.error).map((s) => `${s.mb} MB: ${res[s.mb].error.split("\n")[0]}`);
   if (errs.length) row(`${name}: errors`, errs.join("; "), ...native.sizes.slice(1).map(() => ""), "");
+}
+{
+  const ic = chromeRes.initCold;
+  row("Chromium: initialize() cold (fresh context: fetch, streaming compile, instantiate, handshake), median of 5, ms vs compileStreaming of the same wasm",
+    ic && !ic.error ? `${f(ic.medianMs, 0)} vs ${f(ic.baselineMedianMs, 0)} (${f(ic.ratio, 2)}×)` : ic?.error ?? "—", ...native.sizes.slice(1).map(() => ""), "");
 }
 for (const [k, v] of Object.entries(wasm)) if (v) row(`wasm size (${k}): raw / gzip / brotli`, `${v.raw} / ${v.gzip} / ${v.brotli} bytes`, ...native.sizes.slice(1).map(() => ""), k === "browser" ? "≤ 1.75 MB brotli" : "");
 

@@ -171,6 +171,8 @@ test("TypeScript: tsc --noEmit --strict against the package's types", () => {
   let out = "";
   try {
     out = run(bin("tsc"), ["--noEmit", "--strict", "-p", join(here, "tsconfig.json")]);
+    // Node's own resolution too (what EMBEDDING.md promises).
+    for (const m of ["node16", "nodenext"]) out += run(bin("tsc"), ["--noEmit", "--strict", "--module", m, "--moduleResolution", m, "-p", join(here, "tsconfig.json")]);
   } catch (e) {
     assert.fail(`tsc failed:\n${e.stdout}${e.stderr}`);
   }
