@@ -183,7 +183,7 @@ test("web/ parses no manifest in JavaScript", () => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        if (!["node_modules", "test", "bench", "dist", "test-artifacts", ".wrangler", "build"].includes(e.name)) walk(p);
+        if (!["node_modules", "test", "pkgtest", "bench", "dist", "test-artifacts", ".wrangler", "build"].includes(e.name)) walk(p);
       } else if (/\.(m?js|html|ts)$/.test(e.name)) {
         readFileSync(p, "utf8").split("\n").forEach((line, i) => {
           if (line.includes("JSON.parse")) found.push(`${p.slice(web.length + 1)}:${i + 1}: ${line.trim()}`);
