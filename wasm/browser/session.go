@@ -187,11 +187,9 @@ type swapResult struct {
 // the project keeps its state.
 func (s *Session) SwapState(handle int, req SwapRequest) (out []byte) {
 	defer recoverInto(&out)
-	s.mu.Lock()
-	p := s.projects[handle]
-	s.mu.Unlock()
-	if p == nil {
-		return errorEnvelope(diag.Errorf("project.disposed", diag.Location{}, "project %d is not open (disposed?)", handle))
+	p, err := s.open(handle)
+	if err != nil {
+		return errorEnvelope(err)
 	}
 	np, err := p.WithState(resolve.StateUpdate{State: req.State, StateName: req.Names.State,
 		RunResults: req.StateRunResults, RunResultsName: req.Names.StateRunResults})
@@ -343,14 +341,23 @@ func (p *project) exercise(n int) int {
 	return exerciseCalls - p.exercised
 }
 
-// Call runs method on the project behind handle and returns the JSON envelope.
-func (s *Session) Call(handle int, name string, req []byte) (out []byte) {
-	defer recoverInto(&out)
+// open is the project behind handle, or project.disposed.
+func (s *Session) open(handle int) (*project, error) {
 	s.mu.Lock()
 	p := s.projects[handle]
 	s.mu.Unlock()
 	if p == nil {
-		return errorEnvelope(diag.Errorf("project.disposed", diag.Location{}, "project %d is not open (disposed?)", handle))
+		return nil, diag.Errorf("project.disposed", diag.Location{}, "project %d is not open (disposed?)", handle)
+	}
+	return p, nil
+}
+
+// Call runs method on the project behind handle and returns the JSON envelope.
+func (s *Session) Call(handle int, name string, req []byte) (out []byte) {
+	defer recoverInto(&out)
+	p, err := s.open(handle)
+	if err != nil {
+		return errorEnvelope(err)
 	}
 	m := methods[name]
 	if m == nil {
