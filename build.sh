@@ -63,8 +63,8 @@ build_wasm() {
     # import (the package says sideEffects: false).
     { cat web/dist/wasm_exec.js; printf '\nexport default globalThis.Go;\n'; } >web/dist/wasm_exec.mjs
     # Licences of what the wasm and the glue carry: Go's, and fastjson's.
-    cp "$(go env GOROOT)/LICENSE" web/dist/LICENSE.go
-    cp "$(go list -m -f '{{.Dir}}' github.com/valyala/fastjson)/LICENSE" web/dist/LICENSE.fastjson
+    cp "$(go env GOROOT)/LICENSE" web/dist/LICENSE-go.txt
+    cp "$(go list -m -f '{{.Dir}}' github.com/valyala/fastjson)/LICENSE" web/dist/LICENSE-fastjson.txt
     local f=web/dist/dbtdefer.wasm raw gz br
     raw=$(wc -c <"$f")
     gzip -9 -k -f -n "$f"; gz=$(wc -c <"$f.gz")
