@@ -472,12 +472,15 @@ export class Host {
    * fetchState is refreshState's first half, which leaves the wasm alone
    * (so calls go on while it downloads): the new state and run results to
    * swap in, given (over) or fetched again from their URLs, revalidated by
-   * ETag or Last-Modified (null where the server says 304 Not Modified).
+   * ETag or Last-Modified (no bytes where the server says 304 Not Modified).
    */
   async fetchState(handle, over = {}) {
     const h = this.sources.get(handle);
     if (!h) throw new DbtdeferError("project.disposed", `refreshState: project ${handle} is not open (disposed?)`);
     if (!h.state && over.state == null) throw new DbtdeferError("state.none", "refreshState: the project was opened without a state");
+    if (over.state == null && over.stateRunResults == null && h.state.kind !== "url" && h.state.kind !== "file") {
+      throw new DbtdeferError("state.not_url", `refreshState: the state was given as ${h.state.kind === "blob" ? "a Blob or File" : "bytes"}, so there is nothing to fetch again; pass the new one: refreshState({state})`);
+    }
     const load = { ...h.load, progress: () => {} };
     const got = {};
     for (const key of ["state", "stateRunResults"]) {
@@ -487,9 +490,6 @@ export class Host {
       } else if (h[key]?.kind === "url" || h[key]?.kind === "file") {
         got[key] = await revalidate(key, h[key], load);
       }
-    }
-    if (over.state == null && h.state.kind !== "url" && h.state.kind !== "file") {
-      throw new DbtdeferError("state.not_url", `refreshState: the state was given as ${h.state.kind === "blob" ? "a Blob or File" : "bytes"}, so there is nothing to fetch again; pass the new one: refreshState({state})`);
     }
     return got;
   }
