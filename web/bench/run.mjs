@@ -233,6 +233,8 @@ for (const [name, res] of [["node", nodeRes], ["Chromium", chromeRes]]) {
     row(`${label}: a call doing nothing (stateInfo), µs`, ...each((s) => f(r(s).noopCallUs)), "");
     row(`${label}: resolve per call, µs: first ask while warming / once warm / nodes known / asked again (per ref in a 100-ref call)`,
       ...each((s) => `${f(r(s).resolveColdUs, 0)} / ${f(r(s).resolveWarmedUs, 0)} / ${f(r(s).resolveKnownUs, 0)} / ${f(r(s).resolveWarmUs)} (${f(r(s).resolveBatchedUsPerRef)})`), budget ? "< 20 µs" : "");
+    row(`${label}: a ref's hover answer (resolve, each ref's first ask), ms p99 (p50) vs a call doing nothing`,
+      ...each((s) => `${f(r(s).hoverP99Ms, 2)} (${f(r(s).hoverP50Ms, 2)}) over ${r(s).hoverAsks} vs ${f(r(s).noopCallUs / 1e3, 2)} (${f(r(s).hoverP99Ms / (r(s).noopCallUs / 1e3), 1)}×)`), budget ? "< 16 ms p99" : "");
     row(`${label}: compile preview of an edited model per call, µs`, ...each((s) => f(r(s).compileUs, 0)), budget ? "< 2000 µs" : "");
   };
   calls(name === "Chromium" ? "Chromium (Web Worker)" : name, r, true);
