@@ -343,6 +343,8 @@ export interface LineageNode {
   reason?: string;
   selected?: boolean;
   assumption?: boolean;
+  /** Production's run status of a node that resolves there (openProject's stateRunResults). */
+  stateRun?: NodeRun;
   /** Why it could not be resolved from the root (access, ambiguity…). */
   error?: Diagnostic;
 }
