@@ -1,19 +1,18 @@
 package resolve
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
-
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/corpus"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 )
 

@@ -3,13 +3,13 @@ package compile
 import (
 	"encoding/hex"
 	"fmt"
-	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"

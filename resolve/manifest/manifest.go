@@ -11,7 +11,6 @@ package manifest
 
 import (
 	"encoding/hex"
-	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"regexp"
 	"sort"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/internal/md5"
 	"github.com/valyala/fastjson"
 )
 
