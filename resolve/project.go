@@ -6,6 +6,7 @@
 package resolve
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -190,11 +191,7 @@ func Open(in Inputs) (*Project, error) {
 		if p.State == nil {
 			return nil, diag.Errorf("options.state_run_results", diag.Location{File: in.StateRunResultsName}, "production run results need a state manifest (--state)")
 		}
-		rn := in.StateRunResultsName
-		if rn == "" {
-			rn = "state/run_results.json"
-		}
-		if p.stateRuns, err = parseStateRuns(rn, in.StateRunResults); err != nil {
+		if p.stateRuns, err = parseStateRuns(cmp.Or(in.StateRunResultsName, stateRunResultsName), in.StateRunResults); err != nil {
 			return nil, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"
@@ -291,6 +292,10 @@ type stateRuns struct {
 // command (run_results before dbt 0.19 name none) counts as one.
 var buildCommands = map[string]bool{"": true, "run": true, "build": true, "seed": true, "snapshot": true, "clone": true, "retry": true}
 
+// stateRunResultsName names production's run results in messages when the
+// host gives no name.
+const stateRunResultsName = "state/run_results.json"
+
 // maxRunMessage bounds the message a NodeRun carries (a database error can
 // quote a whole statement).
 const maxRunMessage = 300
@@ -298,17 +303,9 @@ const maxRunMessage = 300
 // parseStateRuns reads production's run_results.json (any schema, back to
 // the unversioned files before dbt 0.19).
 func parseStateRuns(file string, data []byte) (*stateRuns, error) {
-	var ps fastjson.Parser
-	v, err := ps.ParseBytes(data)
+	v, results, err := deferral.ReadRunResults(file, "production run_results", data)
 	if err != nil {
-		return nil, diag.Errorf("run_results.syntax", diag.Location{File: file}, "production run_results is not valid JSON: %v", err)
-	}
-	if u := string(v.GetStringBytes("metadata", "dbt_schema_version")); u != "" && !strings.Contains(u, "/run-results/") {
-		return nil, diag.Errorf("run_results.wrong_artifact", diag.Location{File: file}, "not a run_results.json (dbt_schema_version %s)", u)
-	}
-	results := v.GetArray("results")
-	if results == nil {
-		return nil, diag.Errorf("run_results.wrong_artifact", diag.Location{File: file}, "not a run_results.json: no \"results\" array")
+		return nil, err
 	}
 	s := &stateRuns{nodes: make(map[string]*NodeRun, len(results))}
 	s.summary = StateRunResults{File: file, InvocationID: string(v.GetStringBytes("metadata", "invocation_id")),
@@ -421,14 +418,7 @@ func (p *Project) parentNotSuccess(uid, rel string, n *NodeRun) diag.Diagnostic 
 	}
 	return diag.Warning("state.parent_not_success", diag.Location{File: s.File, UniqueID: uid},
 		"this ref reads production's %s, which production's run %s (`dbt %s`, %s) did not rebuild successfully: %s; the table may be stale or missing",
-		rel, run, cmpOrDash(s.Command), cmpOrDash(s.GeneratedAt), what)
-}
-
-func cmpOrDash(s string) string {
-	if s == "" {
-		return "?"
-	}
-	return s
+		rel, run, cmp.Or(s.Command, "?"), cmp.Or(s.GeneratedAt, "?"), what)
 }
 
 // ---- a state that follows production -------------------------------------
@@ -480,7 +470,7 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	var dropped []diag.Diagnostic
 	switch {
 	case u.RunResults != nil:
-		rn := cmp.Or(u.RunResultsName, "state/run_results.json")
+		rn := cmp.Or(u.RunResultsName, stateRunResultsName)
 		var err error
 		if np.stateRuns, err = parseStateRuns(rn, u.RunResults); err != nil {
 			return nil, err

@@ -355,6 +355,12 @@ func TestStateRunResultsKinds(t *testing.T) {
 			t.Errorf("%s: err = %v, want %s in x.json", bad.data, err, bad.code)
 		}
 	}
+	// A run that ran nothing (Fusion's `compile` of fusion-databricks-anjali
+	// wrote "results": []) is a run_results all the same.
+	empty := []byte(`{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/run-results/v6.json","invocation_id":"x"},"results":[],"args":{"which":"compile"}}`)
+	if p, err := Open(Inputs{Manifest: prod, State: prod, StateRunResults: empty}); err != nil || hasCode(p.Warnings, "state.run_results_not_build") == nil {
+		t.Errorf("empty run results: err %v", err)
+	}
 	if _, err := Open(Inputs{Manifest: prod, StateRunResults: gen}); err == nil {
 		t.Error("run results without a state: no error")
 	}

@@ -130,20 +130,33 @@ func (o *Oracle) AddCatalog(file string, data []byte) error {
 	return nil
 }
 
-// AddRunResults adds the dev relations of nodes a dev run_results.json
-// reports as built successfully; dev gives their coordinates.
-func (o *Oracle) AddRunResults(file string, data []byte, dev *manifest.Manifest) error {
+// ReadRunResults parses a run_results.json (what names it in messages:
+// "run_results", "production run_results") and answers the document and its
+// "results" array, or run_results.syntax or run_results.wrong_artifact (a
+// dbt_schema_version of another artifact, no "results" array).
+func ReadRunResults(file, what string, data []byte) (*fastjson.Value, []*fastjson.Value, error) {
 	var p fastjson.Parser
 	v, err := p.ParseBytes(data)
 	if err != nil {
-		return diag.Errorf("run_results.syntax", diag.Location{File: file}, "run_results is not valid JSON: %v", err)
+		return nil, nil, diag.Errorf("run_results.syntax", diag.Location{File: file}, "%s is not valid JSON: %v", what, err)
 	}
 	if u := string(v.GetStringBytes("metadata", "dbt_schema_version")); u != "" && !strings.Contains(u, "/run-results/") {
-		return diag.Errorf("run_results.wrong_artifact", diag.Location{File: file}, "not a run_results.json (dbt_schema_version %s)", u)
+		return nil, nil, diag.Errorf("run_results.wrong_artifact", diag.Location{File: file}, "not a run_results.json (dbt_schema_version %s)", u)
 	}
-	results := v.GetArray("results")
-	if results == nil && v.Get("results") == nil {
-		return diag.Errorf("run_results.wrong_artifact", diag.Location{File: file}, "not a run_results.json: no \"results\"")
+	r := v.Get("results")
+	if r == nil || r.Type() != fastjson.TypeArray {
+		return nil, nil, diag.Errorf("run_results.wrong_artifact", diag.Location{File: file}, "not a run_results.json: no \"results\" array")
+	}
+	results, _ := r.Array()
+	return v, results, nil
+}
+
+// AddRunResults adds the dev relations of nodes a dev run_results.json
+// reports as built successfully; dev gives their coordinates.
+func (o *Oracle) AddRunResults(file string, data []byte, dev *manifest.Manifest) error {
+	_, results, err := ReadRunResults(file, "run_results", data)
+	if err != nil {
+		return err
 	}
 	for _, r := range results {
 		status := string(r.GetStringBytes("status"))
