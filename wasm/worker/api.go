@@ -585,6 +585,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return storeErr(err)
 		}
+		s.src.forget(runResultsID(name)) // used from the next request on (its absence may be remembered)
 		writeJSON(w, http.StatusCreated, map[string]any{"name": name, "kind": kind, "etag": etag, "bytes": len(body)})
 		return nil
 	}

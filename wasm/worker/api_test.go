@@ -709,3 +709,40 @@ func TestProductionRun(t *testing.T) {
 	res, body = do(t, "GET", bad.URL+"/v1/resolve?ref=stg_orders", nil, "")
 	wantError(t, res, body, 500, "options.run_url")
 }
+
+// TestNoRunResultsNoReads: a state published without run results costs no
+// Store read per request (the absence is remembered, and revalidated like
+// an object), and run results published later are used at once.
+func TestNoRunResultsNoReads(t *testing.T) {
+	ts, st := newTestServer(t)
+	get := func() resolveResult {
+		res, body := do(t, "GET", ts.URL+"/v1/resolve?from=customers&ref=stg_customers&defer=favor-state", nil, "")
+		var r resolveResult
+		if res.StatusCode != 200 || json.Unmarshal(body, &r) != nil {
+			t.Fatalf("%d %s", res.StatusCode, body)
+		}
+		return r
+	}
+	get()
+	st.mu.Lock()
+	before := st.gets
+	st.mu.Unlock()
+	for i := 0; i < 3; i++ {
+		if r := get(); r.Refs[0].StateRun != nil {
+			t.Fatalf("stateRun without run results: %+v", r.Refs[0].StateRun)
+		}
+	}
+	st.mu.Lock()
+	after := st.gets
+	st.mu.Unlock()
+	if after != before {
+		t.Errorf("%d Store reads for 3 requests of an opened project", after-before)
+	}
+	rr := []byte(`{"metadata":{"dbt_schema_version":"https://schemas.getdbt.com/dbt/run-results/v6.json"},"args":{"which":"build"},"results":[]}`)
+	if res, body := do(t, "PUT", ts.URL+"/v1/manifests/prod?kind=run_results", rr, "Bearer s3cret"); res.StatusCode != 201 {
+		t.Fatalf("publish: %d %s", res.StatusCode, body)
+	}
+	if r := get(); r.Refs[0].StateRun == nil || r.Refs[0].StateRun.Status != "absent" {
+		t.Errorf("run results published after a miss are not used: %+v", r.Refs[0])
+	}
+}

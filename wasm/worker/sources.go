@@ -145,7 +145,8 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	return out, nil
 }
 
-// forgetUnused drops sources no cached project uses, so old bytes can be freed.
+// forgetUnused drops sources no cached project uses, so old bytes can be
+// freed (remembered absences stay: they hold nothing).
 func (s *sources) forgetUnused() {
 	used := map[string]bool{}
 	for k := range s.projects {
@@ -154,7 +155,7 @@ func (s *sources) forgetUnused() {
 		}
 	}
 	for id, src := range s.byID {
-		if !used[id+"@"+src.etag] {
+		if src.data != nil && !used[id+"@"+src.etag] { // a remembered absence holds no bytes
 			delete(s.byID, id)
 		}
 	}
@@ -180,7 +181,7 @@ func (s *sources) load(ctx context.Context, ref string, revalidate bool) (*sourc
 	if s.cfg.Store == nil {
 		return nil, diag.Errorf("manifest.no_store", diag.Location{}, "no manifest store is bound (R2 binding MANIFESTS)")
 	}
-	src, found, err := s.loadStored(ctx, "store:"+ref, storeKey(ref), revalidate)
+	src, found, err := s.loadStored(ctx, "store:"+ref, storeKey(ref), revalidate, false)
 	if err != nil {
 		return nil, err
 	}
@@ -192,21 +193,24 @@ func (s *sources) load(ctx context.Context, ref string, revalidate bool) (*sourc
 
 // loadStored loads the Store's object key as source id, revalidating by
 // ETag what was loaded before; found is false when there is no such object.
-func (s *sources) loadStored(ctx context.Context, id, key string, revalidate bool) (*source, bool, error) {
+// An optional object's absence is remembered as an entry without data and
+// revalidated like one that was found, so a state without run results
+// costs no Store read per request.
+func (s *sources) loadStored(ctx context.Context, id, key string, revalidate, optional bool) (*source, bool, error) {
 	src := s.byID[id]
 	now := s.cfg.now()
 	if src != nil && !revalidate && now.Sub(src.checked) < s.cfg.RevalidateAfter {
 		src.status = "cached"
-		return src, true, nil
+		return src, src.data != nil, nil
 	}
 	if src != nil {
 		etag, found, err := s.cfg.Store.Head(ctx, key)
 		if err != nil {
 			return nil, false, storeErr(err)
 		}
-		if found && etag == src.etag {
+		if found == (src.data != nil) && etag == src.etag {
 			src.checked, src.status = now, "revalidated"
-			return src, true, nil
+			return src, found, nil
 		}
 	}
 	data, etag, found, err := s.cfg.Store.Get(ctx, key)
@@ -215,6 +219,9 @@ func (s *sources) loadStored(ctx context.Context, id, key string, revalidate boo
 	}
 	if !found {
 		delete(s.byID, id)
+		if optional {
+			s.byID[id] = &source{id: id, checked: now, status: "absent"}
+		}
 		return nil, false, nil
 	}
 	src = &source{id: id, data: data, etag: etag, checked: now, status: "loaded"}
@@ -222,9 +229,19 @@ func (s *sources) loadStored(ctx context.Context, id, key string, revalidate boo
 	return src, true, nil
 }
 
+// forget drops what is kept of source id: the next request loads it again.
+func (s *sources) forget(id string) {
+	s.mu.Lock()
+	delete(s.byID, id)
+	s.mu.Unlock()
+}
+
 // runResultsKey is where production's run_results.json for the published
 // state NAME lives (PUT /v1/manifests/NAME?kind=run_results).
 func runResultsKey(name string) string { return "run_results/" + name + ".json" }
+
+// runResultsID is the source id of the run results published for a state name.
+func runResultsID(name string) string { return "run_results:" + name }
 
 // loadRunResults loads the run results published for a state name, or nil
 // (none published, or a URL state).
@@ -232,7 +249,7 @@ func (s *sources) loadRunResults(ctx context.Context, stateRef string, revalidat
 	if !nameRE.MatchString(stateRef) || s.cfg.Store == nil {
 		return nil, nil
 	}
-	src, found, err := s.loadStored(ctx, "run_results:"+stateRef, runResultsKey(stateRef), revalidate)
+	src, found, err := s.loadStored(ctx, runResultsID(stateRef), runResultsKey(stateRef), revalidate, true)
 	if err != nil || !found {
 		return nil, err
 	}
