@@ -802,43 +802,6 @@ async function loadInput(key, v, { headers, cache, progress, max = 0, sized = ()
   throw new DbtdeferError("options.type", `openProject: ${key} must be a Uint8Array, ArrayBuffer, Blob, File, URL or URL string`);
 }
 
-/**
- * revalidate fetches a URL input again, conditionally on the ETag (or
- * Last-Modified) of the bytes in use: {source} alone when it did not
- * change (304), else {bytes, name, source}, kept in the cache like
- * fetchInput's. A file: URL is read again.
- */
-async function revalidate(key, src, { headers, cache, max }) {
-  const url = new URL(src.url);
-  if (url.protocol === "file:") return fetchInput(key, url, { headers, cache: false, progress: () => {} });
-  const h = new Headers(headers ?? {});
-  if (src.etag) h.set("If-None-Match", src.etag);
-  else if (src.lastModified) h.set("If-Modified-Since", src.lastModified);
-  const checkedAt = new Date().toISOString();
-  let res;
-  try {
-    res = await fetch(url, { headers: h, cache: "no-store" });
-  } catch (e) {
-    throw new DbtdeferError("fetch.network", `${key}: cannot fetch ${url.href}: ${e.message}`, { file: url.href });
-  }
-  if (res.status === 304) return { source: { ...src, status: 304, checkedAt } };
-  if (!res.ok) throw new DbtdeferError("fetch.http", `${key}: ${url.href} answered HTTP ${res.status} ${res.statusText}`.trim(), { file: url.href });
-  const total = Number(res.headers.get("Content-Length")) || 0;
-  if (total) checkSize(key, total, max, url.href); // before reading a state that is too big
-  const bytes = await readBody(res, url.href, () => {});
-  checkSize(key, bytes.byteLength, max, url.href);
-  const meta = { etag: res.headers.get("ETag") ?? undefined, lastModified: res.headers.get("Last-Modified") ?? undefined, fetchedAt: checkedAt };
-  if (cache && (meta.etag || meta.lastModified)) {
-    try {
-      const store = await openStore();
-      await store.put(url.href, store.shared ? bytes.slice() : bytes, meta);
-    } catch {
-      // uncached, as in fetchInput
-    }
-  }
-  return { bytes, name: url.href, source: { kind: "url", url: url.href, status: res.status, fromCache: false, ...meta, checkedAt, size: bytes.byteLength } };
-}
-
 // ---- URLs: conditional requests and a cache ---------------------------------
 
 const CACHE_NAME = "dbtdefer-inputs-v1";
@@ -896,22 +859,17 @@ async function fetchInput(key, url, { headers, cache, progress, sized }) {
   }
   const store = cache ? await openStore() : null;
   const cached = store ? await store.get(name) : undefined;
-  const h = new Headers(headers ?? {});
-  if (cached?.etag) h.set("If-None-Match", cached.etag);
-  else if (cached?.lastModified) h.set("If-Modified-Since", cached.lastModified);
   const checkedAt = new Date().toISOString();
   let res;
   try {
-    // no-store: our cache is the only one, so a 304 reaches us instead of
-    // being turned into a 200 by the HTTP cache.
-    res = await fetch(url, { headers: h, cache: "no-store" });
+    res = await conditionalGet(url, headers, cached);
   } catch (e) {
     if (cached) {
       const bytes = await cached.bytes();
       return { bytes, own: !store.shared, name, source: { kind: "url", url: name, status: 0, fromCache: true, offline: true,
         etag: cached.etag ?? undefined, fetchedAt: cached.fetchedAt, checkedAt, size: bytes.byteLength } };
     }
-    throw new DbtdeferError("fetch.network", `${key}: cannot fetch ${name}: ${e.message}`, { file: name });
+    throw networkError(key, name, e);
   }
   if (res.status === 304 && cached) {
     const bytes = await cached.bytes();
@@ -919,6 +877,53 @@ async function fetchInput(key, url, { headers, cache, progress, sized }) {
     return { bytes, own: !store.shared, name, source: { kind: "url", url: name, status: 304, fromCache: true,
       etag: cached.etag ?? undefined, fetchedAt: cached.fetchedAt, checkedAt, size: bytes.byteLength } };
   }
+  return takeBody(key, res, name, { store, checkedAt, progress, sized });
+}
+
+/**
+ * revalidate fetches a URL input again, conditionally on the ETag (or
+ * Last-Modified) of the bytes in use: {source} alone when it did not
+ * change (304), else {bytes, name, source}, kept in the cache as
+ * fetchInput keeps them. A file: URL is read again.
+ */
+async function revalidate(key, src, { headers, cache, max }) {
+  const url = new URL(src.url);
+  if (url.protocol === "file:") return fetchInput(key, url, { headers, cache: false, progress: () => {} });
+  const checkedAt = new Date().toISOString();
+  let res;
+  try {
+    res = await conditionalGet(url, headers, src);
+  } catch (e) {
+    throw networkError(key, url.href, e);
+  }
+  if (res.status === 304) return { source: { ...src, status: 304, checkedAt } };
+  // A state over maxManifestBytes stops the read as soon as it is known to be.
+  const sized = (n) => n && checkSize(key, n, max, url.href);
+  const got = await takeBody(key, res, url.href, { store: cache ? await openStore() : null, checkedAt, progress: () => {}, sized });
+  checkSize(key, got.bytes.byteLength, max, url.href);
+  return got;
+}
+
+/** conditionalGet fetches url conditionally on the validators v ({etag, lastModified}). */
+function conditionalGet(url, headers, v) {
+  const h = new Headers(headers ?? {});
+  if (v?.etag) h.set("If-None-Match", v.etag);
+  else if (v?.lastModified) h.set("If-Modified-Since", v.lastModified);
+  // no-store: our cache is the only one, so a 304 reaches us instead of
+  // being turned into a 200 by the HTTP cache.
+  return fetch(url, { headers: h, cache: "no-store" });
+}
+
+function networkError(key, name, e) {
+  return new DbtdeferError("fetch.network", `${key}: cannot fetch ${name}: ${e.message}`, { file: name });
+}
+
+/**
+ * takeBody reads a response that is not a 304 (fetch.http unless it is
+ * ok) and keeps its bytes in the store when it has validators; the bytes
+ * are the caller's own unless the in-memory store keeps them too.
+ */
+async function takeBody(key, res, name, { store, checkedAt, progress, sized }) {
   if (!res.ok) {
     throw new DbtdeferError("fetch.http", `${key}: ${name} answered HTTP ${res.status} ${res.statusText}`.trim(), { file: name });
   }
