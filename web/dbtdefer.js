@@ -448,6 +448,30 @@ class LocalTransport {
   close() {}
 }
 
+/**
+ * handOver prepares the byte inputs of args (at keys) to cross to the
+ * worker and answers the buffers to transfer. With copy, the caller keeps
+ * its bytes and the worker gets a plain copy of each (slice), handed over:
+ * a structured clone of the same bytes costs 4–6× as much (about 3.5 ms a
+ * MB in Chromium, serialized here then deserialized there, against 0.5–1);
+ * without, their own buffers are handed over (detached here). A view given
+ * twice is copied once; a SharedArrayBuffer is shared, never copied or
+ * transferred; Blobs and Files cross as handles (the worker reads them).
+ */
+function handOver(args, keys, copy) {
+  const isBytes = (v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+  if (copy) {
+    const copies = new Map();
+    for (const k of keys) {
+      const v = args[k];
+      if (!isBytes(v) || !((v.buffer ?? v) instanceof ArrayBuffer)) continue;
+      if (!copies.has(v)) copies.set(v, ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() : v.slice(0));
+      args[k] = copies.get(v);
+    }
+  }
+  return [...new Set(keys.map((k) => args[k]).filter(isBytes).map((v) => v.buffer ?? v))].filter((b) => b instanceof ArrayBuffer);
+}
+
 /** WorkerTransport runs the wasm in a Web Worker (node: worker_threads). */
 class WorkerTransport {
   static async start() {
@@ -518,25 +542,9 @@ class WorkerTransport {
   open(opts, onProgress) {
     if (this.dead) return Promise.reject(this.dead);
     // transfer: true hands byte inputs' buffers to the worker (detached
-    // here) instead of copying them. Otherwise the caller keeps its bytes
-    // and the worker gets a plain copy of each (slice), handed over: a
-    // structured clone of the same bytes costs 4–6× as much (about 3.5 ms a
-    // MB in Chromium, serialized here then deserialized there, against
-    // 0.5–1). Blobs and Files cross as handles (the worker reads them
-    // itself, no copy here); a SharedArrayBuffer is shared, never copied or
-    // transferred.
+    // here) instead of copying them (see handOver).
     const args = { ...opts };
-    const copies = new Map(); // a view given twice is copied once
-    if (!opts.transfer) {
-      for (const k of inputKeys) {
-        const v = args[k];
-        if (!(ArrayBuffer.isView(v) || v instanceof ArrayBuffer) || !((v.buffer ?? v) instanceof ArrayBuffer)) continue;
-        if (!copies.has(v)) copies.set(v, ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() : v.slice(0));
-        args[k] = copies.get(v);
-      }
-    }
-    const transfer = [...new Set(inputKeys.map((k) => args[k]).filter((v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer).map((v) => v.buffer ?? v))]
-      .filter((b) => b instanceof ArrayBuffer); // without transfer: the copies
+    const transfer = handOver(args, inputKeys, !opts.transfer);
     return this.#request("open", args, onProgress, transfer);
   }
   call(handle, method, reqText) {
@@ -549,17 +557,9 @@ class WorkerTransport {
   }
   refresh(handle, over) {
     if (this.dead) return Promise.reject(this.dead);
-    // Bytes are copied (the caller keeps its own) and handed over.
+    // Bytes are copied (the caller keeps its own) and handed over, as open's.
     const args = { handle, over: { ...over } };
-    const transfer = [];
-    for (const k of ["state", "stateRunResults"]) {
-      const v = args.over[k];
-      if (!(ArrayBuffer.isView(v) || v instanceof ArrayBuffer)) continue;
-      const copy = ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength).slice() : v.slice(0);
-      args.over[k] = copy;
-      transfer.push(copy.buffer ?? copy);
-    }
-    return this.#request("refresh", args, undefined, transfer);
+    return this.#request("refresh", args, undefined, handOver(args.over, ["state", "stateRunResults"], true));
   }
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);
