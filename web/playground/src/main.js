@@ -1057,12 +1057,14 @@ function runLinks(env) {
   return entries.map(([, v]) => safeHref(v.trim())).filter(Boolean);
 }
 
-/** ago says how long ago, from seconds ("3 h ago"). */
+/** span says a number of seconds as a person would ("3 h"); ago adds "ago". */
+function span(seconds) {
+  for (const [n, u] of [[86400, "d"], [3600, "h"], [60, "min"]]) if (seconds >= n) return `${Math.floor(seconds / n)} ${u}`;
+  return "";
+}
 function ago(seconds) {
   if (seconds == null) return "";
-  const units = [[86400, "d"], [3600, "h"], [60, "min"]];
-  for (const [n, u] of units) if (seconds >= n) return `${Math.floor(seconds / n)} ${u} ago`;
-  return "just now";
+  return span(seconds) ? `${span(seconds)} ago` : "just now";
 }
 
 /** runName names a state's run: dbt Cloud's run id, else the invocation. */
@@ -1086,7 +1088,7 @@ async function renderBanner() {
     // The run's page: the engine's link (openProject's runURL over the
     // state's metadata), else an http(s) URL the metadata carries. Text
     // only, http(s) only, opened without the opener.
-    const href = (info.run?.url && safeHref(info.run.url)) || runLinks(info.env)[0];
+    const href = safeHref(info.run?.url) || runLinks(info.env)[0];
     const link = href ? h("a", { href, class: "bf-link", rel: "noopener noreferrer", target: "_blank", "data-testid": "run-link" }, `Open ${runName(info)} ↗`) : null;
     const run = info.run;
     const rr = info.runResults;
@@ -1096,7 +1098,7 @@ async function renderBanner() {
       h("span", { class: "banner-title", text: "Production state" }),
       field("project", info.projectName),
       field("generated", `${fmtDate(info.generatedAt)}${info.age != null ? ` (${ago(info.age)})` : ""}`, info.stale ? "stale" : "", { "data-testid": "state-age" }),
-      info.stale ? h("span", { class: "badge b-warn", title: `Older than ${ago(info.staleAfter).replace(" ago", "")}: production may have changed since`, text: "stale" }) : null,
+      info.stale ? h("span", { class: "badge b-warn", title: `Older than ${span(info.staleAfter)}: production may have changed since`, text: "stale" }) : null,
       run?.source === "dbt-cloud" ? field("run", run.id, "mono") : null,
       run?.jobId ? field("job", run.jobId, "mono") : null,
       run?.trigger ? field("trigger", run.trigger) : null,
