@@ -3,6 +3,7 @@ package resolve
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,18 +130,10 @@ func TestRunURLValues(t *testing.T) {
 		"//host/{x}", "https://user@host/{x}", "https:///{x}", "data:text/html,<script>"} {
 		_, err := Open(Inputs{Manifest: data, State: data, RunURL: bad})
 		var de *diag.Error
-		if !errorAs(err, &de) || de.Code != "options.run_url" {
+		if !errors.As(err, &de) || de.Code != "options.run_url" {
 			t.Errorf("template %q: err = %v, want options.run_url", bad, err)
 		}
 	}
-}
-
-func errorAs(err error, de **diag.Error) bool {
-	e, ok := err.(*diag.Error)
-	if ok {
-		*de = e
-	}
-	return ok
 }
 
 // TestStateAge: the age is measured from generated_at; past the threshold
@@ -351,7 +344,7 @@ func TestStateRunResultsKinds(t *testing.T) {
 		{`{"results":[{"status":"success"}]}`, "run_results.no_unique_id"}, {`{"results":[`, "run_results.syntax"}} {
 		_, err := Open(Inputs{Manifest: prod, State: prod, StateRunResults: []byte(bad.data), StateRunResultsName: "x.json"})
 		var de *diag.Error
-		if !errorAs(err, &de) || de.Code != bad.code || de.Location.File != "x.json" {
+		if !errors.As(err, &de) || de.Code != bad.code || de.Location.File != "x.json" {
 			t.Errorf("%s: err = %v, want %s in x.json", bad.data, err, bad.code)
 		}
 	}
