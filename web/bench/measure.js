@@ -170,6 +170,18 @@ async function perCall(out, { api, dev, prod, model, ref, refs, now, calls, comp
   out.wasmMemoryBytes = peak.wasmMemoryBytes;
   out.wasmMemoryOverInput = peak.wasmMemoryBytes / dev.byteLength;
   out.pairInputBytes = dev.byteLength + prod.byteLength;
+  // A state that follows production (issue 17), last, as it changes the
+  // state: refreshState to new state bytes (the dev manifest's, the same
+  // project), against JSON.parse of those bytes; then the same bytes again
+  // (no change: opened, compared, dropped).
+  t = now();
+  const moved = await p.refreshState({ state: dev });
+  out.refreshChangedMs = now() - t;
+  t = now();
+  const again = await p.refreshState({ state: dev });
+  out.refreshSameMs = now() - t;
+  if (!moved.changed || again.changed) throw new Error(`refreshState: changed ${moved.changed}, then ${again.changed}`);
+  out.refreshOverJsonParse = out.refreshChangedMs / out.jsonParseMs;
   await p.dispose();
   return out;
 }

@@ -228,6 +228,8 @@ for (const [name, res] of [["node", nodeRes], ["Chromium", chromeRes]]) {
   row(`${name}: pair open, ms; then warmed (every refable head decoded, a compile and first asks meanwhile), ms more`, ...each((s) => `${f(r(s).pairReadyMs, 0)}; ${f(r(s).warmMs, 0)}`), "");
   row(`${name}: Go heap beyond the pair's input after a compile, first asks and warming`, ...each((s) => `${mb(r(s).warmedRetainedBytes)} MB (${f(r(s).warmedRetainedOverInput, 3)}×)`), "");
   row(`${name}: peak wasm memory (× dev input)`, ...each((s) => `${mb(r(s).wasmMemoryBytes)} MB (${f(r(s).wasmMemoryOverInput, 2)}×)`), "");
+  row(`${name}: refreshState to a newer state (bytes), ms vs JSON.parse of them; the same state again, ms`,
+    ...each((s) => `${f(r(s).refreshChangedMs, 0)} (${f(r(s).refreshOverJsonParse, 2)}× JSON.parse); ${f(r(s).refreshSameMs, 0)}`), "");
   row(`${name}: first compile after load, ms`, ...each((s) => f(r(s).firstCompileMs)), "");
   const calls = (label, r, budget) => {
     row(`${label}: a call doing nothing (stateInfo), µs`, ...each((s) => f(r(s).noopCallUs)), "");
