@@ -193,6 +193,12 @@ export interface CompileOptions extends CallOptions {
   incremental?: boolean;
   /** dbt --empty: every ref() and source() renders as a zero-row subquery (adapter's form); `this` does not. */
   empty?: boolean;
+  /**
+   * render (default) compiles from the raw code; rewrite substitutes the
+   * deferred relations in dbt's saved compiled code; auto rewrites where
+   * the saved code allows it and renders otherwise.
+   */
+  strategy?: "render" | "rewrite" | "auto";
 }
 
 export interface ExplainOptions extends CallOptions {

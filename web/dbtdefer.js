@@ -141,7 +141,7 @@ const callOptions = {
 // The options of each Project method (made once: a resolve call is a few µs).
 const schemas = {
   resolve: { from: str, ref: strings, ...callOptions },
-  compile: { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, empty: bool, ...callOptions },
+  compile: { model: str, sql: str, vars: object, target: object, env: stringMap, incremental: bool, empty: bool, strategy: oneOf("render", "rewrite", "auto"), ...callOptions },
   select: { select: strings, exclude: strings },
   explain: { model: str, ...callOptions },
   nodes: { resourceType: strings, package: str, query: str, limit: count, offset: count },

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 // BenchmarkResolveCall measures one resolve call through the bridge (request
@@ -86,8 +87,8 @@ func BenchmarkResolveCall(b *testing.B) {
 func BenchmarkDecodeStrict(b *testing.B) {
 	req := []byte(`{"from":"customers_0000","refs":["stg_orders_0001"],"defer":"favor-state","profile":"modern","unknown":"missing","select":["customers_0000+"]}`)
 	for i := 0; i < b.N; i++ {
-		var r resolveRequest
-		if err := decodeStrict("resolve", req, &r); err != nil || r.From == "" || len(r.Refs) != 1 || r.Select == nil {
+		var r protocol.ResolveRequest
+		if err := protocol.Decode("resolve", req, &r); err != nil || r.From == "" || len(r.Refs) != 1 || r.Select == nil {
 			b.Fatal(err, r)
 		}
 	}

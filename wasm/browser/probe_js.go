@@ -13,11 +13,12 @@ import (
 	"encoding/json"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 func init() {
-	pong := envelopeText(`{"ok":{}}`)
-	methods["ping"] = func(*project, []byte) (any, error) { return pong, nil }
+	pong := []byte(`{"ok":{}}`)
+	probeMethods = map[string]func() []byte{"ping": func() []byte { return pong }}
 }
 
 // probeSink keeps the loops' results alive.
@@ -25,11 +26,11 @@ var probeSink int
 
 // probeParts are the parts exportProbe runs, by number.
 const (
-	probeDecode     = iota // decodeStrict of the request
+	probeDecode     = iota // protocol.Decode of the request
 	probeResolve           // Project.Resolve: the call's context, then ResolveOne
 	probeResolveOne        // ResolveOne in a prepared call
 	probeAnswer            // RefResult.AppendJSON
-	probeWhole             // resolveJSON: the whole call as dbtdefer_call makes it
+	probeWhole             // protocol.Do: the whole call as dbtdefer_call makes it
 	probeSession           // Session.Call: the method looked up, the answer's envelope
 )
 
@@ -62,8 +63,8 @@ func exportProbe(handle int32, part int32, n int32, fromLen, refLen uint32) int3
 	for i := int32(0); i < n; i++ {
 		switch part {
 		case probeDecode:
-			var r resolveRequest
-			_ = decodeStrict("resolve", req, &r)
+			var r protocol.ResolveRequest
+			_ = protocol.Decode("resolve", req, &r)
 			probeSink += len(r.Refs)
 		case probeResolve:
 			r, _, _ := p.Resolve(from, []resolve.RefSpec{spec}, opt)
@@ -75,10 +76,8 @@ func exportProbe(handle int32, part int32, n int32, fromLen, refLen uint32) int3
 			buf = res[0].AppendJSON(buf[:0])
 			probeSink += len(buf)
 		case probeWhole:
-			out, _ := resolveJSON(p, req)
-			if t, ok := out.(envelopeText); ok {
-				probeSink += len(t)
-			}
+			out, _ := protocol.Do(p, "resolve", req)
+			probeSink += len(out)
 		case probeSession:
 			probeSink += len(session.Call(int(handle), "resolve", req))
 		default:

@@ -3,18 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 const jaffle = "../../resolve/testdata/manifests/defer-jaffle-shop-postgres"
@@ -31,7 +29,7 @@ func read(t *testing.T, path string) []byte {
 // envelopeOf decodes a bridge answer.
 type answer struct {
 	OK    json.RawMessage `json:"ok"`
-	Error *errorData      `json:"error"`
+	Error *protocol.Error `json:"error"`
 }
 
 func decode(t *testing.T, b []byte) answer {
@@ -108,7 +106,7 @@ func TestResolveModes(t *testing.T) {
 			if a.Error != nil {
 				t.Fatalf("error %+v", a.Error)
 			}
-			var r resolveResult
+			var r protocol.ResolveAnswer
 			json.Unmarshal(a.OK, &r)
 			if len(r.Refs) != 1 || r.Refs[0].Relation != c.relation || c.rule != "" && r.Refs[0].Rule != c.rule {
 				t.Errorf("got %s, want relation %s rule %s", a.OK, c.relation, c.rule)
@@ -120,7 +118,7 @@ func TestResolveModes(t *testing.T) {
 func TestResolveDevRelationsOracle(t *testing.T) {
 	s, h := openJaffle(t, Names{DevRelations: []string{"dbt_dconnors.stg_customers"}})
 	a := call(t, s, h, "resolve", `{"from":"customers","refs":["stg_customers","stg_orders"],"defer":"standard"}`)
-	var r resolveResult
+	var r protocol.ResolveAnswer
 	json.Unmarshal(a.OK, &r)
 	if len(r.Refs) != 2 || r.Refs[0].Env != "dev" || r.Refs[0].Rule != "dev-exists" || r.Refs[1].Env != "state" {
 		t.Errorf("got %s", a.OK)
@@ -167,7 +165,7 @@ func TestCompile(t *testing.T) {
 		if err != nil || a.Error != nil {
 			t.Fatalf("%s: %v %+v", mode, err, a.Error)
 		}
-		wb, _ := json.Marshal(want)
+		wb, _ := protocol.Marshal(want)
 		if string(a.OK) != string(wb) {
 			t.Errorf("%s: bridge:\n%s\nGo API:\n%s", mode, a.OK, wb)
 		}
@@ -200,7 +198,7 @@ func TestExplainForeignKeys(t *testing.T) {
 	}
 	var o openResult
 	json.Unmarshal(a.OK, &o)
-	var e explainResult
+	var e protocol.ExplainAnswer
 	json.Unmarshal(call(t, s, o.Handle, "explain", `{"model":"customers","defer":"standard","unknown":"present"}`).OK, &e)
 	var fk *resolve.RefResult
 	for i := range e.Refs {
@@ -245,7 +243,7 @@ func TestErrorsAreData(t *testing.T) {
 func TestExplainSelectStateInfoDispose(t *testing.T) {
 	s, h := openJaffle(t, Names{})
 	a := call(t, s, h, "explain", `{"model":"customers","defer":"favor-state"}`)
-	var e explainResult
+	var e protocol.ExplainAnswer
 	json.Unmarshal(a.OK, &e)
 	if e.UniqueID != "model.jaffle_shop.customers" || len(e.Refs) < 3 {
 		t.Fatalf("explain = %s %+v", a.OK, a.Error)
@@ -262,7 +260,7 @@ func TestExplainSelectStateInfoDispose(t *testing.T) {
 	}
 
 	a = call(t, s, h, "select", `{"select":["customers orders"],"exclude":["orders"]}`)
-	var sel selectResult
+	var sel protocol.SelectAnswer
 	json.Unmarshal(a.OK, &sel)
 	if ids := strings.Join(sel.UniqueIDs, " "); !strings.Contains(ids, "model.jaffle_shop.customers") || strings.Contains(ids, "model.jaffle_shop.orders") {
 		t.Errorf("select = %s %+v", a.OK, a.Error)
@@ -300,8 +298,8 @@ func TestOpenErrors(t *testing.T) {
 
 func TestPanicsBecomeErrors(t *testing.T) {
 	s, h := openJaffle(t, Names{})
-	methods["boom"] = func(*project, []byte) (any, error) { panic("kaboom") }
-	defer delete(methods, "boom")
+	probeMethods = map[string]func() []byte{"boom": func() []byte { panic("kaboom") }}
+	defer func() { probeMethods = nil }()
 	a := call(t, s, h, "boom", `{}`)
 	if a.Error == nil || a.Error.Code != "internal.panic" || !strings.Contains(a.Error.Message, "kaboom") {
 		t.Errorf("panic answer = %+v", a.Error)
@@ -358,154 +356,6 @@ func TestDisposeFreesAtOnce(t *testing.T) {
 	}
 	if freed := open - live(); freed < int64(len(dev)) {
 		t.Errorf("Dispose freed %d bytes at once, want at least the manifest's %d", freed, len(dev))
-	}
-}
-
-// TestDecodeStrict: requests decode as encoding/json decoded them (json
-// tags, embedded options, pointers, null, numbers as float64 in an any), and
-// unknown keys and wrong types are errors naming the option.
-func TestDecodeStrict(t *testing.T) {
-	var r compileRequest
-	err := decodeStrict("compile", []byte(`{"model":"m","sql":"select 1","vars":{"a":1,"b":[true,null,"x"],"c":{"d":2.5}},"env":{"E":"v"},"incremental":false,"defer":"standard","select":[],"exclude":null,"packageFirst":true,"target":null}`), &r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := compileRequest{Model: "m", SQL: ptr("select 1"), Vars: map[string]any{"a": 1.0, "b": []any{true, nil, "x"}, "c": map[string]any{"d": 2.5}},
-		Env: map[string]string{"E": "v"}, Incremental: ptr(false)}
-	want.Defer, want.Select, want.PackageFirst = "standard", &[]string{}, true
-	if !reflect.DeepEqual(r, want) {
-		t.Errorf("decoded %+v\nwant    %+v", r, want)
-	}
-	// null leaves a field as it is; a null element of a list is "" (as
-	// encoding/json reads them); embedded options are found by their tags.
-	r = compileRequest{Model: "kept"}
-	if err := decodeStrict("compile", []byte(`{"model":null,"exclude":["a",null],"select":null,"unknown":"present","packageFirst":false}`), &r); err != nil {
-		t.Fatal(err)
-	}
-	if r.Model != "kept" || !reflect.DeepEqual(r.Exclude, []string{"a", ""}) || r.Select != nil || r.Unknown != "present" || r.PackageFirst {
-		t.Errorf("decoded %+v", r)
-	}
-	var n Names
-	if err := decodeStrict("openProject", []byte(`{"manifest":"dev.json","devRelations":["a.b.c"],"packageProjects":{"x":"name: x"},"maxManifestBytes":200}`), &n); err != nil {
-		t.Fatal(err)
-	}
-	if n.Manifest != "dev.json" || n.MaxBytes != 200 || n.PackageProjects["x"] != "name: x" || len(n.DevRelations) != 1 {
-		t.Errorf("names = %+v", n)
-	}
-	for _, c := range []struct{ req, code, contains string }{
-		{`{"modle":"m"}`, "options.unknown_key", `compile: unknown option "modle"`},
-		{`{"model":1}`, "options.type", `option "model" must be a string, got a JSON number`},
-		{`{"incremental":"yes"}`, "options.type", `option "incremental" must be a boolean, got a JSON string`},
-		{`{"select":"x"}`, "options.type", `option "select" must be an array, got a JSON string`},
-		{`{"select":[1]}`, "options.type", `option "select" must be a string`},
-		{`{"env":{"E":1}}`, "options.type", `option "env" must be a string`},
-		{`{"vars":[]}`, "options.type", `option "vars" must be an object, got a JSON array`},
-		{`[]`, "options.type", `compile: the request must be an object, got a JSON array`},
-		{`{"model":`, "options.invalid", "cannot read the request"},
-	} {
-		var r compileRequest
-		err := decodeStrict("compile", []byte(c.req), &r)
-		de, ok := err.(*diag.Error)
-		if !ok || de.Code != c.code || !strings.Contains(de.Message, c.contains) {
-			t.Errorf("%s: got %v, want %s containing %q", c.req, err, c.code, c.contains)
-		}
-	}
-	if err := decodeStrict("compile", []byte(`{"maxManifestBytes":1.5}`), &Names{}); err == nil || !strings.Contains(err.Error(), "an integer") {
-		t.Errorf("a fractional integer option: %v", err)
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// decodeFast must read what decodeSlow reads, the same way, or leave the
-// request to it: decodeStrict (fast path first) and decodeSlow alone give
-// the same struct and the same error for every request.
-func FuzzDecodeFastMatchesSlow(f *testing.F) {
-	for _, s := range []string{
-		`{"from":"customers","refs":["stg_orders"],"defer":"favor-state"}`,
-		` { "from" : "a" , "refs" : [ "b" , "c.d" ] , "packageFirst" : true , "select" : [ ] } `,
-		`{"refs":[],"exclude":["x+"],"select":["a","b"],"unknown":"present","packageFirst":false}`,
-		`{}`, ``, ` `, `{"from":"a\"b"}`, `{"from":"a\u00e9"}`, `{"from":"tab	in"}`, `{"from":null}`,
-		`{"refs":["a",null]}`, `{"refs":"a"}`, `{"packageFirst":"true"}`, `{"packageFirst":truex}`,
-		`{"from":"a","from":"b"}`, `{"from":"a","from":null}`, `{"from":"a","nope":1}`, `{"from":"a"} x`,
-		`{"from":"a",}`, `{"from":"a"`, `{"refs":["a",]}`, `{"refs":["a"}`, `{"from":1}`, `[]`, `"x"`,
-		`{"select":null,"exclude":["é","日本"]}`, `{"defer":"standard","profile":"fusion","from":"m"}`,
-		"{\"from\":\"\xff\xfe\"}", `{"refs":[["a"]]}`, `{"from":{}}`, `{"select":[true]}`,
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, req string) {
-		var fast, slow resolveRequest
-		errFast := decodeStrict("resolve", []byte(req), &fast)
-		in := []byte(req)
-		if len(in) == 0 {
-			in = []byte("{}")
-		}
-		errSlow := decodeSlow("resolve", in, &slow)
-		if fmt.Sprint(errFast) != fmt.Sprint(errSlow) {
-			t.Fatalf("%q: error %v, decodeSlow alone: %v", req, errFast, errSlow)
-		}
-		if errFast == nil && !reflect.DeepEqual(fast, slow) {
-			t.Fatalf("%q: read %#v, decodeSlow alone: %#v", req, fast, slow)
-		}
-	})
-}
-
-// TestDecodeFastTakesJSRequests checks the fast path does read the requests
-// the JS API sends (JSON.stringify's output), not only agree with the slow one.
-func TestDecodeFastTakesJSRequests(t *testing.T) {
-	var r resolveRequest
-	req := []byte(`{"from":"customers","refs":["stg_orders","jaffle.stg_items@v2"],"defer":"favor-state","select":["state:modified+"],"packageFirst":true}`)
-	if !decodeFast(req, planOf(reflect.TypeFor[resolveRequest]()), unsafe.Pointer(&r)) {
-		t.Fatal("decodeFast left a plain request to decodeSlow")
-	}
-	if r.From != "customers" || !reflect.DeepEqual(r.Refs, []string{"stg_orders", "jaffle.stg_items@v2"}) || r.Defer != "favor-state" ||
-		r.Select == nil || !reflect.DeepEqual(*r.Select, []string{"state:modified+"}) || !r.PackageFirst {
-		t.Fatalf("read %#v", r)
-	}
-}
-
-// TestWarmExercises: Warm decodes the heads, then makes its exercise calls,
-// counts down to 0 in a bounded number of steps, and leaves every answer
-// as it was (the exercise's answers are dropped; its call context is one
-// a caller could have made).
-func TestWarmExercises(t *testing.T) {
-	s, h := openJaffle(t, Names{})
-	reqs := []string{
-		`{"from":"customers","refs":["stg_customers","stg_orders"],"defer":"favor-state"}`,
-		`{"refs":["stg_orders"],"defer":"favor-state"}`,
-		`{"refs":["stg_orders"],"defer":"standard"}`,
-	}
-	var before []string
-	for _, r := range reqs {
-		before = append(before, string(s.Call(h, "resolve", []byte(r))))
-	}
-	steps, last := 0, s.Warm(h, 8)
-	for left := last; left > 0; left = s.Warm(h, 8) {
-		if left > last && steps > 0 {
-			t.Fatalf("step %d: %d left after %d", steps, left, last)
-		}
-		if steps++; steps > 10_000 {
-			t.Fatalf("Warm still has %d left after %d steps", left, steps)
-		}
-		last = left
-	}
-	if p := s.projects[h]; p.exercised != exerciseCalls {
-		t.Errorf("%d exercise calls made, want %d", p.exercised, exerciseCalls)
-	}
-	if steps < exerciseCalls/8 {
-		t.Errorf("Warm was done in %d steps of 8: the exercise calls were not made", steps)
-	}
-	for i, r := range reqs {
-		if got := string(s.Call(h, "resolve", []byte(r))); got != before[i] {
-			t.Errorf("%s after Warm:\n%s\nbefore:\n%s", r, got, before[i])
-		}
-	}
-	if left := s.Warm(h, 8); left != 0 {
-		t.Errorf("a warm project still has %d left", left)
-	}
-	if left := s.Warm(h+100, 8); left != 0 {
-		t.Errorf("no project: %d left", left)
 	}
 }
 
@@ -568,12 +418,12 @@ func TestSwapState(t *testing.T) {
 		t.Fatalf("stateInfo = %+v", before)
 	}
 	ref := func() resolve.RefResult {
-		var r resolveResult
+		var r protocol.ResolveAnswer
 		json.Unmarshal(call(t, s, h, "resolve", `{"refs":["stg_orders"],"defer":"favor-state","select":[]}`).OK, &r)
 		return r.Refs[0]
 	}
 	old := ref()
-	swap := func(req SwapRequest) (swapResult, *errorData) {
+	swap := func(req SwapRequest) (swapResult, *protocol.Error) {
 		a := decode(t, s.SwapState(h, req))
 		var r swapResult
 		json.Unmarshal(a.OK, &r)
@@ -613,7 +463,7 @@ func TestSwapState(t *testing.T) {
 	if err := json.Unmarshal(a.OK, &or); err != nil || a.Error != nil {
 		t.Fatalf("open: %v %+v", err, a.Error)
 	}
-	var ex explainResult
+	var ex protocol.ExplainAnswer
 	json.Unmarshal(call(t, s2, or.Handle, "resolve", `{"refs":["lim_market_competitors"],"defer":"favor-state"}`).OK, &ex)
 	if len(ex.Refs) != 1 || ex.Refs[0].StateRun == nil || ex.Refs[0].StateRun.Status != "error" || !hasDiag(ex.Diagnostics, "state.parent_not_success") {
 		t.Errorf("resolve with run results: %+v", ex)

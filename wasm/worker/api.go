@@ -5,7 +5,12 @@
 // store and the HTTP client differ between the twins.
 //
 // API (JSON in, JSON out; errors are {code, message, location} with a stable
-// code and a 4xx/5xx status):
+// code and a 4xx/5xx status). Every call of the wire protocol
+// (resolve/protocol: resolve, explain, compile, select, stateInfo, nodes,
+// node, lineage) is /v1/NAME, answered by the protocol as the JS API and
+// the CLI's `dbtdefer call` answer it: GET spells the request as URL
+// parameters, POST sends the JS API's JSON request as the body; both may
+// name the manifests (manifest, state).
 //
 //	GET  /healthz
 //	GET  /v1/state?state=prod
@@ -13,7 +18,7 @@
 //	GET  /v1/nodes?resourceType=model&resourceType=seed&package=&query=cust&limit=100&offset=0
 //	GET  /v1/node?node=customers
 //	GET  /v1/lineage?node=customers&up=true&down=false&depth=2&limit=200&tests=false&defer=standard&select=…
-//	POST /v1/compile   {"model": "customers", "defer": "standard", ...}
+//	POST /v1/compile   {"model": "customers", "defer": "standard", "manifest": "dev", ...}
 //	PUT  /v1/manifests/{name}?kind=dev|state|run_results   (Authorization: Bearer TOKEN)
 //
 // /v1/state answers resolve.Project.StateInfoNow: the run (linked through
@@ -33,14 +38,11 @@
 package main
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -48,6 +50,7 @@ import (
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 // kindRunResults publishes production's run_results.json for a state name.
@@ -129,11 +132,10 @@ func NewServer(cfg Config) *Server {
 	m := http.NewServeMux()
 	m.HandleFunc("/healthz", s.method(http.MethodGet, s.healthz))
 	m.HandleFunc("/v1/state", s.method(http.MethodGet, s.state))
-	m.HandleFunc("/v1/resolve", s.method(http.MethodGet, s.resolve))
-	m.HandleFunc("/v1/nodes", s.method(http.MethodGet, s.nodes))
-	m.HandleFunc("/v1/node", s.method(http.MethodGet, s.node))
-	m.HandleFunc("/v1/lineage", s.method(http.MethodGet, s.lineage))
-	m.HandleFunc("/v1/compile", s.method(http.MethodPost, s.compile))
+	for _, name := range protocol.Names() {
+		c, _ := protocol.Lookup(name)
+		m.HandleFunc("/v1/"+name, s.wrap(s.call(c)))
+	}
 	m.HandleFunc("/v1/manifests/{name}", s.method(http.MethodPut, s.publish))
 	m.HandleFunc("/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return diag.Errorf("request.not_found", diag.Location{}, "no route %s %s (see GET /healthz for the API)", r.Method, r.URL.Path)
@@ -192,13 +194,6 @@ func (t *timedWriter) WriteHeader(code int) {
 	t.ResponseWriter.WriteHeader(code)
 }
 
-// errorBody is the CLI's --json error shape.
-type errorBody struct {
-	Code     string        `json:"code"`
-	Message  string        `json:"message"`
-	Location diag.Location `json:"location"`
-}
-
 func writeError(w http.ResponseWriter, err error) {
 	var de *diag.Error
 	var mbe *http.MaxBytesError
@@ -212,7 +207,7 @@ func writeError(w http.ResponseWriter, err error) {
 	if de.Code == "auth.missing" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="dbtdefer"`)
 	}
-	writeJSON(w, StatusFor(de.Code), errorBody{Code: de.Code, Message: de.Message, Location: de.Location})
+	writeJSON(w, StatusFor(de.Code), protocol.AsError(de))
 }
 
 // StatusFor maps a stable error code to its HTTP status.
@@ -252,20 +247,24 @@ func StatusFor(code string) int {
 	return http.StatusUnprocessableEntity // the request was well-formed; the manifest or the model says no
 }
 
+// writeJSON writes v as the protocol writes answers (protocol.Marshal).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := protocol.Marshal(v)
+	if err != nil {
 		status = http.StatusInternalServerError
-		buf.Reset()
-		fmt.Fprintf(&buf, `{"code":"internal.encode","message":%q,"location":{}}`+"\n", err.Error())
+		b, _ = protocol.Marshal(protocol.AsError(err))
 	}
+	writeAnswer(w, status, b)
+}
+
+// writeAnswer writes an answer's JSON, and a newline.
+func writeAnswer(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(b)
+	w.Write([]byte{'\n'})
 }
 
 // healthz answers without touching any manifest.
@@ -280,7 +279,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 		"defaults": map[string]string{"manifest": s.cfg.DefaultManifest, "state": s.cfg.DefaultState},
 		"projects": nproj, "publishing": s.cfg.Token != "",
 		"memory": map[string]uint64{"sysBytes": ms.Sys, "heapInuseBytes": ms.HeapInuse, "heapAllocBytes": ms.HeapAlloc},
-		"routes": []string{"GET /healthz", "GET /v1/state", "GET /v1/resolve", "GET /v1/nodes", "GET /v1/node", "GET /v1/lineage", "POST /v1/compile", "PUT /v1/manifests/{name}"},
+		"routes": routes(),
 	})
 	return nil
 }
@@ -313,6 +312,8 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, devRef, stateRef s
 	return l, nil
 }
 
+// state is GET /v1/state: the protocol's stateInfo, 404 without a state,
+// with the state's ETag.
 func (s *Server) state(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	if err := onlyParams(q, "manifest", "state"); err != nil {
@@ -333,221 +334,51 @@ func (s *Server) state(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// resolveResult is the JS API's resolve() shape; each ref is the CLI's
-// `resolve --json` line.
-type resolveResult struct {
-	Refs        []resolve.RefResult `json:"refs"`
-	Diagnostics []diag.Diagnostic   `json:"diagnostics"`
-}
-
-func (s *Server) resolve(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := onlyParams(q, append([]string{"manifest", "state", "from", "ref"}, callParams...)...); err != nil {
-		return err
-	}
-	refs := q["ref"]
-	if len(refs) == 0 {
-		return diag.Errorf("options.missing", diag.Location{}, "resolve: ref is required (name, package.name, name@v2, source:src.table or this)")
-	}
-	specs := make([]resolve.RefSpec, 0, len(refs))
-	for _, s := range refs {
-		spec, err := resolve.ParseRef(s)
+// call serves /v1/NAME, the protocol's call NAME: GET spells the request as
+// URL parameters (protocol.FromQuery: ?ref=a&ref=b&defer=standard), POST
+// sends it as a JSON body (the JS API's request). Either may name the
+// manifests to use (manifest, state). The request is checked before any
+// manifest is loaded.
+func (s *Server) call(c *protocol.Call) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req []byte
+		var devRef, stateRef string
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			q := r.URL.Query()
+			var err error
+			if req, err = protocol.FromQuery(c, q, "manifest", "state"); err != nil {
+				return err
+			}
+			devRef, stateRef = q.Get("manifest"), q.Get("state")
+		case http.MethodPost:
+			body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+			if err != nil {
+				return err
+			}
+			taken, rest, err := protocol.TakeKeys(c.Name, body, "manifest", "state")
+			if err != nil {
+				return err
+			}
+			req, devRef, stateRef = rest, taken["manifest"], taken["state"]
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			return diag.Errorf("request.method", diag.Location{}, "%s needs GET or POST, not %s", r.URL.Path, r.Method)
+		}
+		if err := c.Check(req); err != nil {
+			return err
+		}
+		l, err := s.open(w, r, devRef, stateRef)
 		if err != nil {
 			return err
 		}
-		specs = append(specs, spec)
-	}
-	opt, err := callOptions(q)
-	if err != nil {
-		return err
-	}
-	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
-	if err != nil {
-		return err
-	}
-	res, warns, err := l.p.Resolve(q.Get("from"), specs, opt)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, resolveResult{Refs: nonNil(res), Diagnostics: nonNil(warns)})
-	return nil
-}
-
-// callParams are the query parameters callOptions reads (the JS API's
-// resolve.CallOptions).
-var callParams = []string{"defer", "profile", "select", "exclude", "unknown", "packageFirst"}
-
-// callOptions reads the defer flags from the query: defer, profile,
-// select (repeatable; present but empty selects nothing), exclude
-// (repeatable), unknown and packageFirst.
-func callOptions(q url.Values) (resolve.Options, error) {
-	co := resolve.CallOptions{Defer: q.Get("defer"), Profile: q.Get("profile"), Exclude: q["exclude"], Unknown: q.Get("unknown")}
-	if sel, ok := q["select"]; ok {
-		co.Select = &sel
-	}
-	b, err := boolParam(q, "packageFirst", false)
-	if err != nil {
-		return resolve.Options{}, err
-	}
-	co.PackageFirst = b
-	return co.Options()
-}
-
-// boolParam is the query parameter name as a boolean (def when absent or
-// empty); anything strconv.ParseBool does not take is options.NAME (400).
-func boolParam(q url.Values, name string, def bool) (bool, error) {
-	v := q.Get(name)
-	if v == "" {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, diag.Errorf("options."+name, diag.Location{}, "%s must be true or false, got %q", name, v)
-	}
-	return b, nil
-}
-
-// intParam is the query parameter name as a non-negative integer (0 when
-// absent or empty: the engine's default); otherwise options.NAME (400).
-func intParam(q url.Values, name string) (int, error) {
-	v := q.Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, diag.Errorf("options."+name, diag.Location{}, "%s must be a non-negative integer, got %q", name, v)
-	}
-	return n, nil
-}
-
-// nodes is GET /v1/nodes: resolve.Project.Nodes, a page of the dev
-// manifest's nodes (resourceType repeatable or comma-separated).
-func (s *Server) nodes(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := onlyParams(q, "manifest", "state", "resourceType", "package", "query", "limit", "offset"); err != nil {
-		return err
-	}
-	nq := resolve.NodesQuery{Package: q.Get("package"), Query: q.Get("query")}
-	for _, v := range q["resourceType"] {
-		for _, t := range strings.Split(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				nq.ResourceType = append(nq.ResourceType, t)
-			}
+		answer, err := c.Do(l.p, req)
+		if err != nil {
+			return err
 		}
+		writeAnswer(w, http.StatusOK, answer)
+		return nil
 	}
-	var err error
-	if nq.Limit, err = intParam(q, "limit"); err != nil {
-		return err
-	}
-	if nq.Offset, err = intParam(q, "offset"); err != nil {
-		return err
-	}
-	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
-	if err != nil {
-		return err
-	}
-	res, err := l.p.Nodes(nq)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
-}
-
-// node is GET /v1/node: resolve.Project.NodeDetail. From a compact dev
-// form it has no description, columns, meta or compiled code, and only the
-// config keys the engine reads (Compact drops the rest).
-func (s *Server) node(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := onlyParams(q, "manifest", "state", "node"); err != nil {
-		return err
-	}
-	name := q.Get("node")
-	if name == "" {
-		return diag.Errorf("options.missing", diag.Location{}, "node: node is required (a unique_id or name)")
-	}
-	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
-	if err != nil {
-		return err
-	}
-	res, err := l.p.NodeDetail(name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
-}
-
-// lineage is GET /v1/lineage: resolve.Project.Lineage, up and down
-// defaulting to true as in the JS API, each node resolved under the
-// request's defer flags.
-func (s *Server) lineage(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	if err := onlyParams(q, append([]string{"manifest", "state", "node", "up", "down", "depth", "limit", "tests"}, callParams...)...); err != nil {
-		return err
-	}
-	lq := resolve.LineageQuery{Node: q.Get("node")}
-	if lq.Node == "" {
-		return diag.Errorf("options.missing", diag.Location{}, "lineage: node is required (a name or unique_id)")
-	}
-	var err error
-	if lq.Up, err = boolParam(q, "up", true); err != nil {
-		return err
-	}
-	if lq.Down, err = boolParam(q, "down", true); err != nil {
-		return err
-	}
-	if lq.Tests, err = boolParam(q, "tests", false); err != nil {
-		return err
-	}
-	if lq.Depth, err = intParam(q, "depth"); err != nil {
-		return err
-	}
-	if lq.Limit, err = intParam(q, "limit"); err != nil {
-		return err
-	}
-	if lq.Options, err = callOptions(q); err != nil {
-		return err
-	}
-	l, err := s.open(w, r, q.Get("manifest"), q.Get("state"))
-	if err != nil {
-		return err
-	}
-	res, err := l.p.Lineage(lq)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
-}
-
-func (s *Server) compile(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	var req compileRequest
-	if err := decodeStrict("compile", body, &req); err != nil {
-		return err
-	}
-	if req.Model == "" && req.SQL == nil {
-		return diag.Errorf("options.missing", diag.Location{}, "compile: give model (a saved model), model and sql (an edited buffer), or sql (ad-hoc SQL)")
-	}
-	opt, err := req.Options()
-	if err != nil {
-		return err
-	}
-	l, err := s.open(w, r, req.Manifest, req.State)
-	if err != nil {
-		return err
-	}
-	res, err := compileProject(l.p, l.cfg, req, opt)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
 }
 
 // publish stores a manifest's compact form under a name. It needs the
@@ -653,36 +484,11 @@ func onlyParams(q map[string][]string, known ...string) error {
 	return nil
 }
 
-// decodeStrict decodes a JSON object, rejecting unknown fields and trailing
-// data with request.bad_json.
-func decodeStrict(what string, data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		loc := diag.Location{Offset: int(dec.InputOffset())}
-		msg := err.Error()
-		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			return diag.Errorf("request.unknown_field", loc, "%s: unknown field %s", what, f)
-		}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			loc.Offset = int(se.Offset)
-			loc.Line, loc.Column = diag.LineCol(data, int(se.Offset))
-		}
-		if errors.Is(err, io.EOF) {
-			msg = "empty body; expected a JSON object"
-		}
-		return diag.Errorf("request.bad_json", loc, "%s: the body is not valid JSON: %s", what, msg)
+// routes are the API's routes, for /healthz.
+func routes() []string {
+	out := []string{"GET /healthz", "GET /v1/state"}
+	for _, name := range protocol.Names() {
+		out = append(out, "GET|POST /v1/"+name)
 	}
-	if dec.More() {
-		return diag.Errorf("request.bad_json", diag.Location{Offset: int(dec.InputOffset())}, "%s: unexpected data after the JSON object", what)
-	}
-	return nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	return append(out, "PUT /v1/manifests/{name}")
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 const demo = "../../resolve/testdata/manifests/defer-jaffle-shop-postgres"
@@ -60,9 +61,9 @@ func do(t *testing.T, method, url string, body []byte, auth string) (*http.Respo
 	return res, b
 }
 
-func wantError(t *testing.T, res *http.Response, body []byte, status int, code string) errorBody {
+func wantError(t *testing.T, res *http.Response, body []byte, status int, code string) protocol.Error {
 	t.Helper()
-	var e errorBody
+	var e protocol.Error
 	if err := json.Unmarshal(body, &e); err != nil || res.StatusCode != status || e.Code != code {
 		t.Fatalf("want %d %s, got %d %s", status, code, res.StatusCode, body)
 	}
@@ -81,7 +82,7 @@ func TestResolveMatchesEngineOnFullManifests(t *testing.T) {
 			if res.StatusCode != 200 {
 				t.Fatalf("%s %v: %d %s", mode, tc, res.StatusCode, body)
 			}
-			var got resolveResult
+			var got protocol.ResolveAnswer
 			json.Unmarshal(body, &got)
 			spec, _ := resolve.ParseRef(tc[1])
 			opt, _ := resolve.CallOptions{Defer: mode}.Options()
@@ -113,9 +114,13 @@ func TestState(t *testing.T) {
 func TestErrors(t *testing.T) {
 	ts, _ := newTestServer(t)
 	res, body := do(t, "POST", ts.URL+"/v1/compile", []byte(`{"model": "customers",`), "")
-	wantError(t, res, body, 400, "request.bad_json")
+	if e := wantError(t, res, body, 400, "options.invalid"); e.Location.Offset != 22 || e.Location.Column != 23 {
+		t.Errorf("bad JSON located at %+v", e.Location)
+	}
 	res, body = do(t, "POST", ts.URL+"/v1/compile", []byte(`{"modle": "customers"}`), "")
-	wantError(t, res, body, 400, "request.unknown_field")
+	if e := wantError(t, res, body, 400, "options.unknown_key"); e.Location.Suggestion != "model" || e.Location.Offset != 1 {
+		t.Errorf("unknown key: %+v", e.Location)
+	}
 	res, body = do(t, "POST", ts.URL+"/v1/compile", []byte(`{"model": "customerz"}`), "")
 	if e := wantError(t, res, body, 404, "node.not_found"); e.Location.Suggestion != "customers" {
 		t.Errorf("suggestion: %s", body)
@@ -126,7 +131,12 @@ func TestErrors(t *testing.T) {
 	}
 	res, body = do(t, "POST", ts.URL+"/v1/compile", bytes.Repeat([]byte(" "), 5000), "")
 	wantError(t, res, body, 413, "request.too_large")
+	// Every call takes GET (its request as URL parameters) and POST.
 	res, body = do(t, "GET", ts.URL+"/v1/compile", nil, "")
+	wantError(t, res, body, 400, "options.missing")
+	res, body = do(t, "GET", ts.URL+"/v1/compile?model=customers&vars=x", nil, "")
+	wantError(t, res, body, 400, "request.needs_body")
+	res, body = do(t, "DELETE", ts.URL+"/v1/compile", nil, "")
 	wantError(t, res, body, 405, "request.method")
 	res, body = do(t, "GET", ts.URL+"/v1/resolve?ref=x&defer=favour-state", nil, "")
 	if res.StatusCode != 400 {
@@ -613,7 +623,7 @@ func TestNavigationErrors(t *testing.T) {
 			t.Errorf("%s: %s does not mention %q", tc.path, body, tc.hint)
 		}
 	}
-	res, body := do(t, "POST", ts.URL+"/v1/nodes", nil, "")
+	res, body := do(t, "PUT", ts.URL+"/v1/nodes", nil, "")
 	wantError(t, res, body, 405, "request.method")
 }
 
@@ -663,7 +673,7 @@ func TestProductionRun(t *testing.T) {
 		t.Errorf("sources header: %s", res.Header.Get("X-Dbtdefer-Sources"))
 	}
 	res, body = do(t, "GET", ts.URL+"/v1/resolve?manifest=td&state=tdprod&ref=lim_market_competitors&ref=stg_orders&defer=favor-state", nil, "")
-	var rres resolveResult
+	var rres protocol.ResolveAnswer
 	if res.StatusCode != 200 || json.Unmarshal(body, &rres) != nil || len(rres.Refs) != 2 {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
@@ -715,9 +725,9 @@ func TestProductionRun(t *testing.T) {
 // an object), and run results published later are used at once.
 func TestNoRunResultsNoReads(t *testing.T) {
 	ts, st := newTestServer(t)
-	get := func() resolveResult {
+	get := func() protocol.ResolveAnswer {
 		res, body := do(t, "GET", ts.URL+"/v1/resolve?from=customers&ref=stg_customers&defer=favor-state", nil, "")
-		var r resolveResult
+		var r protocol.ResolveAnswer
 		if res.StatusCode != 200 || json.Unmarshal(body, &r) != nil {
 			t.Fatalf("%d %s", res.StatusCode, body)
 		}

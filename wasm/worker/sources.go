@@ -16,6 +16,7 @@ import (
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 // Store is where published (compact) manifests live: an R2 bucket in the
@@ -58,8 +59,7 @@ type sources struct {
 }
 
 type projectEntry struct {
-	p        *resolve.Project
-	cfg      *projectConfig // the dev form's project files
+	p        *protocol.Project // with the dev form's project files' vars and dispatch
 	openTime time.Duration
 }
 
@@ -69,8 +69,7 @@ func newSources(cfg *Config) *sources {
 
 // loaded is what one request used.
 type loaded struct {
-	p        *resolve.Project
-	cfg      *projectConfig
+	p        *protocol.Project
 	dev, st  *source
 	rr       *source // production's run results published with the state
 	opened   bool    // this request opened (indexed) the project
@@ -104,7 +103,7 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 	}
 	out := &loaded{dev: dev, st: st, rr: rr}
 	if e, ok := s.projects[key]; ok {
-		out.p, out.cfg, out.openTime = e.p, e.cfg, e.openTime
+		out.p, out.openTime = e.p, e.openTime
 		return out, nil
 	}
 	ci, err := ReadCompactInfo(dev.data)
@@ -134,8 +133,9 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 		return nil, err
 	}
 	p.Warnings = append(p.Warnings, cfg.warnings...)
-	out.p, out.cfg, out.opened, out.openTime = p, cfg, true, time.Since(t0)
-	s.projects[key] = &projectEntry{p: p, cfg: cfg, openTime: out.openTime}
+	out.p = protocol.New(p, protocol.Config{Vars: cfg.vars, PackageVars: cfg.packageVars, Dispatch: cfg.dispatch})
+	out.opened, out.openTime = true, time.Since(t0)
+	s.projects[key] = &projectEntry{p: out.p, openTime: out.openTime}
 	s.order = append(s.order, key)
 	for len(s.order) > s.cfg.MaxProjects {
 		delete(s.projects, s.order[0])

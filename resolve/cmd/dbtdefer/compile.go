@@ -10,6 +10,8 @@ import (
 
 	"github.com/dbtdefer/dbtdefer/resolve"
 	"github.com/dbtdefer/dbtdefer/resolve/compile"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 func init() {
@@ -61,33 +63,11 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	} else if req.Model == "" {
 		return usagef("compile needs a MODEL or --sql FILE")
 	}
-	pyml := *project
-	if pyml == "" {
-		pyml = resolve.FindProjectYml(pf.manifest)
+	cfg, err := projectConfig(pf.manifest, *project, *packages, func(w []diag.Diagnostic) { printWarnings(out, w, asJSON) })
+	if err != nil {
+		return err
 	}
-	if pyml != "" {
-		b, err := readFile(pyml)
-		if err != nil {
-			return err
-		}
-		pc, err := compile.ParseProjectYAML(b)
-		if err != nil {
-			return err
-		}
-		req.ProjectVars, req.Dispatch = pc.Vars, pc.Dispatch
-	}
-	pkgDir := *packages
-	if pkgDir == "" {
-		pkgDir = resolve.DefaultPackagesDir(pyml)
-	}
-	if pkgDir != "" {
-		pv, warns, err := resolve.ReadPackagesDir(pkgDir)
-		if err != nil {
-			return err
-		}
-		printWarnings(out, warns, asJSON)
-		req.PackageVars = pv
-	}
+	req.ProjectVars, req.PackageVars, req.Dispatch = cfg.Vars, cfg.PackageVars, cfg.Dispatch
 	if *vars != "" {
 		pc, err := compile.ParseProjectYAML([]byte("vars: " + strings.TrimSpace(*vars)))
 		if err != nil {
@@ -110,12 +90,8 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 		}
 		req.Env[k] = v
 	}
-	if pf.catalog != "" {
-		if b, err := readFile(pf.catalog); err == nil {
-			if err := p.SetCompileCatalog(b); err != nil {
-				return err
-			}
-		}
+	if err := pf.compileCatalog(p); err != nil {
+		return err
 	}
 	res, err := p.Compile(req)
 	if err != nil {
@@ -132,4 +108,53 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 		_, err = io.WriteString(out, "\n")
 	}
 	return err
+}
+
+// projectConfig reads what compile takes from the project's files: the
+// root dbt_project.yml's vars and dispatch (project, or the one found
+// beside the manifest) and the installed packages' own vars (packages, or
+// dbt_packages/dbt_modules beside dbt_project.yml). Warnings go to warn.
+func projectConfig(manifestPath, project, packages string, warn func([]diag.Diagnostic)) (protocol.Config, error) {
+	var cfg protocol.Config
+	pyml := project
+	if pyml == "" {
+		pyml = resolve.FindProjectYml(manifestPath)
+	}
+	if pyml != "" {
+		b, err := readFile(pyml)
+		if err != nil {
+			return cfg, err
+		}
+		pc, err := compile.ParseProjectYAML(b)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Vars, cfg.Dispatch = pc.Vars, pc.Dispatch
+	}
+	pkgDir := packages
+	if pkgDir == "" {
+		pkgDir = resolve.DefaultPackagesDir(pyml)
+	}
+	if pkgDir != "" {
+		pv, warns, err := resolve.ReadPackagesDir(pkgDir)
+		if err != nil {
+			return cfg, err
+		}
+		warn(warns)
+		cfg.PackageVars = pv
+	}
+	return cfg, nil
+}
+
+// compileCatalog gives compile the dev catalog (--catalog), for
+// introspection answered from it.
+func (pf *projectFlags) compileCatalog(p *resolve.Project) error {
+	if pf.catalog == "" {
+		return nil
+	}
+	b, err := readFile(pf.catalog)
+	if err != nil {
+		return nil // open read it already, and said so
+	}
+	return p.SetCompileCatalog(b)
 }

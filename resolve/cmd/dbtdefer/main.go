@@ -9,7 +9,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 // command is one subcommand.
@@ -112,8 +112,7 @@ func report(w io.Writer, err error, asJSON bool) int {
 		de = diag.Errorf("error", diag.Location{}, "%s", err.Error())
 	}
 	if asJSON {
-		b, _ := json.Marshal(map[string]any{"code": de.Code, "message": de.Message, "location": de.Location})
-		fmt.Fprintf(w, "%s\n", b)
+		jsonOut(w, protocol.AsError(de))
 	} else {
 		fmt.Fprintf(w, "dbtdefer: %s\n", de.Error())
 	}
@@ -190,9 +189,9 @@ func readManifest(path string, max int) ([]byte, error) {
 	return data, err
 }
 
-// jsonOut writes v as one line of JSON.
+// jsonOut writes v as one line of JSON, as the protocol writes answers.
 func jsonOut(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
+	b, err := protocol.Marshal(v)
 	if err != nil {
 		return err
 	}

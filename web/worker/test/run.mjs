@@ -210,7 +210,9 @@ test("an allow-listed prefix cannot be left with dot segments or backslashes", a
 test("bad JSON", async () => {
   const r = await req("POST", "/v1/compile", { body: '{"model": "customers",' });
   assert.equal(r.status, 400);
-  assert.equal(r.json.code, "request.bad_json");
+  assert.equal(r.json.code, "options.invalid");
+  assert.equal(r.json.location.offset, 22, r.text); // where the JSON stops
+  assert.equal(r.json.location.column, 23, r.text);
 });
 
 test("unknown model, with a suggestion", async () => {
