@@ -70,7 +70,9 @@ func init() {
 		define("compile", func(p *Project, r *CompileRequest) (any, error) { return Compile(p, r) }),
 		define("select", func(p *Project, r *SelectRequest) (any, error) { return Select(p, r) }),
 		define("stateInfo", func(p *Project, _ *struct{}) (any, error) { return p.StateInfoNow(), nil }),
-		define("nodes", func(p *Project, r *NodesRequest) (any, error) { return p.Nodes(resolve.NodesQuery{ResourceType: r.ResourceType, Package: r.Package, Query: r.Query, Limit: r.Limit, Offset: r.Offset}) }),
+		define("nodes", func(p *Project, r *NodesRequest) (any, error) {
+			return p.Nodes(resolve.NodesQuery{ResourceType: r.ResourceType, Package: r.Package, Query: r.Query, Limit: r.Limit, Offset: r.Offset})
+		}),
 		define("node", func(p *Project, r *NodeRequest) (any, error) { return Node(p, r) }),
 		define("lineage", func(p *Project, r *LineageRequest) (any, error) { return Lineage(p, r) }),
 	} {

@@ -69,4 +69,3 @@ func TestWarmExercises(t *testing.T) {
 		t.Errorf("a warm project still has %d left", left)
 	}
 }
-
