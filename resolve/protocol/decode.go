@@ -157,6 +157,10 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 					known = append(known, name)
 				}
 				sort.Strings(known)
+				if len(known) == 0 {
+					err = &optionError{diag.Errorf("options.unknown_key", diag.Location{}, "%s takes no options, got %q", method, k), cmpOr(option, string(k))}
+					return
+				}
 				err = &optionError{diag.Errorf("options.unknown_key", diag.Location{Suggestion: diag.Closest(string(k), known)},
 					"%s: unknown option %q (known: %s)", method, k, strings.Join(known, ", ")), cmpOr(option, string(k))}
 				return
@@ -469,7 +473,9 @@ func jsonType(x *fastjson.Value) string {
 // TakeKeys removes the top-level string members named keys from the JSON
 // object req and returns their values and the request without them: a
 // surface's own keys (the Worker's manifest and state) beside a call's
-// request. Errors are Decode's: located, by option name.
+// request. The members are blanked out, not the request rewritten, so an
+// error in what is left is located where it is in req. Errors are
+// Decode's: located, by option name.
 func TakeKeys(method string, req []byte, keys ...string) (map[string]string, []byte, error) {
 	if len(req) == 0 {
 		req = []byte("{}")
@@ -480,20 +486,56 @@ func TakeKeys(method string, req []byte, keys ...string) (map[string]string, []b
 	if err != nil || x.Type() != fastjson.TypeObject {
 		return nil, nil, Decode(method, req, &struct{}{}) // says what is wrong, and where
 	}
-	o, _ := x.Object()
 	taken := map[string]string{}
+	rest := req
 	for _, k := range keys {
-		v := o.Get(k)
-		if v == nil || v.Type() == fastjson.TypeNull {
-			o.Del(k)
+		v := x.Get(k)
+		if v == nil {
 			continue
 		}
-		b, err := v.StringBytes()
-		if err != nil {
-			return nil, nil, wrongType(method, k, v, "a string").(*optionError).located(method, req)
+		if v.Type() != fastjson.TypeNull {
+			b, err := v.StringBytes()
+			if err != nil {
+				return nil, nil, wrongType(method, k, v, "a string").(*optionError).located(method, req)
+			}
+			taken[k] = string(b)
 		}
-		taken[k] = string(b)
-		o.Del(k)
+		if len(rest) > 0 && &rest[0] == &req[0] {
+			rest = append([]byte(nil), req...) // blank a copy: req is the caller's
+		}
+		blankMember(rest, k)
 	}
-	return taken, x.MarshalTo(nil), nil
+	return taken, rest, nil
+}
+
+// blankMember overwrites every top-level member key of the object b, with
+// the comma that joins it to the next member (or the previous one), with
+// spaces. b stays an object with the same offsets for everything else.
+func blankMember(b []byte, key string) {
+	for {
+		at, ok := keyOffset(b, key)
+		if !ok {
+			return
+		}
+		end, _ := scanString(b, at)
+		end = skipSpace(b, end) + 1 // past ':'
+		end, _ = scanValue(b, skipSpace(b, end), 1)
+		if j := skipSpace(b, end); j < len(b) && b[j] == ',' {
+			end = j + 1 // and its comma
+		} else {
+			// The last member: blank the comma before it instead.
+			for i := at - 1; i >= 0; i-- {
+				if b[i] == ',' {
+					at = i
+					break
+				}
+				if b[i] == '{' {
+					break
+				}
+			}
+		}
+		for i := at; i < end; i++ {
+			b[i] = ' '
+		}
+	}
 }

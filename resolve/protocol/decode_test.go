@@ -168,3 +168,33 @@ func TestSyntaxErrorAt(t *testing.T) {
 		t.Errorf("deep nesting stops at %d", got)
 	}
 }
+
+// TestTakeKeys: a surface's own keys come out of a request, whatever their
+// place in it, and what is left decodes with its errors where they were.
+func TestTakeKeys(t *testing.T) {
+	for _, c := range []struct{ req, manifest, rest string }{
+		{`{"manifest":"dev","model":"m"}`, "dev", `{` + strings.Repeat(" ", 17) + `"model":"m"}`},
+		{`{"model":"m", "manifest" : "dev" }`, "dev", `{"model":"m"` + strings.Repeat(" ", 21) + `}`},
+		{`{"manifest":"dev"}`, "dev", `{                }`},
+		{`{"model":"m"}`, "", `{"model":"m"}`},
+		{`{"model":"m","manifest":null,"sql":"x"}`, "", `{"model":"m",                "sql":"x"}`},
+	} {
+		taken, rest, err := TakeKeys("compile", []byte(c.req), "manifest", "state")
+		if err != nil || taken["manifest"] != c.manifest || string(rest) != c.rest {
+			t.Errorf("%s: %q %q %v, want %q %q", c.req, taken, rest, err, c.manifest, c.rest)
+		}
+		var r CompileRequest
+		if err := Decode("compile", rest, &r); err != nil || r.Model != "m" && c.manifest != "dev" {
+			t.Errorf("%s: what is left does not decode: %v", c.req, err)
+		}
+	}
+	_, rest, _ := TakeKeys("compile", []byte(`{"manifest":"dev",`+"\n"+` "modle":"m"}`), "manifest")
+	var r CompileRequest
+	var de *diag.Error
+	if err := Decode("compile", rest, &r); !errors.As(err, &de) || de.Location.Offset != 20 || de.Location.Line != 2 {
+		t.Errorf("an error after a taken key: %v %+v", err, de)
+	}
+	if _, _, err := TakeKeys("compile", []byte(`{"manifest":1}`), "manifest"); err == nil || !strings.Contains(err.Error(), `"manifest" must be a string`) {
+		t.Errorf("a non-string manifest: %v", err)
+	}
+}
