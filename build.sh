@@ -136,6 +136,13 @@ package_tests() {
   (cd web/pkgtest && node --test --test-reporter=spec run.mjs)
 }
 
+doc_tests() {
+  [ -f web/docs/doctest.mjs ] || return 0
+  build_cli
+  say "docs: every shell block of README.md and web/docs/*.md, ./build.sh serve, links (web/docs/doctest.mjs)"
+  node --test --test-reporter=spec web/docs/doctest.mjs
+}
+
 worker_tests() {
   [ -f web/worker/test/run.mjs ] || return 0
   build_worker
@@ -196,6 +203,7 @@ case "$cmd" in
     package_tests
     playground_tests
     worker_tests
+    doc_tests
     ;;
   serve)
     build_cli; build_wasm

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -20,6 +21,9 @@ type appender interface {
 // encoding/json's HTML escaping, without a trailing newline.
 func Marshal(v any) ([]byte, error) {
 	if a, ok := v.(appender); ok {
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+			return []byte("null"), nil // a nil *StateInfo: no state
+		}
 		return a.AppendJSON(nil), nil
 	}
 	var buf bytes.Buffer

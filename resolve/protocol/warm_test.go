@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/dbtdefer/dbtdefer/resolve"
@@ -67,5 +68,28 @@ func TestWarmExercises(t *testing.T) {
 	}
 	if left := p.Warm(8); left != 0 {
 		t.Errorf("a warm project still has %d left", left)
+	}
+}
+
+// TestWithoutState: a project opened without a state answers stateInfo
+// with null and refuses to defer (the golden files all have a state).
+func TestWithoutState(t *testing.T) {
+	dev, err := os.ReadFile(jaffle + "/dev/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp, err := resolve.Open(resolve.Inputs{Manifest: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(rp, Config{})
+	if got := string(envelope(Do(p, "stateInfo", nil))); got != `{"ok":null}` {
+		t.Errorf("stateInfo = %s", got)
+	}
+	if got := string(envelope(Do(p, "resolve", []byte(`{"refs":["orders"],"defer":"standard"}`)))); !strings.Contains(got, `"code":"defer.no_state"`) {
+		t.Errorf("defer without a state = %s", got)
+	}
+	if got := string(envelope(Do(p, "lineage", []byte(`{"node":"orders","depth":1}`)))); !strings.HasPrefix(got, `{"ok":{`) {
+		t.Errorf("lineage without a state = %.200s", got)
 	}
 }

@@ -12,7 +12,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync, renameSync } from "node:fs";
+import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -251,6 +251,10 @@ test("customers under each defer mode: relations and the rule behind each ref", 
   assert.ok(std.includes(`from ${prod("stg_customers")}`), "standard: preview reads production");
   assert.ok(!std.includes("{{"), "compiled SQL has no Jinja left");
   await shot(page, "03-customers-standard");
+  // The README's picture (web/docs/playground.png): this view, at the
+  // viewport's size. UPDATE_DOCS=1 writes it; web/docs/doctest.mjs checks it.
+  await page.screenshot({ path: join(artifacts, "docs-playground.png") });
+  if (process.env.UPDATE_DOCS === "1") copyFileSync(join(artifacts, "docs-playground.png"), join(repo, "web", "docs", "playground.png"));
 
   // --favor-state, only customers selected: unselected refs read production.
   await setMode(page, "favor-state");
