@@ -51,6 +51,7 @@ export function initialize(options = {}) {
       const which = v.wasmVersion !== version ? `dbtdefer.wasm is version ${v.wasmVersion}` : `worker.js is version ${v.hostVersion}`;
       throw new DbtdeferError("version.mismatch", `dbtdefer.js is version ${version} but ${which}: serve all of web/ from one build (a cached old file?)`);
     }
+    t.cacheable = new Set(v.cacheable); // the engine says which answers may be kept
     return t;
   })();
   started = p;
@@ -122,9 +123,9 @@ export async function memoryUsage() {
   return t.memory();
 }
 
-// Methods whose answers Project keeps, and how much it keeps (UTF-16 units).
-// Not compile: a render may read the clock (modules.datetime).
-const cached = new Set(["resolve", "explain", "select", "nodes", "node", "lineage"]);
+// How much of the answers Project keeps (UTF-16 units); which methods' answers
+// it keeps, the engine says (the protocol's Cacheable calls: not compile,
+// whose render may read the clock, nor stateInfo).
 const maxAnswerBytes = 8 << 20;
 
 const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults"];
@@ -164,9 +165,9 @@ class Project {
     this.info = info;
   }
 
-  // An open project never changes, so a call's answer depends only on its
-  // method and request: answers to resolve, explain and select are
-  // kept (as JSON, so callers may mutate what they get) and repeated calls —
+  // An open project never changes, so a cacheable call's answer depends only
+  // on its method and request: answers to resolve, explain, select, nodes,
+  // node and lineage are kept (as JSON, so callers may mutate what they get) and repeated calls —
   // an IDE re-resolving a file's refs at every keystroke — never reach the
   // wasm or its worker. Bounded by total size; the oldest go first.
   #answers = new Map();
@@ -175,7 +176,7 @@ class Project {
   async #call(method, req) {
     if (this.#disposed) throw new DbtdeferError("project.disposed", `${method}: the project was disposed`);
     const reqText = JSON.stringify(req);
-    if (!cached.has(method)) return unwrap(await this.#t.call(this.#handle, method, reqText));
+    if (!this.#t.cacheable.has(method)) return unwrap(await this.#t.call(this.#handle, method, reqText));
     const key = `${method}\u0000${reqText}`;
     const hit = this.#answers.get(key);
     if (hit !== undefined) {
@@ -420,7 +421,7 @@ class LocalTransport {
       ? () => new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "dbtdefer-helper" })
       : undefined;
     this.host = await startHost({ ...args, spawnHelper });
-    return { wasmVersion: this.host.wasmVersion, hostVersion: version };
+    return { wasmVersion: this.host.wasmVersion, hostVersion: version, cacheable: this.host.cacheable };
   }
   open(opts, onProgress) {
     return this.host.open(opts, onProgress);

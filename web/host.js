@@ -78,6 +78,11 @@ export class Host {
     return this.api?.version;
   }
 
+  /** The methods whose answers may be kept (the protocol's Cacheable calls). */
+  get cacheable() {
+    return this.api?.cacheable ? this.api.cacheable.split(",") : [];
+  }
+
   died(why) {
     this.dead ??= why;
   }

@@ -27,7 +27,7 @@ async function handle({ id, op, args }) {
     switch (op) {
       case "init":
         host = await startHost(args);
-        ok = { wasmVersion: host.wasmVersion, hostVersion: version };
+        ok = { wasmVersion: host.wasmVersion, hostVersion: version, cacheable: host.cacheable };
         break;
       case "open":
         // The bytes in args are this worker's own (transferred or cloned).

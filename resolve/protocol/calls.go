@@ -38,12 +38,17 @@ type Call struct {
 	// Request is the request's Go type (a struct whose json tags are the
 	// request's keys; a `query` tag renames a key as a URL parameter).
 	Request reflect.Type
-	handle  func(p *Project, req []byte) (any, error)
+	// Cacheable says the answer depends only on the project and the
+	// request, so a host may keep it and answer a repeated call itself (the
+	// JS API does, until the state changes). Not compile (a render may read
+	// the clock) nor stateInfo (the state's age).
+	Cacheable bool
+	handle    func(p *Project, req []byte) (any, error)
 	check   func(req []byte) error
 }
 
-func define[R any](name string, fn func(*Project, *R) (any, error)) *Call {
-	return &Call{Name: name, Request: reflect.TypeFor[R](), handle: func(p *Project, req []byte) (any, error) {
+func define[R any](name string, cacheable bool, fn func(*Project, *R) (any, error)) *Call {
+	return &Call{Name: name, Request: reflect.TypeFor[R](), Cacheable: cacheable, handle: func(p *Project, req []byte) (any, error) {
 		var r R
 		if err := Decode(name, req, &r); err != nil {
 			return nil, err
@@ -65,16 +70,16 @@ var calls = map[string]*Call{}
 
 func init() {
 	for _, c := range []*Call{
-		define("resolve", func(p *Project, r *ResolveRequest) (any, error) { return Resolve(p, r) }),
-		define("explain", func(p *Project, r *ExplainRequest) (any, error) { return Explain(p, r) }),
-		define("compile", func(p *Project, r *CompileRequest) (any, error) { return Compile(p, r) }),
-		define("select", func(p *Project, r *SelectRequest) (any, error) { return Select(p, r) }),
-		define("stateInfo", func(p *Project, _ *struct{}) (any, error) { return p.StateInfoNow(), nil }),
-		define("nodes", func(p *Project, r *NodesRequest) (any, error) {
+		define("resolve", true, func(p *Project, r *ResolveRequest) (any, error) { return Resolve(p, r) }),
+		define("explain", true, func(p *Project, r *ExplainRequest) (any, error) { return Explain(p, r) }),
+		define("compile", false, func(p *Project, r *CompileRequest) (any, error) { return Compile(p, r) }),
+		define("select", true, func(p *Project, r *SelectRequest) (any, error) { return Select(p, r) }),
+		define("stateInfo", false, func(p *Project, _ *struct{}) (any, error) { return p.StateInfoNow(), nil }),
+		define("nodes", true, func(p *Project, r *NodesRequest) (any, error) {
 			return p.Nodes(resolve.NodesQuery{ResourceType: r.ResourceType, Package: r.Package, Query: r.Query, Limit: r.Limit, Offset: r.Offset})
 		}),
-		define("node", func(p *Project, r *NodeRequest) (any, error) { return Node(p, r) }),
-		define("lineage", func(p *Project, r *LineageRequest) (any, error) { return Lineage(p, r) }),
+		define("node", true, func(p *Project, r *NodeRequest) (any, error) { return Node(p, r) }),
+		define("lineage", true, func(p *Project, r *LineageRequest) (any, error) { return Lineage(p, r) }),
 	} {
 		calls[c.Name] = c
 	}
@@ -87,6 +92,17 @@ func Names() []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return names
+}
+
+// CacheableNames are the names of the Cacheable calls, sorted.
+func CacheableNames() []string {
+	var names []string
+	for _, n := range Names() {
+		if calls[n].Cacheable {
+			names = append(names, n)
+		}
+	}
 	return names
 }
 

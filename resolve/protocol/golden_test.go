@@ -1,6 +1,7 @@
 package protocol_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -36,12 +37,19 @@ func TestGolden(t *testing.T) {
 			t.Errorf("%s: %v", f.Path, err)
 			continue
 		}
+		call, _ := protocol.Lookup(f.Method)
 		for _, c := range f.Cases {
 			got := protocol.Envelope(protocol.Do(p, f.Method, c.Request))
 			f.Check(t, "protocol", c, got)
+			if again := protocol.Envelope(protocol.Do(p, f.Method, c.Request)); call.Cacheable && string(again) != string(got) {
+				t.Errorf("%s %s is cacheable, yet answered differently the second time", f.Method, c.Name)
+			}
 			protocoltest.Verify(t, f.Method, c.Request, got)
 		}
 		f.Save(t)
+	}
+	if got := fmt.Sprint(protocol.CacheableNames()); got != "[explain lineage node nodes resolve select]" {
+		t.Errorf("cacheable calls: %s (compile renders may read the clock; stateInfo has the age)", got)
 	}
 	for _, name := range protocol.Names() {
 		if !seen[name] {

@@ -5,11 +5,13 @@ package main
 import (
 	"encoding/binary"
 	"os"
+	"strings"
 	"syscall/js"
 	"unsafe"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
+	"github.com/dbtdefer/dbtdefer/resolve/protocol"
 )
 
 // splitWait are the channels a split open takes the helper's entries from,
@@ -30,6 +32,8 @@ func main() {
 	session = s
 	api := js.Global().Get("Object").New()
 	api.Set("version", Version)
+	// The calls whose answers the JS API may keep (protocol.Call.Cacheable).
+	api.Set("cacheable", strings.Join(protocol.CacheableNames(), ","))
 	api.Set("open", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
 		r := openRequest(args[0])

@@ -35,6 +35,19 @@
 // lineage() (resolve.Project.Nodes, NodeDetail, Lineage) without the
 // per-node state comparison: the state is opened for deferral only (see
 // sources.project), since the compact forms keep too little to compare.
+//
+// Files:
+//
+//	api.go          the HTTP routes: /v1/NAME for every protocol call (GET
+//	                or POST), /v1/state, publishing, /healthz; errors to
+//	                statuses
+//	sources.go      manifests by published name or allow-listed URL,
+//	                revalidated by ETag, and the opened projects kept
+//	compact.go      the compact forms publishing stores
+//	store.go        the manifest store (a directory natively)
+//	store_r2_js.go  the store on R2 (GOOS=js)
+//	main_js.go      the Worker's entry point (syumai/workers)
+//	main.go         the native twin: serve, compact, publish
 package main
 
 import (
