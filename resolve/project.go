@@ -108,6 +108,11 @@ type Project struct {
 	state  *StateInfo          // StateInfo, made once
 
 	navState // Nodes, NodeDetail and Lineage (navigate.go)
+
+	macrosOnce sync.Once
+	macros     *macroIndex // Analyze's and Complete's (analyze.go)
+	complOnce  sync.Once
+	compl      *completionIndex // Complete's (complete.go)
 }
 
 // StateInfo identifies the production run a state manifest came from.

@@ -25,6 +25,9 @@ type Config struct {
 	Vars        map[string]any
 	PackageVars map[string]map[string]any
 	Dispatch    []compile.Dispatch
+	// ProjectYml says the root dbt_project.yml was read (its vars are
+	// known: analyze reports a var none sets as dbt's error).
+	ProjectYml bool
 }
 
 // New is p with the project files' cfg, ready for calls.
@@ -44,7 +47,7 @@ type Call struct {
 	// the clock) nor stateInfo (the state's age).
 	Cacheable bool
 	handle    func(p *Project, req []byte) (any, error)
-	check   func(req []byte) error
+	check     func(req []byte) error
 }
 
 func define[R any](name string, cacheable bool, fn func(*Project, *R) (any, error)) *Call {
@@ -80,6 +83,8 @@ func init() {
 		}),
 		define("node", true, func(p *Project, r *NodeRequest) (any, error) { return Node(p, r) }),
 		define("lineage", true, func(p *Project, r *LineageRequest) (any, error) { return Lineage(p, r) }),
+		define("analyze", false, func(p *Project, r *AnalyzeRequest) (any, error) { return Analyze(p, r) }),
+		define("complete", false, func(p *Project, r *CompleteRequest) (any, error) { return Complete(p, r) }),
 	} {
 		calls[c.Name] = c
 	}
@@ -376,4 +381,58 @@ func Compile(p *Project, r *CompileRequest) (*resolve.CompileResult, error) {
 		creq.IsIncremental = *r.Incremental
 	}
 	return p.Compile(creq)
+}
+
+// AnalyzeRequest is analyze's request: an edited buffer (sql) of model (or
+// of no model: an ad-hoc snippet), under the defer flags, with the call's
+// vars.
+type AnalyzeRequest struct {
+	Model string            `json:"model"`
+	SQL   *string           `json:"sql"`
+	Vars  map[string]any    `json:"vars"`
+	Env   map[string]string `json:"env"`
+	resolve.CallOptions
+}
+
+func (r *AnalyzeRequest) engine(p *Project, method string) (resolve.AnalyzeRequest, error) {
+	if r.SQL == nil {
+		return resolve.AnalyzeRequest{}, diag.Errorf("options.missing", diag.Location{}, "%s: sql is required (the editor's buffer)", method)
+	}
+	opt, err := r.Options()
+	if err != nil {
+		return resolve.AnalyzeRequest{}, err
+	}
+	return resolve.AnalyzeRequest{Model: r.Model, SQL: *r.SQL, Options: opt, Vars: r.Vars, ProjectVars: p.Vars,
+		PackageVars: p.PackageVars, VarsKnown: p.ProjectYml, Env: r.Env}, nil
+}
+
+// Analyze answers an analyze request (resolve.Project.Analyze): every call
+// in the buffer with its range, refs and sources resolved, and located
+// diagnostics. A buffer that does not parse is analyzed as far as it reads.
+func Analyze(p *Project, r *AnalyzeRequest) (*resolve.AnalyzeResult, error) {
+	req, err := r.engine(p, "analyze")
+	if err != nil {
+		return nil, err
+	}
+	return p.Project.Analyze(req)
+}
+
+// CompleteRequest is complete's request: analyze's, and the cursor as a
+// UTF-16 offset in sql (an editor's position).
+type CompleteRequest struct {
+	AnalyzeRequest
+	Offset *int `json:"offset"`
+	Limit  int  `json:"limit"`
+}
+
+// Complete answers a complete request (resolve.Project.Complete).
+func Complete(p *Project, r *CompleteRequest) (*resolve.CompleteResult, error) {
+	req, err := r.engine(p, "complete")
+	if err != nil {
+		return nil, err
+	}
+	if r.Offset == nil || *r.Offset < 0 {
+		return nil, diag.Errorf("options.missing", diag.Location{}, "complete: offset is required (the cursor, in UTF-16 units from the buffer's start)")
+	}
+	return p.Project.Complete(resolve.CompleteRequest{AnalyzeRequest: req, Offset: *r.Offset, Limit: r.Limit})
 }

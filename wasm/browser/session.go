@@ -119,7 +119,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		if pc, err := compile.ParseProjectYAML(req.ProjectYml); err != nil {
 			warns = append(warns, diag.Warning("project_yml.parse", diag.Location{File: name}, "%v; its vars and dispatch are not used", err))
 		} else {
-			cfg.Vars, cfg.Dispatch = pc.Vars, pc.Dispatch
+			cfg.Vars, cfg.Dispatch, cfg.ProjectYml = pc.Vars, pc.Dispatch, true
 		}
 	}
 	if len(req.Names.PackageProjects) > 0 {

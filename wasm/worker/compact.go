@@ -343,6 +343,7 @@ type projectConfig struct {
 	dispatch    []compile.Dispatch
 	packageVars map[string]map[string]any
 	warnings    []diag.Diagnostic
+	projectYml  bool // the dev form carries the root dbt_project.yml
 }
 
 // projectConfigOf parses the project files a compact form carries.
@@ -356,7 +357,7 @@ func projectConfigOf(ci *CompactInfo) (*projectConfig, error) {
 		if err != nil {
 			return nil, err
 		}
-		pc.quoting, pc.vars, pc.dispatch = c.Quoting, c.Vars, c.Dispatch
+		pc.quoting, pc.vars, pc.dispatch, pc.projectYml = c.Quoting, c.Vars, c.Dispatch, true
 	}
 	if len(ci.Project.Packages) > 0 {
 		files := make(map[string]string, len(ci.Project.Packages))

@@ -133,7 +133,7 @@ func (s *sources) project(ctx context.Context, devRef, stateRef string, revalida
 		return nil, err
 	}
 	p.Warnings = append(p.Warnings, cfg.warnings...)
-	out.p = protocol.New(p, protocol.Config{Vars: cfg.vars, PackageVars: cfg.packageVars, Dispatch: cfg.dispatch})
+	out.p = protocol.New(p, protocol.Config{Vars: cfg.vars, PackageVars: cfg.packageVars, Dispatch: cfg.dispatch, ProjectYml: cfg.projectYml})
 	out.opened, out.openTime = true, time.Since(t0)
 	s.projects[key] = &projectEntry{p: out.p, openTime: out.openTime}
 	s.order = append(s.order, key)

@@ -129,7 +129,7 @@ func projectConfig(manifestPath, project, packages string, warn func([]diag.Diag
 		if err != nil {
 			return cfg, err
 		}
-		cfg.Vars, cfg.Dispatch = pc.Vars, pc.Dispatch
+		cfg.Vars, cfg.Dispatch, cfg.ProjectYml = pc.Vars, pc.Dispatch, true
 	}
 	pkgDir := packages
 	if pkgDir == "" {

@@ -39,6 +39,12 @@ func register(c *command) { commands[c.name] = c }
 // usageError marks bad command-line input (exit code 2).
 type usageError struct{ msg string }
 
+// silentError is an exit code for a command that has printed what it had
+// to say (analyze's diagnostics).
+type silentError struct{ code int }
+
+func (e *silentError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
 func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
@@ -89,6 +95,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			fmt.Fprintf(stdout, "dbtdefer %s: %s\n", c.name, c.summary)
 			fs.PrintDefaults()
 			return 0
+		}
+		var se *silentError
+		if errors.As(err, &se) {
+			return se.code
 		}
 		return report(stderr, err, jsonErrors)
 	}

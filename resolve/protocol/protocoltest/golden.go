@@ -301,15 +301,24 @@ func Verify(t *testing.T, method string, req, envelope []byte) {
 	if json.Unmarshal(envelope, &env) != nil || env.OK == nil {
 		return
 	}
+	type ref struct {
+		Kind, UniqueID, Relation, Env string
+	}
 	var a struct {
 		UniqueID string `json:"uniqueId"`
 		SQL      *string
-		Refs     []struct {
-			Kind, UniqueID, Relation, Env string
+		Refs     []ref
+		Calls    []struct {
+			Resolution *ref `json:"resolution"`
 		}
 	}
 	if json.Unmarshal(env.OK, &a) != nil {
 		return
+	}
+	for _, c := range a.Calls { // analyze's
+		if c.Resolution != nil {
+			a.Refs = append(a.Refs, *c.Resolution)
+		}
 	}
 	for _, r := range a.Refs {
 		if r.Kind != "ref" && r.Kind != "this" {

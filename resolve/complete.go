@@ -1,0 +1,417 @@
+package resolve
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"github.com/dbtdefer/dbtdefer/resolve/fuzzy"
+	"github.com/dbtdefer/dbtdefer/resolve/lang"
+)
+
+// CompleteRequest is a completion at a cursor: the buffer, the cursor's
+// UTF-16 offset (an editor's position), the model and flags as Analyze's.
+type CompleteRequest struct {
+	AnalyzeRequest
+	Offset int
+	Limit  int // default DefaultCompleteLimit, at most MaxCompleteLimit
+}
+
+const (
+	DefaultCompleteLimit = 50
+	MaxCompleteLimit     = 1000
+)
+
+// CompleteResult is what to offer at the cursor: items replacing the text
+// from From to To (the word being typed), best first.
+type CompleteResult struct {
+	From  lang.Pos         `json:"from"`
+	To    lang.Pos         `json:"to"`
+	Items []CompletionItem `json:"items"`
+	// Context says what the cursor is in: ref, ref-package, ref-version,
+	// source, source-table, var, config, config-materialized, jinja, or
+	// none (outside Jinja, in a comment).
+	Context string `json:"context"`
+}
+
+// CompletionItem is one thing to insert.
+type CompletionItem struct {
+	Label string `json:"label"`
+	// Kind is model, seed, snapshot, package, version, source, table,
+	// macro, var, config, materialization or function.
+	Kind       string `json:"kind"`
+	Detail     string `json:"detail,omitempty"`
+	InsertText string `json:"insertText"`
+	// UniqueID is what the item names, where it names a node or a macro.
+	UniqueID string `json:"uniqueId,omitempty"`
+	score    int
+}
+
+// completionIndex is the names completion offers, made once per project.
+type completionIndex struct {
+	refables []refable
+	sources  map[string][]sourceTable // by source name
+	srcNames []string
+	packages []string
+}
+
+type refable struct {
+	uid, kind, pkg, name, version string
+}
+
+type sourceTable struct{ uid, table string }
+
+func (p *Project) completions() *completionIndex {
+	p.complOnce.Do(func() {
+		ix := &completionIndex{sources: map[string][]sourceTable{}}
+		pkgs := map[string]bool{}
+		for _, uid := range p.Dev.Keys("nodes") {
+			kind, rest, _ := strings.Cut(uid, ".")
+			if kind != "model" && kind != "seed" && kind != "snapshot" {
+				continue
+			}
+			pkg, name, ok := strings.Cut(rest, ".")
+			if !ok {
+				continue
+			}
+			version := ""
+			if n, v, ok := strings.Cut(name, ".v"); ok {
+				name, version = n, v
+			}
+			ix.refables = append(ix.refables, refable{uid: uid, kind: kind, pkg: pkg, name: name, version: version})
+			pkgs[pkg] = true
+		}
+		for _, uid := range p.Dev.Keys("sources") {
+			parts := strings.SplitN(uid, ".", 4)
+			if len(parts) != 4 {
+				continue
+			}
+			if _, ok := ix.sources[parts[2]]; !ok {
+				ix.srcNames = append(ix.srcNames, parts[2])
+			}
+			ix.sources[parts[2]] = append(ix.sources[parts[2]], sourceTable{uid: uid, table: parts[3]})
+		}
+		for pkg := range pkgs {
+			ix.packages = append(ix.packages, pkg)
+		}
+		sort.Strings(ix.packages)
+		sort.Strings(ix.srcNames)
+		p.compl = ix
+	})
+	return p.compl
+}
+
+// configKeys are the model configs completion offers inside config().
+var configKeys = []string{"materialized", "schema", "database", "alias", "tags", "enabled", "unique_key",
+	"incremental_strategy", "on_schema_change", "full_refresh", "pre_hook", "post_hook", "persist_docs",
+	"grants", "meta", "docs", "contract", "access", "group", "sql_header", "cluster_by", "partition_by",
+	"quoting", "column_types", "on_configuration_change", "event_time", "batch_size", "lookback", "begin", "snapshot_meta_column_names"}
+
+// materializations are the values of materialized= completion offers.
+var materializations = []string{"view", "table", "incremental", "ephemeral", "materialized_view", "microbatch"}
+
+// contextNames are dbt's context members completion offers at a Jinja
+// name (with macros).
+var contextNames = []string{"ref", "source", "this", "var", "env_var", "config", "is_incremental", "adapter",
+	"target", "log", "return", "run_query", "statement", "exceptions", "modules", "invocation_id", "run_started_at",
+	"builtins", "graph", "model", "execute", "flags", "project_name", "dbt_version", "fromjson", "tojson", "fromyaml", "toyaml", "zip", "set", "local_md5"}
+
+// Complete answers what may be typed at the cursor.
+func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
+	if req.Limit < 0 || req.Limit > MaxCompleteLimit {
+		return nil, diag.Errorf("options.limit", diag.Location{}, "complete: limit is between 0 and %d, got %d", MaxCompleteLimit, req.Limit)
+	}
+	if req.Limit == 0 {
+		req.Limit = DefaultCompleteLimit
+	}
+	from := ""
+	if req.Model != "" {
+		n, err := p.FindNode(req.Model)
+		if err != nil {
+			return nil, err
+		}
+		from = n.UniqueID
+	}
+	c, _, err := p.NewCall(from, req.Options)
+	if err != nil {
+		return nil, err
+	}
+	text := req.SQL
+	buf := lang.NewBuffer(text)
+	cur := buf.ByteOf(req.Offset)
+	scan := lang.Read(text)
+	res := &CompleteResult{From: buf.Pos(cur), To: buf.Pos(cur), Items: []CompletionItem{}, Context: "none"}
+	region := -1
+	for i, r := range scan.Regions {
+		if r.Kind != lang.Comment && r.InnerStart <= cur && cur <= r.InnerEnd {
+			region = i
+		}
+	}
+	if region < 0 {
+		return res, nil
+	}
+	ix := p.completions()
+	at := argAt(text, scan, region, cur)
+	// The word being typed: from its start to the end of the word the cursor is in.
+	wordStart, wordEnd := cur, cur
+	for wordStart > 0 && isWordByte(text[wordStart-1]) {
+		wordStart--
+	}
+	for wordEnd < len(text) && isWordByte(text[wordEnd]) {
+		wordEnd++
+	}
+	if at.inString {
+		wordStart = at.strStart
+		for wordEnd < len(text) && text[wordEnd] != at.quote && text[wordEnd] != '\n' {
+			wordEnd++
+		}
+	}
+	query := text[wordStart:cur]
+	res.From, res.To = buf.Pos(wordStart), buf.Pos(max(wordEnd, cur))
+	var items []CompletionItem
+	add := func(label, kind, detail, insert, uid string) {
+		s := fuzzy.Score(query, label, nil)
+		if s == fuzzy.NoMatch {
+			return
+		}
+		items = append(items, CompletionItem{Label: label, Kind: kind, Detail: detail, InsertText: insert, UniqueID: uid, score: s})
+	}
+	switch {
+	case at.call != nil && at.call.Name == "ref" && at.inString && at.key == "" && at.index == 0:
+		res.Context = "ref"
+		for _, r := range ix.refables {
+			if r.version != "" {
+				add(r.name+" v"+r.version, "version", "", r.name+"', v='"+r.version, r.uid)
+				continue
+			}
+			add(r.name, r.kind, "", r.name, r.uid)
+		}
+		for _, pkg := range ix.packages {
+			if pkg != p.Root {
+				add(pkg, "package", "package: ref('"+pkg+"', 'name')", pkg, "")
+			}
+		}
+	case at.call != nil && at.call.Name == "ref" && at.inString && at.key == "" && at.index == 1:
+		res.Context = "ref-package"
+		pkg := at.args[0]
+		for _, r := range ix.refables {
+			if r.pkg == pkg {
+				add(r.name, r.kind, "", r.name, r.uid)
+			}
+		}
+	case at.call != nil && at.call.Name == "ref" && (at.key == "v" || at.key == "version"):
+		res.Context = "ref-version"
+		name := ""
+		if len(at.args) > 0 {
+			name = at.args[len(at.args)-1]
+		}
+		for _, r := range ix.refables {
+			if r.name == name && r.version != "" {
+				ins := r.version
+				if !at.inString {
+					ins = "'" + r.version + "'"
+				}
+				add(r.version, "version", r.uid, ins, r.uid)
+			}
+		}
+	case at.call != nil && at.call.Name == "source" && at.inString && at.index == 0:
+		res.Context = "source"
+		for _, s := range ix.srcNames {
+			add(s, "source", fmt.Sprintf("%d tables", len(ix.sources[s])), s, "")
+		}
+	case at.call != nil && at.call.Name == "source" && at.inString && at.index == 1 && len(at.args) > 0:
+		res.Context = "source-table"
+		for _, t := range ix.sources[at.args[0]] {
+			add(t.table, "table", "", t.table, t.uid)
+		}
+	case at.call != nil && at.call.Name == "var" && at.inString && at.index == 0:
+		res.Context = "var"
+		vars := varScope{req: req.Vars, project: req.ProjectVars, packages: req.PackageVars, pkg: p.callerPackage(c)}
+		for _, n := range vars.names() {
+			v, _ := vars.lookup(n)
+			add(n, "var", fmt.Sprintf("= %v", v), n, "")
+		}
+	case at.call != nil && at.call.Name == "config" && at.inString && at.key == "materialized":
+		res.Context = "config-materialized"
+		for _, m := range materializations {
+			add(m, "materialization", "", m, "")
+		}
+	case at.call != nil && at.call.Name == "config" && !at.inString && at.key == "":
+		res.Context = "config"
+		for _, k := range configKeys {
+			add(k, "config", "", k+"=", "")
+		}
+	case !at.inString:
+		res.Context = "jinja"
+		if wordStart > 0 && text[wordStart-1] == '.' {
+			// pkg.| : the word before the dot names a package.
+			ps := wordStart - 1
+			for ps > 0 && isWordByte(text[ps-1]) {
+				ps--
+			}
+			pkg := text[ps : wordStart-1]
+			for name, list := range p.macroIndex().byName {
+				for _, m := range list {
+					if m.pkg == pkg && !strings.HasPrefix(name, "test_") && !strings.HasPrefix(name, "materialization_") {
+						add(name, "macro", m.pkg, name, m.uid)
+					}
+				}
+			}
+			break
+		}
+		for _, n := range contextNames {
+			add(n, "function", "dbt", n, "")
+		}
+		for name := range p.macroIndex().byName {
+			m := p.macroIndex().find(name, p.callerPackage(c), p.Root)
+			if m == nil || strings.HasPrefix(name, "test_") || strings.HasPrefix(name, "materialization_") {
+				continue
+			}
+			if m.pkg == p.Root || m.pkg == p.callerPackage(c) {
+				add(name, "macro", m.pkg, name, m.uid)
+			}
+		}
+		for _, pkg := range ix.packages {
+			if pkg != p.Root {
+				add(pkg, "package", "package", pkg+".", "")
+			}
+		}
+	default:
+		return res, nil
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		if items[i].score != items[j].score {
+			return items[i].score > items[j].score
+		}
+		return items[i].Label < items[j].Label
+	})
+	if len(items) > req.Limit {
+		items = items[:req.Limit]
+	}
+	// Where each model would resolve now, for the items shown.
+	for i := range items {
+		it := &items[i]
+		if it.UniqueID == "" || (it.Kind != "model" && it.Kind != "seed" && it.Kind != "snapshot" && it.Kind != "version" && it.Kind != "table") {
+			continue
+		}
+		n, err := p.Dev.Head(it.UniqueID)
+		if err != nil {
+			continue
+		}
+		spec := RefSpec{Kind: "ref", Name: n.Name, Package: n.PackageName, Version: n.Version}
+		if it.Kind == "table" {
+			spec = RefSpec{Kind: "source", Source: n.SourceName, Name: n.Name}
+		}
+		if r, err := p.ResolveOne(c, spec); err == nil {
+			env := "dev"
+			if r.Env == deferral.State {
+				env = "prod"
+			} else if r.Env == deferral.Ephemeral {
+				env = "ephemeral"
+			}
+			it.Detail = env + " " + r.Relation + " (" + string(r.Rule) + ")"
+		}
+	}
+	res.Items = items
+	return res, nil
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// cursorArg is where the cursor is among a call's arguments.
+type cursorArg struct {
+	call     *lang.Call
+	index    int      // the positional argument's index (keyword arguments not counted)
+	key      string   // the keyword of the argument, for key=value
+	args     []string // the string values of the positional arguments before it
+	inString bool
+	strStart int // the first byte of the string's content
+	quote    byte
+}
+
+// argAt finds the innermost call whose argument list holds cur, and where
+// in it cur is.
+func argAt(text string, scan *lang.Scan, region, cur int) cursorArg {
+	var best *lang.Call
+	for i := range scan.Calls {
+		c := &scan.Calls[i]
+		if c.Region != region || c.Open < 0 || c.Open >= cur {
+			continue
+		}
+		if c.Closed && cur >= c.End {
+			continue
+		}
+		if best == nil || c.Open > best.Open {
+			best = c
+		}
+	}
+	out := cursorArg{call: best}
+	start := scan.Regions[region].InnerStart
+	if best != nil {
+		start = best.Open + 1
+	}
+	// Walk from the argument list's start to the cursor: strings, nesting,
+	// commas and keywords.
+	depth := 0
+	argBegin := start
+	for i := start; i < cur; i++ {
+		ch := text[i]
+		switch {
+		case ch == '\'' || ch == '"':
+			j := i + 1
+			for j < cur && text[j] != ch && text[j] != '\n' {
+				if text[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= cur {
+				out.inString, out.strStart, out.quote = true, i+1, ch
+				i = cur
+				continue
+			}
+			i = j
+		case ch == '(' || ch == '[' || ch == '{':
+			depth++
+		case ch == ')' || ch == ']' || ch == '}':
+			depth--
+		case ch == ',' && depth == 0:
+			argBegin = i + 1
+		}
+	}
+	if best == nil {
+		return out
+	}
+	// The positional values before the cursor's argument, and its keyword.
+	for _, a := range best.Args {
+		if a.End <= argBegin && a.Key == "" {
+			out.index++
+			if a.Kind == lang.ArgString {
+				out.args = append(out.args, a.Value)
+			} else {
+				out.args = append(out.args, "")
+			}
+		}
+	}
+	seg := strings.TrimSpace(text[argBegin:min(cur, len(text))])
+	if k, _, ok := strings.Cut(seg, "="); ok && isIdent(strings.TrimSpace(k)) {
+		out.key = strings.TrimSpace(k)
+	}
+	return out
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) {
+			return false
+		}
+	}
+	return s[0] < '0' || s[0] > '9'
+}
