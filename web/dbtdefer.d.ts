@@ -238,6 +238,14 @@ export interface Project {
   /** Which production run the state came from (with its link), how old it is, and where and when it was fetched; null without a state. */
   stateInfo(): Promise<StateInfo | null>;
   /**
+   * The language service's reading of an edited buffer: every call with its
+   * range, refs and sources resolved (with definitions), located diagnostics.
+   * Works on a buffer that does not compile (Go: resolve.Project.Analyze).
+   */
+  analyze(options: AnalyzeOptions): Promise<AnalyzeResult>;
+  /** Completions at the cursor, best first (Go: resolve.Project.Complete). */
+  complete(options: CompleteOptions): Promise<CompleteResult>;
+  /**
    * Revalidates the state by its ETag (or takes the one given) and swaps a newer one in without
    * re-indexing the dev manifest; answers kept by this Project are dropped when it changed. A failure
    * (fetch.network, fetch.http, manifest.*, state.other_project, state.not_url) keeps the current state.
@@ -526,6 +534,96 @@ export interface Location {
   column?: number;
   /** "Did you mean" for near-miss names. */
   suggestion?: string;
+}
+
+export interface AnalyzeOptions extends CallOptions {
+  /** The model the buffer belongs to (name or unique_id); without it, an ad-hoc snippet of the root project. */
+  model?: string;
+  /** The editor's buffer. */
+  sql: string;
+  /** --vars: var() calls they set are not reported. */
+  vars?: Record<string, unknown>;
+  /** env_var() values. */
+  env?: Record<string, string>;
+}
+
+export interface CompleteOptions extends AnalyzeOptions {
+  /** The cursor, in UTF-16 units from the buffer's start (a CodeMirror position, a JS string index). */
+  offset: number;
+  /** At most this many items (default 50, at most 1000). */
+  limit?: number;
+}
+
+/** A place in the buffer. */
+export interface Pos {
+  /** UTF-16 units from the buffer's start. */
+  offset: number;
+  /** 1-based; "\r\n", "\n" and "\r" each end a line. */
+  line: number;
+  /** 1-based, in UTF-16 units (a tab is one). */
+  column: number;
+  /** The offset in the buffer's UTF-8 bytes. */
+  byte: number;
+}
+
+export interface Range {
+  start: Pos;
+  /** The position after the range's last character. */
+  end: Pos;
+}
+
+/** Go: resolve.AnalyzedCall. */
+export interface AnalyzedCall {
+  kind: "ref" | "source" | "this" | "var" | "env_var" | "config" | "macro" | "call";
+  /** The callee as written: "ref", "dbt_utils.star". */
+  name: string;
+  range: Range;
+  nameRange: Range;
+  args: { key?: string; value?: string; range: Range }[];
+  /** Its ")" is in the buffer. */
+  closed: boolean;
+  /** Inside {% if %}, {% for %} or {% macro %}: it may not render. */
+  conditional?: boolean;
+  /** A ref's, source's or this's resolution, as resolve() answers it. */
+  resolution?: RefResult;
+  /** Where what it names is defined: the node's file (from its start) or the macro's. */
+  definition?: { uniqueId: string; package?: string; path?: string; position: Pos };
+  var?: { name: string; found: boolean; hasDefault: boolean; value?: unknown };
+  /** It needs the warehouse: a preview answers it with an empty or default result. */
+  warehouse?: boolean;
+}
+
+/** A diagnostic located in the buffer (Go: resolve.Diagnostic). */
+export interface RangeDiagnostic {
+  code: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  range: Range;
+  suggestion?: string;
+}
+
+export interface AnalyzeResult {
+  uniqueId?: string;
+  calls: AnalyzedCall[];
+  diagnostics: RangeDiagnostic[];
+}
+
+export interface CompletionItem {
+  label: string;
+  kind: "model" | "seed" | "snapshot" | "package" | "version" | "source" | "table" | "macro" | "var" | "config" | "materialization" | "function";
+  /** For a model: where it would resolve now ("prod \"db\".\"schema\".\"name\" (rule)"). */
+  detail?: string;
+  insertText: string;
+  uniqueId?: string;
+}
+
+export interface CompleteResult {
+  /** The items replace the buffer from here… */
+  from: Pos;
+  /** …to here (the word being typed). */
+  to: Pos;
+  items: CompletionItem[];
+  context: "ref" | "ref-package" | "ref-version" | "source" | "source-table" | "var" | "config" | "config-materialized" | "jinja" | "none";
 }
 
 /** Go: diag.Diagnostic. */

@@ -147,6 +147,8 @@ const schemas = {
   explain: { model: str, ...callOptions },
   nodes: { resourceType: strings, package: str, query: str, limit: count, offset: count },
   lineage: { up: bool, down: bool, depth: count, limit: count, tests: bool, ...callOptions },
+  analyze: { model: str, sql: str, vars: object, env: stringMap, ...callOptions },
+  complete: { model: str, sql: str, vars: object, env: stringMap, offset: count, limit: count, ...callOptions },
   refreshState: { state: input, stateRunResults: input },
 };
 
@@ -262,6 +264,25 @@ class Project {
    */
   async stateInfo() {
     return this.#call("stateInfo", {});
+  }
+
+  /**
+   * analyze reads an edited buffer as an editor needs it: every ref(),
+   * source(), this, var(), env_var(), config() and macro call with its range,
+   * refs and sources resolved under the defer flags with their definitions,
+   * and diagnostics with ranges. The buffer need not parse.
+   */
+  async analyze(options) {
+    check("analyze", options, schemas.analyze);
+    if (typeof options.sql !== "string") throw new DbtdeferError("options.missing", "analyze: sql is required (the editor's buffer)");
+    return this.#call("analyze", normalize(options));
+  }
+
+  /** complete is what may be typed at the cursor (offset, in UTF-16 units: a CodeMirror position). */
+  async complete(options) {
+    check("complete", options, schemas.complete);
+    if (typeof options.sql !== "string" || options.offset == null) throw new DbtdeferError("options.missing", "complete: sql and offset are required");
+    return this.#call("complete", normalize(options));
   }
 
   #refreshing = null;

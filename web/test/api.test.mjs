@@ -91,6 +91,37 @@ for (const worker of [false, true]) {
       assert.deepEqual((await p.explain("customers")).refs.map((r) => r.env).filter((x) => x !== "dev"), []);
     });
 
+    test("analyze and complete: ranges in the editor's own units (JS string indices), refs resolved, completions ranked", async () => {
+      const prodManifest = JSON.parse(await readFile(new URL("prod/manifest.json", jaffle), "utf8"));
+      const sql = "-- naïve 😀 clients\r\nselect * from {{ ref('stg_orders') }}\n\tjoin {{ ref('stg_orderz') }}";
+      const res = await p.analyze({ model: "customers", sql, defer: "standard" });
+      assert.equal(res.uniqueId, "model.jaffle_shop.customers");
+      const [ok, bad] = res.calls;
+      assert.equal(ok.range.start.offset, sql.indexOf("ref('stg_orders')"));
+      assert.equal(ok.range.end.offset, sql.indexOf("ref('stg_orders')") + "ref('stg_orders')".length);
+      assert.equal(sql.slice(ok.range.start.offset, ok.range.end.offset), "ref('stg_orders')");
+      assert.deepEqual([ok.range.start.line, ok.range.start.column], [2, 18]);
+      assert.equal(ok.resolution.relation, prodManifest.nodes["model.jaffle_shop.stg_orders"].relation_name);
+      assert.equal(ok.definition.path, "models/staging/stg_orders.sql");
+      assert.equal(bad.resolution, undefined);
+      const d = res.diagnostics.find((x) => x.code === "ref.not_found");
+      assert.equal(d.severity, "error");
+      assert.equal(d.suggestion, "stg_orders");
+      assert.equal(sql.slice(d.range.start.offset, d.range.end.offset), "'stg_orderz'");
+      assert.deepEqual([d.range.start.line, d.range.start.column], [3, 14]);
+
+      const buf = "select * from {{ ref('stg_cu') }}";
+      const c = await p.complete({ model: "customers", sql: buf, offset: buf.indexOf("')"), defer: "standard" });
+      assert.equal(c.context, "ref");
+      assert.equal(c.items[0].label, "stg_customers");
+      assert.ok(c.items[0].detail.includes(prodManifest.nodes["model.jaffle_shop.stg_customers"].relation_name), c.items[0].detail);
+      assert.equal(buf.slice(0, c.from.offset) + c.items[0].insertText + buf.slice(c.to.offset), "select * from {{ ref('stg_customers') }}");
+
+      await rejects(p.analyze({ sql: "x", modle: "customers" }), "options.unknown_key");
+      await rejects(p.complete({ sql: "x" }), "options.missing");
+      await rejects(p.analyze({ sql: 1 }), "options.type");
+    });
+
     test("nodes, node and lineage list and navigate the project from Go", async () => {
       const dev = JSON.parse(await readFile(new URL("dev/manifest.json", jaffle), "utf8")); // the oracle
       const pickable = Object.values(dev.nodes).filter((n) => ["model", "seed", "snapshot", "analysis"].includes(n.resource_type));

@@ -10,7 +10,7 @@
 // hostile-manifest test in test/run.mjs.
 import { h, replace, safeHref, $ } from "./dom.js";
 import { ruleWords, ENV_WORDS, MODES } from "./rules.js";
-import { sqlEditor, sqlViewer } from "./editors.js";
+import { sqlEditor, sqlViewer, languageService } from "./editors.js";
 import { extractRefs, substitute, keyOf, callText } from "./refs.js";
 
 const here = import.meta.url; // dist/playground.js
@@ -87,8 +87,26 @@ const el = {
   drop: $("#drop-overlay"),
 };
 
-const editor = sqlEditor($("#editor"), () => schedule(editDebounceMs), "Model SQL, editable");
+// The editor's language service is the engine's: analyze() for underlines,
+// hover cards and ctrl/cmd-click, complete() for completion, both under the
+// main mode and selection, as the buffer's model.
+const service = {
+  analyze: (sql) => S.project.analyze({ ...(S.node ? { model: S.node.uniqueId } : {}), sql, ...callOpts(S.mode) }),
+  complete: (sql, offset) => S.project.complete({ ...(S.node ? { model: S.node.uniqueId } : {}), sql, offset, ...callOpts(S.mode) }),
+  open(def) {
+    if (/^(model|seed|snapshot|source)\./.test(def.uniqueId)) choose(def.uniqueId);
+    else toast(`${def.uniqueId} is defined in ${def.path || "a package"}`);
+  },
+  hoverCard,
+};
+const editor = sqlEditor($("#editor"), () => schedule(editDebounceMs), "Model SQL, editable", languageService(service));
 const preview = sqlViewer($("#preview"), "Compiled preview");
+// Clicking a relation in the preview selects the ref() it came from.
+$("#preview").addEventListener("click", (e) => {
+  const rel = e.target.closest?.("[data-rel]")?.getAttribute("data-rel");
+  const call = rel && service.last?.()?.calls.find((c) => c.resolution?.relation === rel);
+  if (call) editor.flash(call.range.start.offset, call.range.end.offset);
+});
 const cmpViews = [sqlViewer($("#cmp-left-sql"), "Left compiled SQL"), sqlViewer($("#cmp-right-sql"), "Right compiled SQL")];
 
 // ---- controls ----------------------------------------------------------------
@@ -902,6 +920,28 @@ function relCode(text, cls) {
 }
 
 const envClass = (env) => (env === "state" ? "rel-state" : env === "ephemeral" ? "rel-eph" : "rel-dev");
+
+/** hoverCard is a ref's card in the editor: where it reads, the rule and why, the production run, and its file. */
+function hoverCard(call) {
+  const r = call.resolution;
+  const def = call.definition;
+  const card = h("div", { class: "hover-card", "data-kind": call.kind });
+  const words = r && ruleWords(r.rule);
+  if (r) {
+    card.append(
+      h("div", { class: "hc-rel" }, relCode(r.relation, `rel ${envClass(r.env)}`)),
+      h("div", { class: "hc-env", text: `reads ${ENV_WORDS[r.env] ?? r.env}` }),
+      h("div", { class: "hc-rule" }, h("strong", { text: words.label }), " ", r.reason),
+    );
+    if (r.env === "state" && r.state?.run) {
+      const run = r.state.run;
+      card.append(h("div", { class: "hc-run" }, "production run ", run.url ? h("a", { href: run.url, target: "_blank", rel: "noopener noreferrer", text: run.id }) : run.id,
+        r.stateRun ? ` · ${r.stateRun.status}` : ""));
+    }
+  }
+  if (def) card.append(h("div", { class: "hc-def", text: `${def.path || def.uniqueId} · ${navigator.platform.startsWith("Mac") ? "⌘" : "Ctrl"}-click to open` }));
+  return card;
+}
 
 function marksFor(refs, extra = () => ({})) {
   return refs.filter((r) => r.relation).map((r) => ({

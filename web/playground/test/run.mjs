@@ -20,6 +20,7 @@ import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import { chromium } from "playwright-core";
+import { ruleWords } from "../src/rules.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const playground = join(here, "..");
@@ -267,6 +268,82 @@ test("customers under each defer mode: relations and the rule behind each ref", 
   }
   assert.ok((await previewText(page)).includes(prod("order_items")));
   await shot(page, "04-customers-favor-state");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+/** textAt is the screen point of the first character of needle in the editor (its nth occurrence). */
+function textAt(page, needle, nth = 0) {
+  return page.evaluate(({ needle, nth }) => {
+    const walker = document.createTreeWalker(document.querySelector("#editor .cm-content"), NodeFilter.SHOW_TEXT);
+    for (let t; (t = walker.nextNode()); ) {
+      for (let i = t.textContent.indexOf(needle); i >= 0; i = t.textContent.indexOf(needle, i + 1)) {
+        if (nth-- > 0) continue;
+        const r = document.createRange();
+        r.setStart(t, i);
+        r.setEnd(t, i + 1);
+        const b = r.getBoundingClientRect();
+        return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      }
+    }
+    return null;
+  }, { needle, nth });
+}
+
+test("the editor's language service: a hover card per ref, underlines, completion, ctrl-click, and the preview leads back to the ref", async () => {
+  const page = await open("#model=customers&mode=standard");
+  const prod = (n) => relationOf(jaffle.prod, U(n));
+  // Hover: where the ref reads, the rule and why, the production run, its file.
+  let at = await textAt(page, "stg_customers");
+  await page.mouse.move(at.x, at.y);
+  const card = page.locator(".cm-tooltip-hover .hover-card");
+  await card.waitFor({ timeout: 10_000 });
+  const text = await card.textContent();
+  assert.ok(text.includes(prod("stg_customers")), text);
+  assert.match(text, /reads production/);
+  assert.ok(text.includes(ruleWords("dev-unknown-assumed-missing").label), text);
+  assert.ok(text.includes(jaffle.prod.metadata.invocation_id), "the card names the production run");
+  assert.ok(text.includes(jaffle.dev.nodes[U("stg_customers")].original_file_path), text);
+  await shot(page, "20-hover-card");
+  await page.mouse.move(5, 5);
+
+  // A typo is underlined where it is, and says what it meant.
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\n-- {{ ref('stg_orderz') }}");
+  const bad = page.locator("#editor .cm-lintRange-error");
+  await bad.first().waitFor({ timeout: 10_000 });
+  assert.equal(await bad.first().textContent(), "'stg_orderz'");
+  await bad.first().hover();
+  const lint = page.locator(".cm-tooltip-lint");
+  await lint.first().waitFor({ timeout: 10_000 });
+  assert.match(await lint.first().textContent(), /stg_orderz[\s\S]*did you mean "stg_orders"/);
+  await page.mouse.move(5, 5);
+
+  // Completion inside ref(, ranked, each saying where it would resolve.
+  await page.click("#editor .cm-content");
+  await page.keyboard.press("Control+End");
+  await page.keyboard.type("\nselect * from {{ ref('stg_cu");
+  const option = page.locator(".cm-tooltip-autocomplete li").first();
+  await option.waitFor({ timeout: 10_000 });
+  assert.equal(await option.locator(".cm-completionLabel").textContent(), "stg_customers");
+  assert.ok((await option.locator(".cm-completionDetail").textContent()).includes(prod("stg_customers")));
+  await shot(page, "21-completion");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#editor .cm-content").textContent.includes("select * from {{ ref('stg_customers')"), null, { timeout: 10_000 });
+  await settle(page);
+
+  // The preview's relations lead back to the ref they came from.
+  await page.locator(`#preview [data-rel="${prod("orders").replaceAll('"', '\\"')}"]`).first().click();
+  assert.equal(await page.evaluate(() => getSelection().toString()), "ref('orders')");
+
+  // Ctrl-click opens the model a ref names.
+  at = await textAt(page, "stg_customers");
+  await page.keyboard.down("Control");
+  await page.mouse.click(at.x, at.y);
+  await page.keyboard.up("Control");
+  await page.waitForFunction(() => document.querySelector("#model-input").value === "stg_customers", null, { timeout: 10_000 });
+  await settle(page);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
