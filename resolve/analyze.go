@@ -358,18 +358,40 @@ func (p *Project) deprecation(c *Call, uid string, now time.Time) string {
 			}
 		}
 	}
-	caller := "sql_operation.inline"
+	caller := "sql_operation"
 	if c.From != nil {
-		caller = c.From.UniqueID
+		caller = c.From.Name
 	}
 	name := string(v.GetStringBytes("name"))
-	if ver := v.Get("version"); ver != nil && ver.Type() != fastjson.TypeNull {
-		name += ".v" + strings.Trim(ver.String(), `"`)
+	version, latest := jsonScalar(v.Get("version")), jsonScalar(v.Get("latest_version"))
+	ref := name
+	if version != "" {
+		ref += ".v" + version
 	}
+	// dbt's DeprecatedReference (I067) and UpcomingReferenceDeprecation (I066).
+	msg := fmt.Sprintf("While compiling '%s': Found a reference to %s, which was deprecated on '%s'.", caller, ref, date)
+	try := "Migrate now"
 	if when.After(now) {
-		return fmt.Sprintf("While compiling '%s':\n  Found a reference to %s, which is slated for deprecation on '%s'.", caller, name, date)
+		msg = fmt.Sprintf("While compiling '%s': Found a reference to %s, which is slated for deprecation on '%s'.", caller, ref, date)
+		try = "Try it out"
 	}
-	return fmt.Sprintf("While compiling '%s':\n  Found a reference to %s, which was deprecated on '%s'.", caller, name, date)
+	if version != "" && version != latest && latest != "" {
+		msg += fmt.Sprintf(" A new version of '%s' is available. %s: {{ ref('%s', '%s', v='%s') }}.", name, try, string(v.GetStringBytes("package_name")), name, latest)
+	}
+	return msg
+}
+
+// jsonScalar is a JSON string's or number's text ("" for null or absent).
+func jsonScalar(v *fastjson.Value) string {
+	switch {
+	case v == nil:
+		return ""
+	case v.Type() == fastjson.TypeString:
+		return string(v.GetStringBytes())
+	case v.Type() == fastjson.TypeNumber:
+		return v.String()
+	}
+	return ""
 }
 
 // varScope is where var() looks: the call's vars, then the project's

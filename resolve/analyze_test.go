@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -322,5 +323,48 @@ func TestAnalyzeCorpus(t *testing.T) {
 	t.Logf("%d compiled models analyzed, %d problems", models, errs)
 	if models == 0 {
 		t.Fatal("no compiled model in the corpus")
+	}
+}
+
+// TestAnalyzeDeprecation: a ref to a model with a deprecation date warns
+// in dbt's words (DeprecatedReference, UpcomingReferenceDeprecation), with
+// the newer version to migrate to.
+func TestAnalyzeDeprecation(t *testing.T) {
+	raw, err := os.ReadFile("testdata/manifests/defer-jaffle-shop-postgres/dev/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	n := m["nodes"].(map[string]any)["model.jaffle_shop.stg_orders"].(map[string]any)
+	n["deprecation_date"] = "2024-06-30T00:00:00+00:00"
+	n["version"], n["latest_version"] = 1.0, 2.0
+	data, _ := json.Marshal(m)
+	p, err := Open(Inputs{Manifest: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), "While compiling 'customers': Found a reference to stg_orders.v1, which was deprecated on '2024-06-30T00:00:00+00:00'. A new version of 'stg_orders' is available. Migrate now: {{ ref('jaffle_shop', 'stg_orders', v='2') }}."},
+		{time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), "While compiling 'customers': Found a reference to stg_orders.v1, which is slated for deprecation on '2024-06-30T00:00:00+00:00'. A new version of 'stg_orders' is available. Try it out: {{ ref('jaffle_shop', 'stg_orders', v='2') }}."},
+	} {
+		res, err := p.Analyze(AnalyzeRequest{Model: "customers", SQL: "select * from {{ ref('stg_orders') }}", Now: c.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range res.Diagnostics {
+			if d.Code == "ref.deprecated" && d.Severity == diag.SeverityWarning {
+				got = append(got, d.Message)
+			}
+		}
+		if len(got) != 1 || got[0] != c.want {
+			t.Errorf("%v: %q, want %q", c.now, got, c.want)
+		}
 	}
 }

@@ -170,13 +170,24 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 	}
 	query := text[wordStart:cur]
 	res.From, res.To = buf.Pos(wordStart), buf.Pos(max(wordEnd, cur))
-	var items []CompletionItem
+	items := make([]CompletionItem, 0, min(req.Limit, 64))
 	add := func(label, kind, detail, insert, uid string) {
 		s := fuzzy.Score(query, label, nil)
 		if s == fuzzy.NoMatch {
 			return
 		}
-		items = append(items, CompletionItem{Label: label, Kind: kind, Detail: detail, InsertText: insert, UniqueID: uid, score: s})
+		// The best req.Limit so far, kept sorted: a keystroke in ref( scores
+		// every refable name, and sorting them all was most of its time.
+		it := CompletionItem{Label: label, Kind: kind, Detail: detail, InsertText: insert, UniqueID: uid, score: s}
+		if len(items) == req.Limit && !better(it, items[len(items)-1]) {
+			return
+		}
+		at := sort.Search(len(items), func(i int) bool { return better(it, items[i]) })
+		if len(items) < req.Limit {
+			items = append(items, CompletionItem{})
+		}
+		copy(items[at+1:], items[at:len(items)-1])
+		items[at] = it
 	}
 	switch {
 	case at.call != nil && at.call.Name == "ref" && at.inString && at.key == "" && at.index == 0:
@@ -281,15 +292,6 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 	default:
 		return res, nil
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		if items[i].score != items[j].score {
-			return items[i].score > items[j].score
-		}
-		return items[i].Label < items[j].Label
-	})
-	if len(items) > req.Limit {
-		items = items[:req.Limit]
-	}
 	// Where each model would resolve now, for the items shown.
 	for i := range items {
 		it := &items[i]
@@ -316,6 +318,14 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 	}
 	res.Items = items
 	return res, nil
+}
+
+// better ranks completion items: higher score first, then by label.
+func better(a, b CompletionItem) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	return a.Label < b.Label
 }
 
 func isWordByte(c byte) bool {

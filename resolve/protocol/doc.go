@@ -1,6 +1,6 @@
 // Package protocol is dbtdefer's wire protocol: every call on an open
 // project (resolve, explain, compile, select, stateInfo, nodes, node,
-// lineage) with its JSON request and its JSON answer, defined once. The
+// lineage, analyze, complete) with its JSON request and its JSON answer, defined once. The
 // browser module (wasm/browser), the Worker (wasm/worker) and the CLI's
 // `dbtdefer call` carry bytes to Do and back; the JS API (web/dbtdefer.js)
 // sends the requests and reads the answers.

@@ -166,6 +166,27 @@ async function perCall(out, { api, dev, prod, model, ref, refs, now, calls, comp
   for (let i = 0; i < compiles; i++) await p.compile({ model, sql: `${rawCode}\n-- edit ${i}`, defer: "favor-state" });
   out.compileUs = ((now() - t) / compiles) * 1e3;
 
+  // The language service (issue 18) at each keystroke: analyze of the
+  // edited buffer (underlines, hover cards), and complete inside a
+  // half-typed ref( (every refable name ranked), each timed on its own.
+  const lang = { analyze: [], complete: [] };
+  for (let i = 0; i < 120; i++) {
+    const sql = `${rawCode}\n-- edit ${i}`;
+    let t0 = now();
+    const a = await p.analyze({ model, sql, defer: "favor-state" });
+    if (i >= 20) lang.analyze.push(now() - t0);
+    if (i === 0 && !a.calls.some((c) => c.resolution)) throw new Error("analyze resolved no ref");
+    const typed = `${rawCode}\nselect * from {{ ref('${ref.slice(0, 1 + (i % 6))}`;
+    t0 = now();
+    const c = await p.complete({ model, sql: typed, offset: typed.length, defer: "favor-state" });
+    if (i >= 20) lang.complete.push(now() - t0);
+    if (i === 5 && !c.items.length) throw new Error("complete offered nothing");
+  }
+  out.analyzeP95Ms = q(lang.analyze, 0.95);
+  out.analyzeP50Ms = q(lang.analyze, 0.5);
+  out.completeP95Ms = q(lang.complete, 0.95);
+  out.completeP50Ms = q(lang.complete, 0.5);
+
   const peak = await api.memoryUsage();
   out.wasmMemoryBytes = peak.wasmMemoryBytes;
   out.wasmMemoryOverInput = peak.wasmMemoryBytes / dev.byteLength;

@@ -238,6 +238,8 @@ for (const [name, res] of [["node", nodeRes], ["Chromium", chromeRes]]) {
     row(`${label}: a ref's hover answer (resolve, each ref's first ask), ms p99 (p50) vs a call doing nothing`,
       ...each((s) => `${f(r(s).hoverP99Ms, 2)} (${f(r(s).hoverP50Ms, 2)}) over ${r(s).hoverAsks} vs ${f(r(s).noopCallUs / 1e3, 2)} (${f(r(s).hoverP99Ms / (r(s).noopCallUs / 1e3), 1)}×)`), budget ? "< 16 ms p99" : "");
     row(`${label}: compile preview of an edited model per call, µs`, ...each((s) => f(r(s).compileUs, 0)), budget ? "< 2000 µs" : "");
+    row(`${label}: analyze / complete of an edited buffer per keystroke, ms p95 (p50) vs a call doing nothing`,
+      ...each((s) => `${f(r(s).analyzeP95Ms, 2)} (${f(r(s).analyzeP50Ms, 2)}) / ${f(r(s).completeP95Ms, 2)} (${f(r(s).completeP50Ms, 2)}) vs ${f(r(s).noopCallUs / 1e3, 2)}`), budget ? "≤ 5 ms p95 at 100 MB" : "");
   };
   calls(name === "Chromium" ? "Chromium (Web Worker)" : name, r, true);
   if (name === "Chromium") {
