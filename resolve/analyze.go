@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/lang"
@@ -202,6 +203,9 @@ func (p *Project) Analyze(req AnalyzeRequest) (*AnalyzeResult, error) {
 				if d := p.deprecation(c, res.UniqueID, now); d != "" {
 					report("ref.deprecated", diag.SeverityWarning, target, "", "%s", d)
 				}
+				if sev, msg := p.protectedRef(c, res.UniqueID); msg != "" {
+					report("ref.protected", sev, target, "", "%s", msg)
+				}
 			}
 		case sc.Name == "var":
 			a.Kind = "var"
@@ -392,6 +396,23 @@ func jsonScalar(v *fastjson.Value) string {
 		return v.String()
 	}
 	return ""
+}
+
+// protectedRef judges a ref to a protected model of another package:
+// dbt Fusion refuses it whenever the packages differ (an error, in its
+// words). dbt-core refuses it only when that package's dbt_project.yml
+// sets restrict-access: true, which the manifest does not record, and
+// protected is every model's default access: there, nothing is said.
+func (p *Project) protectedRef(c *Call, uid string) (diag.Severity, string) {
+	if c.Profile != deferral.Fusion || c.From == nil {
+		return "", ""
+	}
+	t, err := p.Dev.Head(uid)
+	if err != nil || t.Access != "protected" || c.From.PackageName == t.PackageName {
+		return "", ""
+	}
+	return diag.SeverityError, fmt.Sprintf("Node '%s' attempted to reference node '%s', which is not allowed because the referenced node is protected to the '%s' package",
+		c.From.UniqueID, uid, t.PackageName)
 }
 
 // varScope is where var() looks: the call's vars, then the project's

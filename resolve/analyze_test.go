@@ -368,3 +368,55 @@ func TestAnalyzeDeprecation(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeAccess: a private model referenced from outside its group is
+// dbt's error; a protected model of another package is Fusion's error
+// (dbt-core allows it unless restrict-access is set, which the manifest
+// does not record).
+func TestAnalyzeAccess(t *testing.T) {
+	raw, err := os.ReadFile("testdata/manifests/defer-jaffle-shop-postgres/dev/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	nodes := m["nodes"].(map[string]any)
+	stg := nodes["model.jaffle_shop.stg_orders"].(map[string]any)
+	stg["access"], stg["group"] = "private", "finance"
+	// A second package's protected model.
+	other := map[string]any{}
+	for k, v := range nodes["model.jaffle_shop.stg_customers"].(map[string]any) {
+		other[k] = v
+	}
+	other["unique_id"], other["package_name"], other["name"], other["access"] = "model.other_pkg.shared", "other_pkg", "shared", "protected"
+	nodes["model.other_pkg.shared"] = other
+	data, _ := json.Marshal(m)
+	p, err := Open(Inputs{Manifest: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := func(profile deferral.Profile, sql string) []string {
+		res, err := p.Analyze(AnalyzeRequest{Model: "customers", SQL: sql, Options: Options{Profile: profile}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range res.Diagnostics {
+			out = append(out, d.Code+":"+string(d.Severity)+":"+d.Message)
+		}
+		return out
+	}
+	got := codes(deferral.Modern, "{{ ref('stg_orders') }}")
+	if len(got) != 1 || got[0] != "ref.private:error:Node model.jaffle_shop.customers attempted to reference node model.jaffle_shop.stg_orders, which is not allowed because the referenced node is private to the 'finance' group." {
+		t.Errorf("private: %q", got)
+	}
+	if got := codes(deferral.Modern, "{{ ref('other_pkg', 'shared') }}"); len(got) != 0 {
+		t.Errorf("protected under dbt-core: %q", got)
+	}
+	got = codes(deferral.Fusion, "{{ ref('other_pkg', 'shared') }}")
+	if len(got) != 1 || got[0] != "ref.protected:error:Node 'model.jaffle_shop.customers' attempted to reference node 'model.other_pkg.shared', which is not allowed because the referenced node is protected to the 'other_pkg' package" {
+		t.Errorf("protected under Fusion: %q", got)
+	}
+}

@@ -90,6 +90,28 @@ export async function playgroundJourneys(browser, base, { dev, prod, model }, { 
       out.j4P95Ms = quantile(times, 0.95);
       out.j4P50Ms = quantile(times, 0.5);
       out.keystrokes = times.length;
+      // Keystroke → underline (issue 18): each keystroke makes a ref wrong
+      // (Backspace: stg_order) or right again (s), until its underline
+      // appears or goes; the editor's own wait before it asks analyze()
+      // (lintDelayMs) is excluded.
+      const wait = await page.evaluate(() => window.dbtdeferPlayground.lintDelayMs);
+      await page.keyboard.type("\n-- {{ ref('stg_orders') }}");
+      for (let k = 0; k < 5; k++) await page.keyboard.press("ArrowLeft");
+      await page.waitForFunction(() => window.dbtdeferPlayground.idle, null, { timeout: 60_000 });
+      await page.waitForTimeout(wait * 2);
+      const lint = [];
+      for (let i = 0; i < 40; i++) {
+        const wrong = i % 2 === 0;
+        const t0 = await page.evaluate(() => performance.now());
+        await page.keyboard.press(wrong ? "Backspace" : "s");
+        const t1 = await page.waitForFunction((wrong) => {
+          const n = document.querySelectorAll("#editor .cm-lintRange-error").length;
+          return (wrong ? n > 0 : n === 0) && performance.now();
+        }, wrong, { timeout: 60_000, polling: 1 });
+        lint.push((await t1.jsonValue()) - t0 - wait);
+      }
+      out.lintP95Ms = quantile(lint, 0.95);
+      out.lintP50Ms = quantile(lint, 0.5);
     } finally {
       await ctx.close();
     }

@@ -132,6 +132,9 @@ export function sqlViewer(parent, label) {
 
 // ---- the language service: the engine's analyze() and complete() --------------
 
+/** How long the editor waits after a keystroke before it asks analyze() for underlines. */
+export const LINT_DELAY_MS = 200;
+
 const KIND_TYPE = { model: "class", seed: "constant", snapshot: "class", package: "namespace", version: "enum", source: "namespace",
   table: "property", macro: "function", var: "variable", config: "keyword", materialization: "enum", function: "function" };
 
@@ -157,6 +160,10 @@ export function languageService(service) {
     autocompletion({
       override: [
         async (ctx) => {
+          // Only inside {{ … }} or {% … %} (the engine would say "none" elsewhere: no call made).
+          const before = ctx.state.sliceDoc(Math.max(0, ctx.pos - 2000), ctx.pos);
+          const open = Math.max(before.lastIndexOf("{{"), before.lastIndexOf("{%"));
+          if (!ctx.explicit && (open < 0 || Math.max(before.lastIndexOf("}}"), before.lastIndexOf("%}")) > open)) return null;
           const r = await service.complete(ctx.state.doc.toString(), ctx.pos).catch(() => null);
           if (!r || r.context === "none" || r.items.length === 0) return null;
           return {
@@ -183,7 +190,7 @@ export function languageService(service) {
           message: d.suggestion ? `${d.message} (did you mean "${d.suggestion}"?)` : d.message,
         };
       });
-    }, { delay: 200 }),
+    }, { delay: LINT_DELAY_MS }),
     lintGutter(),
     hoverTooltip(async (view, pos) => {
       const res = await analysis(view.state.doc.toString()).catch(() => null);
