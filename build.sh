@@ -222,6 +222,7 @@ case "$cmd" in
     # BENCH_GO=1 also runs the Go micro-benchmarks (go test -bench) first.
     build_cli; build_wasm; build_worker
     need_npm
+    build_playground # journey J2 and J4 open it
     need_chromium
     if [ "${BENCH_GO:-0}" = 1 ]; then
       say "Go micro-benchmarks (go test -bench), output in ${BENCH_OUT:-.cache/bench/go.txt}"

@@ -140,9 +140,6 @@ export class Host {
     const sources = {};
     const own = {}; // key → the bytes are this host's own (read by it, or handed over): their buffer may be handed on
     // Every input loads at once (a pair's two Files are read side by side).
-    // A Blob manifest is read straight into the wasm's input buffer
-    // (manifestAdopted): it is never whole in JavaScript, and its copy into
-    // the wasm goes on while it is read.
     const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults"].filter((key) => opts[key] != null);
     const packages = opts.packageProjects ? Object.entries(opts.packageProjects) : [];
     // A big manifest is indexed on two cores: a helper worker scans the
@@ -154,9 +151,6 @@ export class Host {
     // read; then its part from there on is read first, and goes to the
     // helper chunk by chunk as it comes (handed over, not copied: see
     // #readInto), so the helper scans it while this instance reads the rest.
-    // A Blob manifest is read straight into the wasm's input buffer
-    // (manifestAdopted): it is never whole in JavaScript, and its copy into
-    // the wasm goes on while it is read.
     const tees = {};
     for (const key of ["manifest", "state"]) {
       if (!streamable(opts[key]) || !this.helperModule || typeof MessageChannel !== "function") continue;
@@ -170,19 +164,21 @@ export class Host {
       const part = (tee, at) => (helper && at > 0 ? scan(helper, { port: tee.peer, byteLength: tee.size - at }) : (tee?.port.close(), null));
       return { helper, atM: helper ? atM : -1, atS: helper ? atS : -1, manifest: part(tees.manifest, atM), state: part(tees.state, atS) };
     })();
+    // A Blob manifest or state is read straight into its own input buffer
+    // in the wasm (manifestAdopted, stateAdopted): never whole in
+    // JavaScript, and never copied a second time.
     const read = (key) => {
-      if (key === "manifest" && streamable(opts[key])) return this.#readIn(key, opts[key], load, tees[key]);
-      if (tees[key]) return this.#readIn(key, opts[key], load, tees[key], true);
+      if ((key === "manifest" || key === "state") && streamable(opts[key])) return this.#readIn(key, opts[key], load, tees[key]);
       return loadInput(key, opts[key], load);
     };
     const [got, pkgs] = await Promise.all([
       Promise.all(keys.map(read)),
       Promise.all(packages.map(([name, v]) => loadInput(name, v, load))),
     ]);
-    let adopted = 0; // the manifest's length, when it is in the wasm's input buffer already
+    const adopted = {}; // key → its length, when it is in its input buffer in the wasm already
     for (const [i, key] of keys.entries()) {
       const g = got[i];
-      if (g.adopted != null) adopted = g.adopted;
+      if (g.adopted != null) adopted[key] = g.adopted;
       else {
         checkSize(key, g.bytes.byteLength, load.max, g.name);
         inputs[key] = g.bytes;
@@ -203,7 +199,7 @@ export class Host {
       }
       names.packageProjects = texts;
     }
-    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, adopted);
+    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, (adopted.manifest ?? 0) + (adopted.state ?? 0));
     // Inputs given as bytes (or read from a URL) are split once loaded: the
     // helper gets the manifest's part before this instance starts scanning
     // (which holds the thread until the split point): the manifest is
@@ -234,8 +230,8 @@ export class Host {
         Object.entries(inputs).every(([k, v]) => k === key || v.buffer !== m.buffer);
       return owned ? new Uint8Array(m.buffer, m.byteOffset + at, m.byteLength - at) : m.slice(at);
     };
-    if (adopted) {
-      delete args.manifest;
+    if (adopted.state != null) args.stateAdopted = true;
+    if (adopted.manifest != null) {
       args.manifestAdopted = true;
     } else if (helper && lateM > 0) {
       this.#adopt(inputs.manifest);
@@ -391,12 +387,13 @@ export class Host {
   }
 
   /**
-   * #readIn reads a Blob: a manifest straight into the wasm's input buffer,
-   * for open to take (manifestAdopted: no copy of it in JavaScript, and the
-   * copy into the wasm goes on while it is read), else (toBytes) into new
-   * bytes. With tee, its part goes to the helper as it is read.
+   * #readIn reads a Blob manifest or state straight into its input buffer in
+   * the wasm (dbtdefer_in, dbtdefer_in_state), for open to take
+   * (manifestAdopted, stateAdopted: no copy of it in JavaScript, and the
+   * copy into the wasm goes on while it is read). With tee, its part goes
+   * to the helper as it is read.
    */
-  async #readIn(key, blob, { max, progress, sized }, tee = null, toBytes = false) {
+  async #readIn(key, blob, { max, progress, sized }, tee = null) {
     const file = blob.name || key;
     try {
       checkSize(key, blob.size, max, blob.name); // before reading a file that is too big
@@ -405,33 +402,32 @@ export class Host {
       throw e;
     }
     sized(key, blob.size);
-    const into = toBytes ? new Uint8Array(blob.size) : null;
     progress({ phase: "read", file, loaded: 0, total: blob.size });
-    const n = await this.#readInto(blob, file, (loaded) => progress({ phase: "read", file, loaded, total: blob.size }), tee, into);
+    const n = await this.#readInto(blob, file, (loaded) => progress({ phase: "read", file, loaded, total: blob.size }), tee, key === "state" ? "state" : "manifest");
     const source = { kind: "blob", name: blob.name ?? "", size: blob.size };
-    return into ? { bytes: into, own: true, name: blob.name || undefined, source } : { adopted: n, name: blob.name || undefined, source };
+    return { adopted: n, name: blob.name || undefined, source };
   }
 
   /**
    * #readInto reads a Blob a chunk at a time (into one reused 1 MB buffer
-   * where the stream takes one: a BYOB reader) into the bytes `into`, or
-   * into the wasm's input buffer (dbtdefer_in): nothing else may write that
-   * meanwhile: opens run one at a time, and calls wait for them (busy). It
-   * answers the length. With tee ({at: Promise of a split point or -1,
+   * where the stream takes one: a BYOB reader) into an input buffer of the
+   * wasm: the manifest's (dbtdefer_in, slot "manifest") or the state's
+   * (dbtdefer_in_state). Nothing else may write them meanwhile: opens run
+   * one at a time, and calls wait for them (busy). It answers the length. With tee ({at: Promise of a split point or -1,
    * port}), the bytes from the split point on are read first and posted to
    * the port too, chunk by chunk (a chunk wholly after it handed over, its
    * buffer replaced by a new one), then null (or {error}), then the rest.
    */
-  async #readInto(blob, file, report = () => {}, tee = null, into = null) {
+  async #readInto(blob, file, report = () => {}, tee = null, slot = "manifest") {
     const ex = this.instance.exports;
     const n = blob.size;
-    if (!into) this.busy++;
+    this.busy++;
     try {
-      const at = into ? 0 : ex.dbtdefer_in(n);
+      const at = slot === "state" ? ex.dbtdefer_in_state(n) : ex.dbtdefer_in(n);
       const split = tee ? await tee.at : -1;
       let loaded = 0, reported = 0;
       const take = (chunk, off, own) => {
-        (into ?? new Uint8Array(ex.mem.buffer, at, n)).set(chunk, off); // a new view: the memory may have grown
+        new Uint8Array(ex.mem.buffer, at, n).set(chunk, off); // a new view: the memory may have grown
         loaded += chunk.byteLength;
         if (loaded - reported >= 4 << 20) report(loaded), (reported = loaded);
         if (split > 0 && off + chunk.byteLength > split) {
@@ -453,7 +449,7 @@ export class Host {
       tee?.port.postMessage({ error: String(e?.message ?? e) });
       throw e instanceof DbtdeferError ? e : new DbtdeferError("io.read", `cannot read ${file}: ${e?.message ?? e}`, { file });
     } finally {
-      if (!into) this.busy--;
+      this.busy--;
     }
   }
 

@@ -120,6 +120,10 @@ func openRequest(v js.Value) OpenRequest {
 		// The host wrote the manifest into the input buffer (dbtdefer_in).
 		r.Manifest, callIn = callIn, nil
 	}
+	if v.Get("stateAdopted").Truthy() {
+		// And the state into its own (dbtdefer_in_state).
+		r.State, stateIn = stateIn, nil
+	}
 	for _, f := range []struct {
 		key string
 		dst *[]byte
@@ -194,6 +198,18 @@ func exportIn(n uint32) uint32 {
 	}
 	callIn = callIn[:n]
 	return addr(callIn)
+}
+
+// stateIn is the state's input buffer: a Blob state read straight into the
+// wasm, for open to take (stateAdopted), beside the manifest in callIn.
+var stateIn []byte
+
+// exportInState returns the address of an n-byte input buffer for the state.
+//
+//go:wasmexport dbtdefer_in_state
+func exportInState(n uint32) uint32 {
+	stateIn = make([]byte, n)
+	return addr(stateIn)
 }
 
 // exportCall runs the method named by the input's first methodLen bytes

@@ -211,6 +211,30 @@ describe("chromium", { skip }, () => {
       await page.evaluate(() => window.proj.dispose());
     });
 
+    test("a dev and a state as Files are read straight into the wasm and answer as bytes do", async () => {
+      const got = await page.evaluate(async () => {
+        const get = async (p) => new Uint8Array(await (await fetch(p)).arrayBuffer());
+        const dev = await get("/testdata/defer-jaffle-shop-postgres/dev/manifest.json");
+        const prod = await get("/testdata/defer-jaffle-shop-postgres/prod/manifest.json");
+        const ask = async (p) => (await p.resolve({ from: "customers", ref: ["stg_orders", "customers"], defer: "favor-state", select: ["customers"] })).refs;
+        const phases = [];
+        const files = await window.api.openProject({
+          manifest: new File([dev], "dev.json"), state: new File([prod], "prod.json"),
+          onProgress: (e) => phases.push(`${e.phase}:${e.file ?? ""}`),
+        });
+        const bytes = await window.api.openProject({ manifest: dev, state: prod });
+        const out = { files: await ask(files), bytes: await ask(bytes), info: files.info.state, phases };
+        await files.dispose();
+        await bytes.dispose();
+        return out;
+      });
+      assert.deepEqual(got.files.map((r) => [r.relation, r.env, r.rule]), got.bytes.map((r) => [r.relation, r.env, r.rule]));
+      assert.equal(got.files[0].env, "state");
+      assert.equal(got.info.file, "prod.json");
+      // Both Files were read (chunk by chunk, into the wasm), then indexed.
+      assert.ok(got.phases.includes("read:dev.json") && got.phases.includes("read:prod.json"), got.phases.join(" "));
+    });
+
     test("a corrupt manifest is a DbtdeferError with a code and location; the instance lives on", async () => {
       const e = await failure(page, async () => {
         const bytes = new TextEncoder().encode('{"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}, "nodes": {"model.a.b": {');
