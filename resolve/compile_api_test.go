@@ -414,3 +414,31 @@ func TestPackageVars(t *testing.T) {
 		t.Errorf("missing package var: err = %v", err)
 	}
 }
+
+// TestNumericTypeByAdapter: api.Column.numeric_type is the adapter's
+// Column class's: BigQuery's returns the type alone (dbt-bigquery's
+// BigQueryColumn ignores precision and scale), the base class
+// "type(precision,scale)".
+func TestNumericTypeByAdapter(t *testing.T) {
+	for _, c := range []struct{ path, want string }{
+		{"testdata/manifests/aparser-v5-jaffle/manifest.json", "numeric numeric"},
+		{"testdata/manifests/defer-jaffle-shop-postgres/dev/manifest.json", "numeric(28,6) numeric"},
+	} {
+		data, err := os.ReadFile(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Open(Inputs{Manifest: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sql := "{{ api.Column.numeric_type('numeric', 28, 6) }} {{ api.Column.numeric_type('numeric', none, none) }}"
+		r, err := p.Compile(CompileRequest{SQL: &sql})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(r.SQL) != c.want {
+			t.Errorf("%s: %q, want %q", c.path, r.SQL, c.want)
+		}
+	}
+}

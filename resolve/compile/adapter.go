@@ -362,6 +362,10 @@ func (c columnClass) GetAttr(name string) (jinja.Value, bool) {
 			t, _ := argStr(a, kw, 0, "dtype")
 			p, _ := arg(a, kw, 1, "precision")
 			sc, _ := arg(a, kw, 2, "scale")
+			if c.adapter == "bigquery" {
+				// BigQueryColumn.numeric_type: the type alone, whatever the precision and scale.
+				return jinja.Str(t), nil
+			}
 			if p.IsNone() || sc.IsNone() || p.IsUndefined() || sc.IsUndefined() {
 				return jinja.Str(t), nil
 			}
