@@ -459,7 +459,7 @@ func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 				}
 			}
 			mm = &FidelityMismatch{UniqueID: uid, Cause: code, Detail: firstLine(msg, 300)}
-			if code == compile.CodeVar || code == compile.CodeEnvVar || code == compile.CodePython {
+			if code == compile.CodeVar || code == compile.CodeEnvVar {
 				self = false
 			}
 		case res.SQL == n.CompiledCode:

@@ -29,7 +29,6 @@ const (
 	CodeVar         = "compile.var"         // required var missing
 	CodeEnvVar      = "compile.env_var"     // required env var missing
 	CodeWarehouse   = "compile.warehouse"   // a call that needs the warehouse was stubbed
-	CodePython      = "compile.python"      // Python models are not rendered
 	CodeWarn        = "compile.warn"        // exceptions.warn
 	CodeUnsupported = "compile.unsupported" // a context member dbtdefer does not provide
 )
@@ -211,8 +210,17 @@ func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) 
 	s := &session{c: c, h: h, opt: opt, ephem: map[string]*ephemeral{}, refSeen: map[any]bool{}}
 	res := &Result{}
 	if n != nil && n.Language == "python" {
-		return nil, diag.Errorf(CodePython, diag.Location{UniqueID: n.UniqueID, File: n.OriginalFilePath},
-			"%s is a Python model: dbt does not render Python models with Jinja (compiled code is the raw code plus a generated postfix), so dbtdefer does not preview them", n.UniqueID)
+		// dbt renders no Jinja in a Python model: its compiled code is the
+		// code, then the postfix its py_script_postfix macro writes in the
+		// node's context (the refs and sources resolved, the config, this).
+		postfix, _, err := s.compileNode(n, "{{ py_script_postfix(model) }}")
+		res.Refs, res.Diagnostics, res.Outside = s.refs, s.diags, s.outside
+		if err != nil {
+			return res, err
+		}
+		res.SQL = code + "\n\n" + postfix
+		res.PreInjected = res.SQL
+		return res, nil
 	}
 	sql, ctes, err := s.compileNode(n, code)
 	res.Refs = s.refs
