@@ -52,6 +52,10 @@ type CompletionItem struct {
 // completionIndex is the names completion offers, made once per project.
 type completionIndex struct {
 	refables []refable
+	// byLower is refables' indices sorted by lowercased label, and
+	// maxLabel the longest label: a query's prefix matches are a range.
+	byLower  []int32
+	maxLabel int
 	sources  map[string][]sourceTable // by source name
 	srcNames []string
 	packages []string
@@ -59,6 +63,7 @@ type completionIndex struct {
 
 type refable struct {
 	uid, kind, pkg, name, version string
+	label, insert, lower          string // the item's label and text, and the label lowercased
 }
 
 type sourceTable struct{ uid, table string }
@@ -80,7 +85,13 @@ func (p *Project) completions() *completionIndex {
 			if n, v, ok := strings.Cut(name, ".v"); ok {
 				name, version = n, v
 			}
-			ix.refables = append(ix.refables, refable{uid: uid, kind: kind, pkg: pkg, name: name, version: version})
+			r := refable{uid: uid, kind: kind, pkg: pkg, name: name, version: version, label: name, insert: name}
+			if version != "" {
+				r.kind, r.label, r.insert = "version", name+" v"+version, name+"', v='"+version
+			}
+			r.lower = strings.ToLower(r.label)
+			ix.maxLabel = max(ix.maxLabel, len(r.label))
+			ix.refables = append(ix.refables, r)
 			pkgs[pkg] = true
 		}
 		for _, uid := range p.Dev.Keys("sources") {
@@ -96,11 +107,34 @@ func (p *Project) completions() *completionIndex {
 		for pkg := range pkgs {
 			ix.packages = append(ix.packages, pkg)
 		}
+		ix.byLower = make([]int32, len(ix.refables))
+		for i := range ix.byLower {
+			ix.byLower[i] = int32(i)
+		}
+		sort.Slice(ix.byLower, func(a, b int) bool { return ix.refables[ix.byLower[a]].lower < ix.refables[ix.byLower[b]].lower })
 		sort.Strings(ix.packages)
 		sort.Strings(ix.srcNames)
 		p.compl = ix
 	})
 	return p.compl
+}
+
+// prefixRanges turns prefixRange on (a test compares with it off).
+var prefixRanges = true
+
+// prefixRange is the range of byLower whose labels start with query
+// (case-insensitively), when it holds at least limit of them and the
+// ranking allows taking them alone (see Complete): labels under 150 bytes,
+// a query of at most 12.
+func (ix *completionIndex) prefixRange(query string, limit int) (lo, hi int, ok bool) {
+	if !prefixRanges || query == "" || len(query) > 12 || ix.maxLabel >= 150 {
+		return 0, 0, false
+	}
+	q := strings.ToLower(query)
+	lower := func(i int) string { return ix.refables[ix.byLower[i]].lower }
+	lo = sort.Search(len(ix.byLower), func(i int) bool { return lower(i) >= q })
+	hi = lo + sort.Search(len(ix.byLower)-lo, func(i int) bool { return !strings.HasPrefix(lower(lo+i), q) })
+	return lo, hi, hi-lo >= limit
 }
 
 // configKeys are the model configs completion offers inside config().
@@ -171,11 +205,7 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 	query := text[wordStart:cur]
 	res.From, res.To = buf.Pos(wordStart), buf.Pos(max(wordEnd, cur))
 	items := make([]CompletionItem, 0, min(req.Limit, 64))
-	add := func(label, kind, detail, insert, uid string) {
-		s := fuzzy.Score(query, label, nil)
-		if s == fuzzy.NoMatch {
-			return
-		}
+	keep := func(label, kind, detail, insert, uid string, s int) {
 		// The best req.Limit so far, kept sorted: a keystroke in ref( scores
 		// every refable name, and sorting them all was most of its time.
 		it := CompletionItem{Label: label, Kind: kind, Detail: detail, InsertText: insert, UniqueID: uid, score: s}
@@ -189,15 +219,33 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 		copy(items[at+1:], items[at:len(items)-1])
 		items[at] = it
 	}
+	add := func(label, kind, detail, insert, uid string) {
+		if s := fuzzy.Score(query, label, nil); s != fuzzy.NoMatch {
+			keep(label, kind, detail, insert, uid, s)
+		}
+	}
 	switch {
 	case at.call != nil && at.call.Name == "ref" && at.inString && at.key == "" && at.index == 0:
 		res.Context = "ref"
-		for _, r := range ix.refables {
-			if r.version != "" {
-				add(r.name+" v"+r.version, "version", "", r.name+"', v='"+r.version, r.uid)
-				continue
+		if lo, hi, ok := ix.prefixRange(query, req.Limit); ok {
+			// At least Limit names start with the query: they outrank every
+			// other match (fuzzy.Score: a match at the start scores 1300 -
+			// len, one inside a word at most 1150 - len, a scattered one for
+			// a query this short less), so only they are ranked, and their
+			// score is known without scoring them.
+			for _, i := range ix.byLower[lo:hi] {
+				r := &ix.refables[i]
+				s := 1300 - len(r.label)
+				if len(r.label) == len(query) {
+					s += 500
+				}
+				keep(r.label, r.kind, "", r.insert, r.uid, s)
 			}
-			add(r.name, r.kind, "", r.name, r.uid)
+		} else {
+			for i := range ix.refables {
+				r := &ix.refables[i]
+				add(r.label, r.kind, "", r.insert, r.uid)
+			}
 		}
 		for _, pkg := range ix.packages {
 			if pkg != p.Root {

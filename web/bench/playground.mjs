@@ -91,11 +91,15 @@ export async function playgroundJourneys(browser, base, { dev, prod, model }, { 
       out.j4P50Ms = quantile(times, 0.5);
       out.keystrokes = times.length;
       // Keystroke → underline (issue 18): each keystroke makes a ref wrong
-      // (Backspace: stg_order) or right again (s), until its underline
-      // appears or goes; the editor's own wait before it asks analyze()
-      // (lintDelayMs) is excluded.
+      // (Backspace: its name's last letter) or right again (the letter),
+      // until its underline appears or goes; the editor's own wait before it
+      // asks analyze() (lintDelayMs) is excluded. The ref is the first one
+      // the model makes.
       const wait = await page.evaluate(() => window.dbtdeferPlayground.lintDelayMs);
-      await page.keyboard.type("\n-- {{ ref('stg_orders') }}");
+      const name = await page.evaluate(() => /ref\(\s*['"]([^'"]+)['"]\s*\)/.exec(window.dbtdeferPlayground.text("editor"))?.[1]);
+      if (!name) throw new Error("the model makes no ref() to type");
+      const last = name.at(-1);
+      await page.keyboard.type(`\n-- {{ ref('${name}') }}`);
       for (let k = 0; k < 5; k++) await page.keyboard.press("ArrowLeft");
       await page.waitForFunction(() => window.dbtdeferPlayground.idle, null, { timeout: 60_000 });
       await page.waitForTimeout(wait * 2);
@@ -103,7 +107,7 @@ export async function playgroundJourneys(browser, base, { dev, prod, model }, { 
       for (let i = 0; i < 40; i++) {
         const wrong = i % 2 === 0;
         const t0 = await page.evaluate(() => performance.now());
-        await page.keyboard.press(wrong ? "Backspace" : "s");
+        await (wrong ? page.keyboard.press("Backspace") : page.keyboard.type(last));
         const t1 = await page.waitForFunction((wrong) => {
           const n = document.querySelectorAll("#editor .cm-lintRange-error").length;
           return (wrong ? n > 0 : n === 0) && performance.now();
