@@ -11,6 +11,7 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/lang"
+	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"
 )
 
@@ -115,17 +116,13 @@ var warehouseCalls = map[string]bool{
 // buffer. A buffer that does not parse is analyzed as far as it reads: the
 // Jinja syntax error is one diagnostic among the others.
 func (p *Project) Analyze(req AnalyzeRequest) (*AnalyzeResult, error) {
-	from := ""
-	if req.Model != "" {
-		n, err := p.FindNode(req.Model)
-		if err != nil {
-			return nil, err
-		}
-		from = n.UniqueID
-	}
-	c, warns, err := p.NewCall(from, req.Options)
+	c, warns, err := p.bufferCall(req.Model, req.Options)
 	if err != nil {
 		return nil, err
+	}
+	from := ""
+	if c.From != nil {
+		from = c.From.UniqueID
 	}
 	buf := lang.NewBuffer(req.SQL)
 	scan := lang.Read(req.SQL)
@@ -269,6 +266,20 @@ func (p *Project) Analyze(req AnalyzeRequest) (*AnalyzeResult, error) {
 	}
 	sort.SliceStable(out.Diagnostics, func(i, j int) bool { return out.Diagnostics[i].Range.Start.Byte < out.Diagnostics[j].Range.Start.Byte })
 	return out, nil
+}
+
+// bufferCall is the call a buffer of model (a name or unique_id; "": an
+// ad-hoc snippet) resolves its refs in.
+func (p *Project) bufferCall(model string, opt Options) (*Call, []diag.Diagnostic, error) {
+	from := ""
+	if model != "" {
+		n, err := p.FindNode(model)
+		if err != nil {
+			return nil, nil, err
+		}
+		from = n.UniqueID
+	}
+	return p.NewCall(from, opt)
 }
 
 // refSpecOf reads a ref() or source() call's arguments, or says what is
@@ -493,12 +504,7 @@ func (p *Project) macroIndex() *macroIndex {
 	p.macrosOnce.Do(func() {
 		ix := &macroIndex{byName: map[string][]macroEntry{}}
 		for _, uid := range p.Dev.Keys("macros") {
-			// macro.PACKAGE.NAME
-			rest, ok := strings.CutPrefix(uid, "macro.")
-			if !ok {
-				continue
-			}
-			pkg, name, ok := strings.Cut(rest, ".")
+			pkg, name, ok := manifest.MacroName(uid)
 			if !ok {
 				continue
 			}

@@ -331,14 +331,7 @@ func TestAnalyzeCorpus(t *testing.T) {
 // in dbt's words (DeprecatedReference, UpcomingReferenceDeprecation), with
 // the newer version to migrate to.
 func TestAnalyzeDeprecation(t *testing.T) {
-	raw, err := os.ReadFile("testdata/manifests/defer-jaffle-shop-postgres/dev/manifest.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := jaffleDevJSON(t)
 	n := m["nodes"].(map[string]any)["model.jaffle_shop.stg_orders"].(map[string]any)
 	n["deprecation_date"] = "2024-06-30T00:00:00+00:00"
 	n["version"], n["latest_version"] = 1.0, 2.0
@@ -375,14 +368,7 @@ func TestAnalyzeDeprecation(t *testing.T) {
 // (dbt-core allows it unless restrict-access is set, which the manifest
 // does not record).
 func TestAnalyzeAccess(t *testing.T) {
-	raw, err := os.ReadFile("testdata/manifests/defer-jaffle-shop-postgres/dev/manifest.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := jaffleDevJSON(t)
 	nodes := m["nodes"].(map[string]any)
 	stg := nodes["model.jaffle_shop.stg_orders"].(map[string]any)
 	stg["access"], stg["group"] = "private", "finance"
@@ -467,4 +453,19 @@ func TestCompletePrefixRanges(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no items")
 	}
+}
+
+// jaffleDevJSON is the jaffle-shop dev manifest as a JSON tree, for a test
+// to change before it opens it.
+func jaffleDevJSON(t *testing.T) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/manifests/defer-jaffle-shop-postgres/dev/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

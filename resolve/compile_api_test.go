@@ -452,19 +452,11 @@ func TestNumericTypeByAdapter(t *testing.T) {
 // wrote in each manifest). The corpus's Python models compile to dbt's own
 // compiled_code byte for byte.
 func TestPythonModel(t *testing.T) {
-	dir := "testdata/manifests/defer-jaffle-shop-postgres/"
-	raw, err := os.ReadFile(dir + "dev/manifest.json")
+	prodRaw, err := os.ReadFile("testdata/manifests/defer-jaffle-shop-postgres/prod/manifest.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	prodRaw, err := os.ReadFile(dir + "prod/manifest.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := jaffleDevJSON(t)
 	nodes := m["nodes"].(map[string]any)
 	py := map[string]any{}
 	for k, v := range nodes["model.jaffle_shop.customers"].(map[string]any) {

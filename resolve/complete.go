@@ -160,15 +160,7 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 	if req.Limit == 0 {
 		req.Limit = DefaultCompleteLimit
 	}
-	from := ""
-	if req.Model != "" {
-		n, err := p.FindNode(req.Model)
-		if err != nil {
-			return nil, err
-		}
-		from = n.UniqueID
-	}
-	c, _, err := p.NewCall(from, req.Options)
+	c, _, err := p.bufferCall(req.Model, req.Options)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"strings"
 	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -42,11 +41,7 @@ type macroIndex struct {
 func newMacroIndex(m *manifest.Manifest, chain []string) *macroIndex {
 	ix := &macroIndex{m: m, byPkg: map[string]map[string]*macroEntry{}, internal: map[string]*macroEntry{}, env: jinja.NewEnvironment()}
 	for _, uid := range m.Keys("macros") {
-		rest, ok := strings.CutPrefix(uid, "macro.")
-		if !ok {
-			continue
-		}
-		pkg, name, ok := strings.Cut(rest, ".")
+		pkg, name, ok := manifest.MacroName(uid)
 		if !ok {
 			continue
 		}

@@ -883,3 +883,12 @@ func splitUID(uid string) (typ, pkg, rest string, ok bool) {
 	}
 	return uid[:i], uid[i+1 : i+1+j], uid[i+2+j:], true
 }
+
+// MacroName splits a macro's unique_id, macro.PACKAGE.NAME.
+func MacroName(uid string) (pkg, name string, ok bool) {
+	rest, ok := strings.CutPrefix(uid, "macro.")
+	if !ok {
+		return "", "", false
+	}
+	return strings.Cut(rest, ".")
+}
