@@ -32,6 +32,10 @@ func decodeSlow(method string, req []byte, v any) error {
 	p := requestParsers.Get()
 	defer requestParsers.Put(p)
 	x, err := p.ParseBytes(req)
+	if err == nil && bytes.IndexByte(req, '\\') >= 0 && syntaxErrorAt(req) < len(req) {
+		// fastjson takes any escape ("\q"); JSON (and encoding/json) does not.
+		err = errBadEscape
+	}
 	if err != nil {
 		at := syntaxErrorAt(req)
 		loc := diag.Location{File: method + " request", Offset: at}
@@ -52,6 +56,8 @@ func decodeSlow(method string, req []byte, v any) error {
 	}
 	return err
 }
+
+var errBadEscape = errors.New("invalid escape")
 
 // optionError is a decoding error about one top-level option; decodeSlow
 // locates it at that option's key.

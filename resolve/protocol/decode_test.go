@@ -58,6 +58,7 @@ func TestDecodeStrict(t *testing.T) {
 		{`{"vars":[]}`, "options.type", `option "vars" must be an object, got a JSON array`},
 		{`[]`, "options.type", `compile: the request must be an object, got a JSON array`},
 		{`{"model":`, "options.invalid", "not valid JSON at byte 9"},
+		{`{"model":"a\qb"}`, "options.invalid", "not valid JSON at byte 12"},
 	} {
 		var r CompileRequest
 		err := Decode("compile", []byte(c.req), &r)
