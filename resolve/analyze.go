@@ -11,7 +11,6 @@ import (
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/jinja"
 	"github.com/dbtdefer/dbtdefer/resolve/lang"
-	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"
 )
 
@@ -133,7 +132,6 @@ func (p *Project) Analyze(req AnalyzeRequest) (*AnalyzeResult, error) {
 	report := func(code string, sev diag.Severity, r lang.Range, suggestion, format string, args ...any) {
 		out.Diagnostics = append(out.Diagnostics, Diagnostic{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...), Range: r, Suggestion: suggestion})
 	}
-	macros := p.macroIndex()
 	vars := varScope{req: req.Vars, project: req.ProjectVars, packages: req.PackageVars, pkg: p.callerPackage(c)}
 	now := req.Now
 	if now.IsZero() {
@@ -240,9 +238,9 @@ func (p *Project) Analyze(req AnalyzeRequest) (*AnalyzeResult, error) {
 			a.Kind = "config"
 		default:
 			a.Kind = "call"
-			if m := macros.find(sc.Name, p.callerPackage(c), p.Root); m != nil && !scan.Assigned[strings.SplitN(sc.Name, ".", 2)[0]] {
+			if m, ok := p.Compiler().FindMacro(sc.Name, p.callerPackage(c)); ok && !scan.Assigned[strings.SplitN(sc.Name, ".", 2)[0]] {
 				a.Kind = "macro"
-				a.Def = p.macroDefinition(m.uid)
+				a.Def = p.macroDefinition(m.UniqueID)
 			}
 		}
 		if warehouseCalls[sc.Name] {
@@ -488,62 +486,6 @@ func (s varScope) describe() string {
 		return fmt.Sprint(all)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// macroEntry is one macro of the project or a package.
-type macroEntry struct {
-	uid, pkg, name string
-}
-
-// macroIndex is the manifest's macros by name, made once.
-type macroIndex struct {
-	byName map[string][]macroEntry
-}
-
-func (p *Project) macroIndex() *macroIndex {
-	p.macrosOnce.Do(func() {
-		ix := &macroIndex{byName: map[string][]macroEntry{}}
-		for _, uid := range p.Dev.Keys("macros") {
-			pkg, name, ok := manifest.MacroName(uid)
-			if !ok {
-				continue
-			}
-			ix.byName[name] = append(ix.byName[name], macroEntry{uid: uid, pkg: pkg, name: name})
-		}
-		p.macros = ix
-	})
-	return p.macros
-}
-
-// find is the macro a call names: "pkg.name" in that package; "name" in
-// the calling package, then the root project, then any package (dbt's
-// search order for an unqualified macro, dispatch aside).
-func (ix *macroIndex) find(callee, callerPkg, root string) *macroEntry {
-	if pkg, name, ok := strings.Cut(callee, "."); ok {
-		for i, m := range ix.byName[name] {
-			if m.pkg == pkg {
-				return &ix.byName[name][i]
-			}
-		}
-		return nil
-	}
-	list := ix.byName[callee]
-	for _, want := range []string{callerPkg, root} {
-		for i := range list {
-			if list[i].pkg == want {
-				return &list[i]
-			}
-		}
-	}
-	for i := range list {
-		if list[i].pkg != "dbt" && !strings.HasPrefix(list[i].pkg, "dbt_") || list[i].pkg == "dbt_utils" {
-			return &list[i]
-		}
-	}
-	if len(list) > 0 {
-		return &list[0]
-	}
-	return nil
 }
 
 // macroDefinition is where a macro is defined: its file, at the line of

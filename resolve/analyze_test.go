@@ -469,3 +469,35 @@ func jaffleDevJSON(t *testing.T) map[string]any {
 	}
 	return m
 }
+
+// TestAnalyzeMacros: a call is a macro where dbt would find one: the root
+// project's by its bare name, dbt's internal ones by theirs, a package's
+// through its namespace; a package macro is not callable by its bare name,
+// and a name the buffer binds is not a macro.
+func TestAnalyzeMacros(t *testing.T) {
+	p := openJafflePair(t)
+	res, err := p.Analyze(AnalyzeRequest{Model: "customers", SQL: "{{ cents_to_dollars('x') }} {{ is_incremental() }} {{ dbt_utils.get_url_host('u') }} {{ get_url_host('u') }} {% set f = 1 %}{{ f() }}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ name, kind, uid, path string }{
+		{"cents_to_dollars", "macro", "macro.jaffle_shop.cents_to_dollars", "macros/cents_to_dollars.sql"},
+		{"is_incremental", "macro", "macro.dbt.is_incremental", "macros/materializations/models/incremental/is_incremental.sql"},
+		{"dbt_utils.get_url_host", "macro", "macro.dbt_utils.get_url_host", ""},
+		{"get_url_host", "call", "", ""},
+		{"f", "call", "", ""},
+	}
+	if len(res.Calls) != len(want) {
+		t.Fatalf("calls: %+v", res.Calls)
+	}
+	for i, w := range want {
+		c := res.Calls[i]
+		uid, path := "", ""
+		if c.Def != nil {
+			uid, path = c.Def.UniqueID, c.Def.Path
+		}
+		if c.Name != w.name || c.Kind != w.kind || uid != w.uid || w.path != "" && path != w.path {
+			t.Errorf("call %d: %s %s %s %s, want %+v", i, c.Name, c.Kind, uid, path, w)
+		}
+	}
+}

@@ -216,8 +216,12 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 			keep(label, kind, detail, insert, uid, s)
 		}
 	}
+	callee := ""
+	if at.call != nil {
+		callee = at.call.Name
+	}
 	switch {
-	case at.call != nil && at.call.Name == "ref" && at.inString && at.key == "" && at.index == 0:
+	case callee == "ref" && at.inString && at.key == "" && at.index == 0:
 		res.Context = "ref"
 		if lo, hi, ok := ix.prefixRange(query, req.Limit); ok {
 			// At least Limit names start with the query: they outrank every
@@ -244,7 +248,7 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 				add(pkg, "package", "package: ref('"+pkg+"', 'name')", pkg, "")
 			}
 		}
-	case at.call != nil && at.call.Name == "ref" && at.inString && at.key == "" && at.index == 1:
+	case callee == "ref" && at.inString && at.key == "" && at.index == 1:
 		res.Context = "ref-package"
 		pkg := at.args[0]
 		for _, r := range ix.refables {
@@ -252,7 +256,7 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 				add(r.name, r.kind, "", r.name, r.uid)
 			}
 		}
-	case at.call != nil && at.call.Name == "ref" && (at.key == "v" || at.key == "version"):
+	case callee == "ref" && (at.key == "v" || at.key == "version"):
 		res.Context = "ref-version"
 		name := ""
 		if len(at.args) > 0 {
@@ -267,47 +271,45 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 				add(r.version, "version", r.uid, ins, r.uid)
 			}
 		}
-	case at.call != nil && at.call.Name == "source" && at.inString && at.index == 0:
+	case callee == "source" && at.inString && at.index == 0:
 		res.Context = "source"
 		for _, s := range ix.srcNames {
 			add(s, "source", fmt.Sprintf("%d tables", len(ix.sources[s])), s, "")
 		}
-	case at.call != nil && at.call.Name == "source" && at.inString && at.index == 1 && len(at.args) > 0:
+	case callee == "source" && at.inString && at.index == 1 && len(at.args) > 0:
 		res.Context = "source-table"
 		for _, t := range ix.sources[at.args[0]] {
 			add(t.table, "table", "", t.table, t.uid)
 		}
-	case at.call != nil && at.call.Name == "var" && at.inString && at.index == 0:
+	case callee == "var" && at.inString && at.index == 0:
 		res.Context = "var"
 		vars := varScope{req: req.Vars, project: req.ProjectVars, packages: req.PackageVars, pkg: p.callerPackage(c)}
 		for _, n := range vars.names() {
 			v, _ := vars.lookup(n)
 			add(n, "var", fmt.Sprintf("= %v", v), n, "")
 		}
-	case at.call != nil && at.call.Name == "config" && at.inString && at.key == "materialized":
+	case callee == "config" && at.inString && at.key == "materialized":
 		res.Context = "config-materialized"
 		for _, m := range materializations {
 			add(m, "materialization", "", m, "")
 		}
-	case at.call != nil && at.call.Name == "config" && !at.inString && at.key == "":
+	case callee == "config" && !at.inString && at.key == "":
 		res.Context = "config"
 		for _, k := range configKeys {
 			add(k, "config", "", k+"=", "")
 		}
 	case !at.inString:
 		res.Context = "jinja"
+		comp := p.Compiler()
 		if wordStart > 0 && text[wordStart-1] == '.' {
 			// pkg.| : the word before the dot names a package.
 			ps := wordStart - 1
 			for ps > 0 && isWordByte(text[ps-1]) {
 				ps--
 			}
-			pkg := text[ps : wordStart-1]
-			for name, list := range p.macroIndex().byName {
-				for _, m := range list {
-					if m.pkg == pkg && !strings.HasPrefix(name, "test_") && !strings.HasPrefix(name, "materialization_") {
-						add(name, "macro", m.pkg, name, m.uid)
-					}
+			for _, m := range comp.PackageMacros(text[ps : wordStart-1]) {
+				if offeredMacro(m.Name) {
+					add(m.Name, "macro", m.Package, m.Name, m.UniqueID)
 				}
 			}
 			break
@@ -315,13 +317,18 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 		for _, n := range contextNames {
 			add(n, "function", "dbt", n, "")
 		}
-		for name := range p.macroIndex().byName {
-			m := p.macroIndex().find(name, p.callerPackage(c), p.Root)
-			if m == nil || strings.HasPrefix(name, "test_") || strings.HasPrefix(name, "materialization_") {
-				continue
+		// The macros a bare name calls from the project: the calling
+		// package's, then the root project's (dbt's internal ones are its
+		// context, not offered one by one).
+		caller := p.callerPackage(c)
+		for _, pkg := range []string{caller, p.Root} {
+			for _, m := range comp.PackageMacros(pkg) {
+				if found, _ := comp.FindMacro(m.Name, caller); found.UniqueID == m.UniqueID && offeredMacro(m.Name) {
+					add(m.Name, "macro", m.Package, m.Name, m.UniqueID)
+				}
 			}
-			if m.pkg == p.Root || m.pkg == p.callerPackage(c) {
-				add(name, "macro", m.pkg, name, m.uid)
+			if caller == p.Root {
+				break
 			}
 		}
 		for _, pkg := range ix.packages {
@@ -358,6 +365,12 @@ func (p *Project) Complete(req CompleteRequest) (*CompleteResult, error) {
 	}
 	res.Items = items
 	return res, nil
+}
+
+// offeredMacro says a macro is one a model calls: not a generic test's or a
+// materialization's.
+func offeredMacro(name string) bool {
+	return !strings.HasPrefix(name, "test_") && !strings.HasPrefix(name, "materialization_")
 }
 
 // better ranks completion items: higher score first, then by label.

@@ -109,10 +109,8 @@ type Project struct {
 
 	navState // Nodes, NodeDetail and Lineage (navigate.go)
 
-	macrosOnce sync.Once
-	macros     *macroIndex // Analyze's and Complete's (analyze.go)
-	complOnce  sync.Once
-	compl      *completionIndex // Complete's (complete.go)
+	complOnce sync.Once
+	compl     *completionIndex // Complete's (complete.go)
 }
 
 // StateInfo identifies the production run a state manifest came from.

@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -149,4 +151,34 @@ func (ix *macroIndex) fromPackage(pkg, name string) *macroEntry {
 		return nil
 	}
 	return ix.byPkg[pkg][name]
+}
+
+// MacroRef is a macro of the manifest.
+type MacroRef struct{ UniqueID, Package, Name string }
+
+// FindMacro is the macro callee calls in a node of package pkg, found as
+// dbt finds it: "p.name" in package p's namespace ("dbt.name": dbt's
+// internal one), a bare name in pkg, the root project, then dbt's internal
+// packages (the adapter's first).
+func (c *Compiler) FindMacro(callee, pkg string) (MacroRef, bool) {
+	var e *macroEntry
+	if ns, name, ok := strings.Cut(callee, "."); ok {
+		e = c.macros.fromPackage(ns, name)
+	} else {
+		e, _ = c.macros.lookup(callee, pkg, c.root)
+	}
+	if e == nil {
+		return MacroRef{}, false
+	}
+	return MacroRef{UniqueID: e.uid, Package: e.pkg, Name: e.name}, true
+}
+
+// PackageMacros are the macros package pkg defines, sorted by name.
+func (c *Compiler) PackageMacros(pkg string) []MacroRef {
+	out := make([]MacroRef, 0, len(c.macros.byPkg[pkg]))
+	for _, e := range c.macros.byPkg[pkg] {
+		out = append(out, MacroRef{UniqueID: e.uid, Package: e.pkg, Name: e.name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
