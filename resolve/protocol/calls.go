@@ -47,7 +47,7 @@ type Call struct {
 	// the clock) nor stateInfo (the state's age).
 	Cacheable bool
 	handle    func(p *Project, req []byte) (any, error)
-	check     func(req []byte) error
+	bind      func(req []byte) (func(*Project) (any, error), error)
 }
 
 func define[R any](name string, cacheable bool, fn func(*Project, *R) (any, error)) *Call {
@@ -57,15 +57,35 @@ func define[R any](name string, cacheable bool, fn func(*Project, *R) (any, erro
 			return nil, err
 		}
 		return fn(p, &r)
-	}, check: func(req []byte) error {
-		var r R
-		return Decode(name, req, &r)
+	}, bind: func(req []byte) (func(*Project) (any, error), error) {
+		r := new(R)
+		if err := Decode(name, req, r); err != nil {
+			return nil, err
+		}
+		return func(p *Project) (any, error) { return fn(p, r) }, nil
 	}}
 }
 
-// Check decodes req as the call's request, without a project: a surface
-// that loads the project per request can refuse a bad request first.
-func (c *Call) Check(req []byte) error { return c.check(req) }
+// Bound is a call with its request decoded, ready to run on a project.
+type Bound struct {
+	run func(*Project) (any, error)
+}
+
+// Bind decodes req as the call's request, without a project: a surface
+// that loads the project per request (the Worker, the CLI) refuses a bad
+// request before it loads anything, and decodes it once.
+func (c *Call) Bind(req []byte) (*Bound, error) {
+	run, err := c.bind(req)
+	if err != nil {
+		return nil, err
+	}
+	return &Bound{run: run}, nil
+}
+
+// Do runs the bound call on p (see the package function Do).
+func (b *Bound) Do(p *Project) (answer []byte, err error) {
+	return answerOf(func() (any, error) { return b.run(p) })
+}
 
 // calls are the protocol's methods, by name. Adding one is a request type,
 // a handler and a golden file (testdata/golden/NAME.txtar).
@@ -131,12 +151,17 @@ func Do(p *Project, method string, req []byte) (answer []byte, err error) {
 
 // Do runs the call on p (see the package function Do).
 func (c *Call) Do(p *Project, req []byte) (answer []byte, err error) {
+	return answerOf(func() (any, error) { return c.handle(p, req) })
+}
+
+// answerOf runs a handler and writes its answer; a panic is internal.panic.
+func answerOf(handle func() (any, error)) (answer []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			answer, err = nil, Panicked(r)
 		}
 	}()
-	v, err := c.handle(p, req)
+	v, err := handle()
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -164,11 +165,11 @@ func decodeValue(method, option string, x *fastjson.Value, dst reflect.Value) er
 				}
 				sort.Strings(known)
 				if len(known) == 0 {
-					err = &optionError{diag.Errorf("options.unknown_key", diag.Location{}, "%s takes no options, got %q", method, k), cmpOr(option, string(k))}
+					err = &optionError{diag.Errorf("options.unknown_key", diag.Location{}, "%s takes no options, got %q", method, k), cmp.Or(option, string(k))}
 					return
 				}
 				err = &optionError{diag.Errorf("options.unknown_key", diag.Location{Suggestion: diag.Closest(string(k), known)},
-					"%s: unknown option %q (known: %s)", method, k, strings.Join(known, ", ")), cmpOr(option, string(k))}
+					"%s: unknown option %q (known: %s)", method, k, strings.Join(known, ", ")), cmp.Or(option, string(k))}
 				return
 			}
 			name := option

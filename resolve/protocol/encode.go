@@ -83,10 +83,3 @@ func NonNil[T any](s []T) []T {
 	}
 	return s
 }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}

@@ -89,7 +89,7 @@ func main() {
 		var r SwapRequest
 		r.State, r.StateRunResults = bytesOf(args[1].Get("state")), bytesOf(args[1].Get("stateRunResults"))
 		if n := args[1].Get("names"); n.Type() == js.TypeString {
-			if err := decodeStrict("refreshState", []byte(n.String()), &r.Names); err != nil {
+			if err := protocol.Decode("refreshState", []byte(n.String()), &r.Names); err != nil {
 				panic(err)
 			}
 		}
@@ -134,8 +134,9 @@ func openRequest(v js.Value) OpenRequest {
 		}
 	}
 	if n := v.Get("names"); n.Type() == js.TypeString {
-		// Names is small; the JSON decoder keeps the bridge free of js.Value walking.
-		if err := decodeStrict("openProject", []byte(n.String()), &r.Names); err != nil {
+		// Names is small; decoded as the protocol decodes requests, it keeps
+		// the bridge free of js.Value walking.
+		if err := protocol.Decode("openProject", []byte(n.String()), &r.Names); err != nil {
 			panic(err)
 		}
 	}

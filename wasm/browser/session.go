@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"runtime"
 	"sync"
 	"time"
@@ -127,7 +128,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		cfg.PackageVars, warns = pv, append(warns, w...)
 	}
 	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults) + len(req.StateRunResults))
-	progress(Progress{Phase: "index", File: cmpOr(in.ManifestName, "manifest.json"), Total: total})
+	progress(Progress{Phase: "index", File: cmp.Or(in.ManifestName, "manifest.json"), Total: total})
 	p, err := resolve.Open(in)
 	if err != nil {
 		return errorEnvelope(err)
@@ -245,10 +246,8 @@ func (s *Session) Dispose(handle int) bool {
 // Warm warms project handle a step of about n units (protocol.Project.Warm)
 // and returns how many are left: 0 when it is done or the project is gone.
 func (s *Session) Warm(handle, n int) int {
-	s.mu.Lock()
-	p := s.projects[handle]
-	s.mu.Unlock()
-	if p == nil {
+	p, err := s.open(handle)
+	if err != nil {
 		return 0
 	}
 	return p.Warm(n)
@@ -282,10 +281,6 @@ func (s *Session) Call(handle int, name string, req []byte) (out []byte) {
 // probeMethods are the probe build's extra methods (probe_js.go).
 var probeMethods map[string]func() []byte
 
-// decodeStrict decodes the bridge's own JSON (openProject's and
-// refreshState's names) as the protocol decodes requests.
-func decodeStrict(method string, req []byte, v any) error { return protocol.Decode(method, req, v) }
-
 // okEnvelope is {"ok":v}.
 func okEnvelope(v any) []byte { return protocol.Envelope(protocol.Marshal(v)) }
 
@@ -298,11 +293,4 @@ func recoverInto(out *[]byte) {
 	if r := recover(); r != nil {
 		*out = errorEnvelope(protocol.Panicked(r))
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

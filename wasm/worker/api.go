@@ -7,7 +7,7 @@
 // API (JSON in, JSON out; errors are {code, message, location} with a stable
 // code and a 4xx/5xx status). Every call of the wire protocol
 // (resolve/protocol: resolve, explain, compile, select, stateInfo, nodes,
-// node, lineage) is /v1/NAME, answered by the protocol as the JS API and
+// node, lineage, analyze, complete) is /v1/NAME, answered by the protocol as the JS API and
 // the CLI's `dbtdefer call` answer it: GET spells the request as URL
 // parameters, POST sends the JS API's JSON request as the body; both may
 // name the manifests (manifest, state).
@@ -378,14 +378,15 @@ func (s *Server) call(c *protocol.Call) handlerFunc {
 			w.Header().Set("Allow", "GET, POST")
 			return diag.Errorf("request.method", diag.Location{}, "%s needs GET or POST, not %s", r.URL.Path, r.Method)
 		}
-		if err := c.Check(req); err != nil {
+		bound, err := c.Bind(req) // a bad request loads nothing
+		if err != nil {
 			return err
 		}
 		l, err := s.open(w, r, devRef, stateRef)
 		if err != nil {
 			return err
 		}
-		answer, err := c.Do(l.p, req)
+		answer, err := bound.Do(l.p)
 		if err != nil {
 			return err
 		}

@@ -20,8 +20,8 @@ func init() {
 func runCall(fs *flag.FlagSet, args []string, out io.Writer) error {
 	var pf projectFlags
 	pf.register(fs)
-	project := fs.String("project", "", "dbt_project.yml for vars, quoting and dispatch (default: beside the manifest or one level up)")
-	packages := fs.String("packages", "", "installed packages' folder, read for each package's own dbt_project.yml vars")
+	var files projectFiles
+	files.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -53,8 +53,9 @@ func runCall(fs *flag.FlagSet, args []string, out io.Writer) error {
 	default:
 		req = []byte(pos[1])
 	}
-	if err := c.Check(req); err != nil {
-		return err // before reading any manifest
+	bound, err := c.Bind(req) // before reading any manifest
+	if err != nil {
+		return err
 	}
 	p, _, err := pf.open(fs)
 	if err != nil {
@@ -64,11 +65,11 @@ func runCall(fs *flag.FlagSet, args []string, out io.Writer) error {
 	if err := pf.compileCatalog(p); err != nil {
 		return err
 	}
-	cfg, err := projectConfig(pf.manifest, *project, *packages, func(w []diag.Diagnostic) { printWarnings(out, w, false) })
+	cfg, err := files.config(pf.manifest, func(w []diag.Diagnostic) { printWarnings(out, w, false) })
 	if err != nil {
 		return err
 	}
-	answer, err := c.Do(protocol.New(p, cfg), req)
+	answer, err := bound.Do(protocol.New(p, cfg))
 	if err != nil {
 		return err
 	}
