@@ -23,8 +23,8 @@ func runAnalyze(fs *flag.FlagSet, args []string, out io.Writer) error {
 	var pf projectFlags
 	pf.register(fs)
 	model := fs.String("model", "", "the model the buffer belongs to (name or unique_id; default: none, an ad-hoc snippet)")
-	project := fs.String("project", "", "dbt_project.yml for vars (default: beside the manifest or one level up)")
-	packages := fs.String("packages", "", "installed packages' folder, read for each package's own vars")
+	var files projectFiles
+	files.register(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func runAnalyze(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return err
 	}
 	asJSON := fs.Lookup("json").Value.String() == "true"
-	cfg, err := projectConfig(pf.manifest, *project, *packages, func(w []diag.Diagnostic) { printWarnings(out, w, asJSON) })
+	cfg, err := files.config(pf.manifest, func(w []diag.Diagnostic) { printWarnings(out, w, asJSON) })
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,8 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	pf.register(fs)
 	sqlFile := fs.String("sql", "", "compile this file's text (an edited buffer of MODEL, or a snippet without MODEL); - reads stdin")
 	vars := fs.String("vars", "", "--vars as JSON or YAML (e.g. '{\"start\": \"2024-01-01\"}')")
-	project := fs.String("project", "", "dbt_project.yml for vars, quoting and dispatch (default: beside the manifest or one level up)")
-	packages := fs.String("packages", "", "installed packages' folder, read for each package's own dbt_project.yml vars (default: dbt_packages or dbt_modules beside dbt_project.yml)")
+	var files projectFiles
+	files.register(fs)
 	target := fs.String("target", "", "target overrides as JSON (e.g. '{\"name\": \"prod\"}')")
 	incremental := fs.Bool("incremental", false, "answer is_incremental() with true")
 	empty := fs.Bool("empty", false, "dbt --empty: refs and sources render as zero-row subqueries")
@@ -63,7 +63,7 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	} else if req.Model == "" {
 		return usagef("compile needs a MODEL or --sql FILE")
 	}
-	cfg, err := projectConfig(pf.manifest, *project, *packages, func(w []diag.Diagnostic) { printWarnings(out, w, asJSON) })
+	cfg, err := files.config(pf.manifest, func(w []diag.Diagnostic) { printWarnings(out, w, asJSON) })
 	if err != nil {
 		return err
 	}
@@ -110,13 +110,22 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 	return err
 }
 
-// projectConfig reads what compile takes from the project's files: the
-// root dbt_project.yml's vars and dispatch (project, or the one found
-// beside the manifest) and the installed packages' own vars (packages, or
+// projectFiles are the --project and --packages flags of the commands that
+// compile or analyze (compile, call, analyze).
+type projectFiles struct{ project, packages string }
+
+func (f *projectFiles) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.project, "project", "", "dbt_project.yml for vars, quoting and dispatch (default: beside the manifest or one level up)")
+	fs.StringVar(&f.packages, "packages", "", "installed packages' folder, read for each package's own dbt_project.yml vars (default: dbt_packages or dbt_modules beside dbt_project.yml)")
+}
+
+// config reads what compile takes from the project's files: the root
+// dbt_project.yml's vars and dispatch (--project, or the one found beside
+// the manifest) and the installed packages' own vars (--packages, or
 // dbt_packages/dbt_modules beside dbt_project.yml). Warnings go to warn.
-func projectConfig(manifestPath, project, packages string, warn func([]diag.Diagnostic)) (protocol.Config, error) {
+func (f *projectFiles) config(manifestPath string, warn func([]diag.Diagnostic)) (protocol.Config, error) {
 	var cfg protocol.Config
-	pyml := project
+	pyml := f.project
 	if pyml == "" {
 		pyml = resolve.FindProjectYml(manifestPath)
 	}
@@ -131,7 +140,7 @@ func projectConfig(manifestPath, project, packages string, warn func([]diag.Diag
 		}
 		cfg.Vars, cfg.Dispatch, cfg.ProjectYml = pc.Vars, pc.Dispatch, true
 	}
-	pkgDir := packages
+	pkgDir := f.packages
 	if pkgDir == "" {
 		pkgDir = resolve.DefaultPackagesDir(pyml)
 	}
