@@ -169,9 +169,10 @@ class Project {
 
   // An open project never changes, so a cacheable call's answer depends only
   // on its method and request: answers to resolve, explain, select, nodes,
-  // node and lineage are kept (as JSON, so callers may mutate what they get) and repeated calls —
-  // an IDE re-resolving a file's refs at every keystroke — never reach the
-  // wasm or its worker. Bounded by total size; the oldest go first.
+  // node and lineage are kept (as JSON, so callers may mutate what they get)
+  // and repeated calls — an IDE re-resolving a file's refs at every
+  // keystroke — never reach the wasm or its worker. Bounded by total size;
+  // the oldest go first.
   #answers = new Map();
   #answerBytes = 0;
 

@@ -403,7 +403,7 @@ export class Host {
     }
     sized(key, blob.size);
     progress({ phase: "read", file, loaded: 0, total: blob.size });
-    const n = await this.#readInto(blob, file, (loaded) => progress({ phase: "read", file, loaded, total: blob.size }), tee, key === "state" ? "state" : "manifest");
+    const n = await this.#readInto(blob, file, (loaded) => progress({ phase: "read", file, loaded, total: blob.size }), tee, key);
     const source = { kind: "blob", name: blob.name ?? "", size: blob.size };
     return { adopted: n, name: blob.name || undefined, source };
   }
@@ -413,8 +413,9 @@ export class Host {
    * where the stream takes one: a BYOB reader) into an input buffer of the
    * wasm: the manifest's (dbtdefer_in, slot "manifest") or the state's
    * (dbtdefer_in_state). Nothing else may write them meanwhile: opens run
-   * one at a time, and calls wait for them (busy). It answers the length. With tee ({at: Promise of a split point or -1,
-   * port}), the bytes from the split point on are read first and posted to
+   * one at a time, and calls wait for them (busy). It answers the length.
+   * With tee ({at: Promise of a split point or -1, port}), the bytes from
+   * the split point on are read first and posted to
    * the port too, chunk by chunk (a chunk wholly after it handed over, its
    * buffer replaced by a new one), then null (or {error}), then the rest.
    */

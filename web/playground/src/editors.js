@@ -185,7 +185,7 @@ export function languageService(service) {
         return {
           from: to > from ? from : Math.max(0, from - 1),
           to,
-          severity: d.severity === "info" ? "info" : d.severity,
+          severity: d.severity, // error, warning or info, as CodeMirror names them
           source: d.code,
           message: d.suggestion ? `${d.message} (did you mean "${d.suggestion}"?)` : d.message,
         };
