@@ -1,11 +1,14 @@
 package resolve
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
+	"gopkg.in/yaml.v3"
 )
 
 // ProjectFiles are the files of a dbt project that sit beside its manifest
@@ -16,6 +19,8 @@ type ProjectFiles struct {
 	Inputs  Inputs
 	Request CompileRequest
 	Catalog []byte
+	// ProjectYml is the path of the dbt_project.yml read, "" when none was.
+	ProjectYml string
 }
 
 // ReadProjectFiles reads a manifest and what sits beside it: the
@@ -30,11 +35,9 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 	f := &ProjectFiles{Inputs: Inputs{Manifest: data, ManifestName: manifestPath}}
 	dir := filepath.Dir(manifestPath)
 	if py := FindProjectYml(manifestPath); py != "" {
+		f.ProjectYml = py
 		if b, err := os.ReadFile(py); err == nil {
-			if pc, err := compile.ParseProjectYAML(b); err == nil {
-				f.Request.ProjectVars, f.Request.Dispatch = pc.Vars, pc.Dispatch
-				f.Inputs.Quoting = pc.Quoting
-			}
+			f.setProject(b)
 		}
 		if packagesDir == "" {
 			packagesDir = DefaultPackagesDir(py)
@@ -51,6 +54,84 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 		f.Catalog = b
 	}
 	return f, nil
+}
+
+// setProject takes a dbt_project.yml's vars, dispatch and quoting; a file
+// that does not parse is left out, as before a project file was given.
+func (f *ProjectFiles) setProject(b []byte) {
+	if pc, err := compile.ParseProjectYAML(b); err == nil {
+		f.Request.ProjectVars, f.Request.Dispatch = pc.Vars, pc.Dispatch
+		f.Inputs.Quoting = pc.Quoting
+	}
+}
+
+// Restatement is how the run that wrote a manifest differed from the files
+// beside it, for measuring fidelity on artifacts whose build job changed
+// its project before running dbt (restate.yml; see
+// resolve/testdata/corpus-packages/README.md).
+type Restatement struct {
+	// Vars are the job's --vars.
+	Vars map[string]any `yaml:"vars"`
+	// DocsToggles: the job uncommented every dbt_project.yml line whose
+	// comment carries "@docs-include" and commented out every line carrying
+	// "@docs-ignore" (Fivetran's docs job does).
+	DocsToggles bool `yaml:"docs_toggles"`
+}
+
+// RestateFile is the file Restate reads in a restatement folder.
+const RestateFile = "restate.yml"
+
+// Restate applies dir/restate.yml, when there is one, to f: the job's
+// --vars, and its edits of dbt_project.yml re-read from the file on disk.
+// It reports whether a restatement was applied.
+func (f *ProjectFiles) Restate(dir string) (bool, error) {
+	b, err := os.ReadFile(filepath.Join(dir, RestateFile))
+	if err != nil {
+		return false, nil
+	}
+	var r Restatement
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return false, diag.Errorf("restate.syntax", diag.Location{File: filepath.Join(dir, RestateFile)}, "%s: %v", RestateFile, err)
+	}
+	if r.Vars != nil {
+		f.Request.Vars = r.Vars
+	}
+	if r.DocsToggles && f.ProjectYml != "" {
+		py, err := os.ReadFile(f.ProjectYml)
+		if err != nil {
+			return false, err
+		}
+		f.setProject(DocsToggles(py))
+	}
+	return true, nil
+}
+
+// DocsToggles is a dbt_project.yml as Fivetran's docs job runs it: a
+// commented-out line whose trailing comment holds "@docs-include" is
+// uncommented ("  # key: v # @docs-include" → "  key: v # @docs-include"),
+// and a live line whose trailing comment holds "@docs-ignore" is commented
+// out. Other lines are kept byte for byte.
+func DocsToggles(py []byte) []byte {
+	lines := strings.SplitAfter(string(py), "\n")
+	for i, l := range lines {
+		body := strings.TrimLeft(l, " \t")
+		indent := l[:len(l)-len(body)]
+		switch {
+		case strings.HasPrefix(body, "# ") && strings.Contains(body, "@docs-include"):
+			rest := body[2:]
+			// the marker sits in the line's next comment, "# …"
+			if j := strings.Index(rest, "#"); j >= 0 && strings.HasPrefix(rest[j:], "# ") && strings.Contains(rest[j:], "@docs-include") {
+				lines[i] = indent + rest
+			}
+		case body != "" && body[0] != '#' && strings.Contains(body, "@docs-ignore"):
+			if j := strings.Index(body, "#"); j > 0 && strings.HasPrefix(body[j:], "# ") && strings.Contains(body[j:], "@docs-ignore") {
+				lines[i] = indent + "# " + body
+			}
+		}
+	}
+	return []byte(strings.Join(lines, ""))
 }
 
 // FindProjectYml is the dbt_project.yml of a manifest on disk: in its folder

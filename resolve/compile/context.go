@@ -799,7 +799,46 @@ func (nc *nodeCtx) addTestKwargs() error {
 	}
 	nc.vals["_dbt_generic_test_kwargs"] = out
 	nc.vals["_dbt_schema_test_kwargs"] = out // dbt < 1.0
+	nc.missingTestArgs(raw, out)
 	return nil
+}
+
+// missingTestArgs flags the generic test's required arguments its
+// test_metadata.kwargs do not hold: dbt-core always records them, Fusion's
+// preview manifests drop some (accepted_values' values, relationships' to
+// and field), and the macro would render them as empty text.
+func (nc *nodeCtx) missingTestArgs(raw *fastjson.Value, kwargs jinja.Value) {
+	name := string(raw.GetStringBytes("test_metadata", "name"))
+	if name == "" || kwargs.Kind() != jinja.KindDict {
+		return
+	}
+	callee := "test_" + name
+	if ns := string(raw.GetStringBytes("test_metadata", "namespace")); ns != "" {
+		callee = ns + "." + callee
+	}
+	ref, ok := nc.s.c.FindMacro(callee, nc.pkg)
+	if !ok {
+		return
+	}
+	e := nc.s.c.macros.fromPackage(ref.Package, ref.Name)
+	if e == nil {
+		if e, _ = nc.s.c.macros.lookup(ref.Name, nc.pkg, nc.s.c.root); e == nil {
+			return
+		}
+	}
+	m, err := nc.s.c.macros.load(e)
+	if err != nil {
+		return
+	}
+	have := map[string]bool{}
+	for _, k := range kwargs.Dict().Keys() {
+		have[k.String()] = true
+	}
+	for _, p := range m.Required() {
+		if !have[p] && p != "model" {
+			nc.s.dependOutside("test argument "+p+" (not recorded in the manifest's test_metadata.kwargs)", nc.loc())
+		}
+	}
 }
 
 var looksLikeFunc = regexp.MustCompile(`^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$`)

@@ -20,6 +20,9 @@ type Macro struct {
 // Params returns the declared parameter names.
 func (m *Macro) Params() []string { return m.def.params }
 
+// Required returns the parameters declared without a default.
+func (m *Macro) Required() []string { return m.def.params[:len(m.def.params)-len(m.def.defaults)] }
+
 // Template returns the template the macro was defined in.
 func (m *Macro) Template() *Template { return m.tmpl }
 

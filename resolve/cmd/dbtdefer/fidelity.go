@@ -24,6 +24,11 @@ func fidelityOf(path, packagesDir string) (*resolve.FidelityReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	if packagesDir != "" {
+		if _, err := f.Restate(packagesDir); err != nil {
+			return nil, err
+		}
+	}
 	p, err := resolve.Open(f.Inputs)
 	if err != nil {
 		return nil, err
@@ -66,7 +71,7 @@ func pct(n, m int) string {
 func runFidelity(fs *flag.FlagSet, args []string, out io.Writer) error {
 	verbose := fs.Bool("v", false, "list every mismatching node")
 	examples := fs.Int("examples", 2, "examples printed per mismatch cause")
-	packages := fs.String("packages", "", "a tree mirroring the walked PATHs whose folders hold each manifest's installed packages (<pkg>/dbt_project.yml), for corpora that do not ship dbt_packages")
+	packages := fs.String("packages", "", "a tree mirroring the walked PATHs whose folders hold each manifest's installed packages (<pkg>/dbt_project.yml), for corpora that do not ship dbt_packages, and any restate.yml (the --vars and project edits of the job that wrote the manifest)")
 	paths, err := parse(fs, args)
 	if err != nil {
 		return err
