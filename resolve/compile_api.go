@@ -70,12 +70,16 @@ type CompileResult struct {
 	// (is_incremental, run_query, introspection, missing vars…).
 	Outside       []string `json:"outside,omitempty"`
 	SelfContained bool     `json:"selfContained"`
+	// Introspection lists the adapter calls about relations
+	// (get_columns_in_relation, get_relation), each with the catalog that
+	// answered it: "catalog" (dev), "stateCatalog" (production) or none.
+	Introspection []compile.Introspection `json:"introspection,omitempty"`
 }
 
 // SetCompileCatalog gives Compile a dev catalog.json to answer
 // adapter.get_columns_in_relation (dbt_utils.star and friends).
 func (p *Project) SetCompileCatalog(data []byte) error {
-	c, err := compile.ParseCatalog(data)
+	c, err := compile.ParseCatalog("catalog.json", data, false)
 	if err != nil {
 		return err
 	}
@@ -101,7 +105,7 @@ func (p *Project) Compiler() *compile.Compiler {
 func (req *CompileRequest) CompileOptions(p *Project) *compile.Options {
 	o := &compile.Options{Vars: req.Vars, ProjectVars: req.ProjectVars, PackageVars: req.PackageVars, Env: req.Env, Target: req.Target,
 		IsIncremental: req.IsIncremental, FullRefresh: req.FullRefresh, Dispatch: req.Dispatch, Now: req.Now}
-	o.Catalog = p.compileCatalog.Load()
+	o.Catalog, o.StateCatalog = p.compileCatalog.Load(), p.stateCatalog
 	return o
 }
 
@@ -176,7 +180,7 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 		}
 		return partial, err
 	}
-	out := &CompileResult{UniqueID: uidOf(n), SQL: r.SQL, CTEs: r.CTEs, Strategy: StrategyRender, Outside: r.Outside,
+	out := &CompileResult{UniqueID: uidOf(n), SQL: r.SQL, CTEs: r.CTEs, Strategy: StrategyRender, Outside: r.Outside, Introspection: r.Introspection,
 		SelfContained: len(r.Outside) == 0, Refs: []RefResult{}, Diagnostics: append(warns[:len(warns):len(warns)], r.Diagnostics...)}
 	if out.CTEs == nil {
 		out.CTEs = []manifest.CTE{}
@@ -241,7 +245,7 @@ func (h *compileHost) Ref(from *manifest.Node, name, pkg, version string) (*comp
 	if err != nil {
 		return nil, err
 	}
-	rel := &compile.Rel{Rendered: res.Relation, Record: &refRecord{res}}
+	rel := &compile.Rel{Rendered: res.Relation, Record: &refRecord{res}, Deferred: res.Env == deferral.State}
 	rel.Target, _ = h.p.Dev.Node(res.UniqueID)
 	if res.Env == deferral.Ephemeral {
 		rel.Ephemeral = true

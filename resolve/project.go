@@ -32,9 +32,15 @@ type Inputs struct {
 	// state: selection keeps comparing with State.
 	DeferState     []byte
 	DeferStateName string
-	// Catalog, RunResults and DevRelations feed the dev-existence oracle.
+	// Catalog, RunResults and DevRelations feed the dev-existence oracle;
+	// Catalog also answers column introspection (get_columns_in_relation)
+	// about dev relations.
 	Catalog        []byte
 	CatalogName    string
+	// StateCatalog is production's catalog.json: introspection about a
+	// relation a ref resolved to production reads it first. It needs State.
+	StateCatalog     []byte
+	StateCatalogName string
 	RunResults     []byte
 	RunResultsName string
 	DevRelations   []string
@@ -92,10 +98,12 @@ type Project struct {
 	stateRuns   *stateRuns        // production's run_results.json, if given
 	runWarnings []diag.Diagnostic // the run URL's, made with StateInfo
 	// comp holds the compiler Compiler() makes on first use (shared with
-	// the projects WithState makes: it reads dev only); compileCatalog
-	// answers column introspection (SetCompileCatalog).
+	// the projects WithState makes: it reads dev only); compileCatalog and
+	// stateCatalog answer column introspection (Inputs.Catalog and
+	// StateCatalog, SetCompileCatalog).
 	comp           *compilerCell
 	compileCatalog atomic.Pointer[compile.Catalog]
+	stateCatalog   *compile.Catalog
 	maxBytes       int // Inputs.MaxManifestBytes, for WithState
 
 	graphOnce sync.Once
@@ -223,6 +231,20 @@ func Open(in Inputs) (*Project, error) {
 			return nil, err
 		}
 		p.devWarnings = append(p.devWarnings, compareCatalog(cn, p.Oracle.CatalogIDs(), dev, p.Root)...)
+		c, err := compile.ParseCatalog(cn, in.Catalog, false)
+		if err != nil {
+			return nil, err
+		}
+		p.compileCatalog.Store(c)
+	}
+	if in.StateCatalog != nil {
+		if p.State == nil {
+			return nil, diag.Errorf("options.state_catalog", diag.Location{File: in.StateCatalogName}, "production's catalog needs a state manifest (--state)")
+		}
+		var err error
+		if p.stateCatalog, err = compile.ParseCatalog(cmp.Or(in.StateCatalogName, "state/catalog.json"), in.StateCatalog, true); err != nil {
+			return nil, err
+		}
 	}
 	if in.RunResults != nil {
 		rn := in.RunResultsName

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
 	"github.com/valyala/fastjson"
@@ -434,6 +435,11 @@ type StateUpdate struct {
 	// invocation, and dropped (state.run_results_dropped) otherwise.
 	RunResults     []byte
 	RunResultsName string
+	// StateCatalog is the new state's catalog.json. Without it, the current
+	// one is kept when the state is of the same run, and dropped
+	// (state.catalog_dropped) when another run's state comes.
+	StateCatalog     []byte
+	StateCatalogName string
 }
 
 // WithState opens a newer production state for the same dev project: the
@@ -469,6 +475,18 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	np.compileCatalog.Store(p.compileCatalog.Load())
 	var dropped []diag.Diagnostic
 	switch {
+	case u.StateCatalog != nil:
+		var err error
+		if np.stateCatalog, err = compile.ParseCatalog(cmp.Or(u.StateCatalogName, "state/catalog.json"), u.StateCatalog, true); err != nil {
+			return nil, err
+		}
+	case u.State == nil || sameRun(p.State, st):
+		np.stateCatalog = p.stateCatalog
+	case p.stateCatalog != nil:
+		dropped = append(dropped, diag.Warning("state.catalog_dropped", diag.Location{File: p.stateCatalog.File},
+			"production's catalog.json was of the previous state: introspection about deferred relations needs the warehouse until a new catalog is given"))
+	}
+	switch {
 	case u.RunResults != nil:
 		rn := cmp.Or(u.RunResultsName, stateRunResultsName)
 		var err error
@@ -484,6 +502,11 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	}
 	np.Warnings = append(append(append([]diag.Diagnostic{}, np.devWarnings...), np.stateWarnings()...), dropped...)
 	return np, nil
+}
+
+// sameRun reports whether two states were written by the same invocation.
+func sameRun(a, b *manifest.Manifest) bool {
+	return a.Meta.InvocationID != "" && a.Meta.InvocationID == b.Meta.InvocationID && a.Meta.GeneratedAt == b.Meta.GeneratedAt
 }
 
 // SameState reports whether q's state is the one p has (the same

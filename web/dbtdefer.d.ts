@@ -74,8 +74,16 @@ export interface OpenOptions {
   manifest: Input;
   /** Production's manifest.json: the defer state. */
   state?: Input;
-  /** Dev catalog.json: which dev relations exist (the dev-existence oracle). */
+  /**
+   * Dev catalog.json: which dev relations exist (the dev-existence oracle), and the columns
+   * adapter.get_columns_in_relation answers for dev relations (dbt_utils.star and friends).
+   */
   catalog?: Input;
+  /**
+   * Production's catalog.json (needs `state`): get_columns_in_relation about a relation a ref
+   * resolved to production reads it first; CompileResult.introspection says which catalog answered.
+   */
+  stateCatalog?: Input;
   /** Dev run_results.json: successful builds exist in dev. */
   runResults?: Input;
   /** Dev relations known to exist: "schema.name" or "db.schema.name". */
@@ -137,6 +145,11 @@ export interface RefreshOptions {
   state?: Input;
   /** New production run_results.json (default: its URL fetched again, if it came from one). */
   stateRunResults?: Input;
+  /**
+   * New production catalog.json (default: its URL fetched again, if it came from one). A new state
+   * without one drops the old catalog (warning state.catalog_dropped).
+   */
+  stateCatalog?: Input;
 }
 
 export interface RefreshResult {
@@ -475,11 +488,40 @@ export interface SelectResult {
 }
 
 export interface CompileResult {
+  /** The compiled node's unique_id (absent for a snippet). */
+  uniqueId?: string;
   sql: string;
+  /** Every ref()/source()/this resolved while compiling, ephemeral bodies included. */
   refs: RefResult[];
-  ctes: unknown[];
+  /** The injected ephemeral CTEs, as dbt's extra_ctes. */
+  ctes: { id: string; sql: string }[];
   diagnostics: Diagnostic[];
   state: StateInfo | null;
+  /** "render" or "rewrite" (dbt's saved compiled code with deferred relations replaced). */
+  strategy: string;
+  /** What the render needed from outside the inputs (is_incremental, run_query, introspection no catalog answered…). */
+  outside?: string[];
+  /** Whether the inputs sufficed: nothing in `outside`. */
+  selfContained: boolean;
+  /** The adapter calls about relations (get_columns_in_relation, get_relation) and who answered each. */
+  introspection?: Introspection[];
+}
+
+/** Go: compile.Introspection. */
+export interface Introspection {
+  /** The adapter method, e.g. "get_columns_in_relation". */
+  call: string;
+  /** The relation asked about, as dbt renders it. */
+  relation: string;
+  /** "catalog" (the dev catalog), "stateCatalog" (production's), or "" when no catalog lists it (then it is in `outside`). */
+  answeredBy: "catalog" | "stateCatalog" | "";
+  /** The answering catalog's file name. */
+  file?: string;
+  /** Columns in the answer (get_columns_in_relation). */
+  columns: number;
+  /** The relation came from a ref resolved to production. */
+  deferred?: boolean;
+  location: Location;
 }
 
 /** Go: resolve.StateInfo, plus where the bytes came from. */

@@ -81,6 +81,7 @@ export async function openProject(options) {
     maxManifestBytes: (v) => (Number.isInteger(v) && v >= 0) || "a non-negative integer",
     transfer: bool,
     stateRunResults: input,
+    stateCatalog: input,
     runURL: (v) => runURLTemplate(v),
     staleAfterMs: count,
     watchState: (v) => (object(v) === true && Object.keys(v).every((k) => k === "everyMs") && Number.isInteger(v.everyMs) && v.everyMs >= 1000) ||
@@ -128,7 +129,7 @@ export async function memoryUsage() {
 // whose render may read the clock, nor stateInfo).
 const maxAnswerBytes = 8 << 20;
 
-const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults"];
+const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog"];
 
 const callOptions = {
   defer: oneOf("off", "standard", "favor-state"),
@@ -149,7 +150,7 @@ const schemas = {
   lineage: { up: bool, down: bool, depth: count, limit: count, tests: bool, ...callOptions },
   analyze: { model: str, sql: str, vars: object, env: stringMap, ...callOptions },
   complete: { model: str, sql: str, vars: object, env: stringMap, offset: count, limit: count, ...callOptions },
-  refreshState: { state: input, stateRunResults: input },
+  refreshState: { state: input, stateRunResults: input, stateCatalog: input },
 };
 
 /** Project is one opened dev manifest with its optional state. */
@@ -294,7 +295,7 @@ class Project {
    * Last-Modified: a 304 costs no download) and, when production has a
    * newer manifest, swaps it in without indexing the dev manifest again;
    * production's run results too when they came from a URL. Or it takes
-   * the new bytes (or a URL) given: {state, stateRunResults}. Answers kept
+   * the new bytes (or a URL) given: {state, stateRunResults, stateCatalog}. Answers kept
    * by this Project are dropped when the state changes. On any failure
    * (network, bad JSON, another project's state) the current state stays
    * and the error is thrown. Concurrent calls share one refresh.
@@ -303,7 +304,7 @@ class Project {
     if (this.#disposed) throw new DbtdeferError("project.disposed", "refreshState: the project was disposed");
     check("refreshState", options, schemas.refreshState);
     const over = { ...options };
-    for (const k of ["state", "stateRunResults"]) if (typeof over[k] === "string" || over[k] instanceof URL) over[k] = absoluteURL(over[k]);
+    for (const k of ["state", "stateRunResults", "stateCatalog"]) if (typeof over[k] === "string" || over[k] instanceof URL) over[k] = absoluteURL(over[k]);
     if (this.#refreshing && Object.keys(over).length === 0) return this.#refreshing;
     const p = (async () => {
       const res = await this.#t.refresh(this.#handle, over);
@@ -582,7 +583,7 @@ class WorkerTransport {
     if (this.dead) return Promise.reject(this.dead);
     // Bytes are copied (the caller keeps its own) and handed over, as open's.
     const args = { handle, over: { ...over } };
-    return this.#request("refresh", args, undefined, handOver(args.over, ["state", "stateRunResults"], true));
+    return this.#request("refresh", args, undefined, handOver(args.over, ["state", "stateRunResults", "stateCatalog"], true));
   }
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);

@@ -140,7 +140,7 @@ export class Host {
     const sources = {};
     const own = {}; // key → the bytes are this host's own (read by it, or handed over): their buffer may be handed on
     // Every input loads at once (a pair's two Files are read side by side).
-    const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults"].filter((key) => opts[key] != null);
+    const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog"].filter((key) => opts[key] != null);
     const packages = opts.packageProjects ? Object.entries(opts.packageProjects) : [];
     // A big manifest is indexed on two cores: a helper worker scans the
     // entries from a split point near its middle while this instance scans
@@ -266,7 +266,7 @@ export class Host {
       sources.state = { kind: "url", url: o.url, status: 200, fromCache: false, etag: o.etag, lastModified: o.lastModified, fetchedAt: now, checkedAt: now,
         size: sources.state.size };
     }
-    this.sources.set(res.handle, { state: sources.state ?? null, stateRunResults: sources.stateRunResults ?? null,
+    this.sources.set(res.handle, { state: sources.state ?? null, stateRunResults: sources.stateRunResults ?? null, stateCatalog: sources.stateCatalog ?? null,
       load: { headers: opts.headers, cache: opts.cache !== false, max } });
     if (this.warm) this.#startWarm(res.handle);
     return res;
@@ -480,12 +480,12 @@ export class Host {
     const h = this.sources.get(handle);
     if (!h) throw new DbtdeferError("project.disposed", `refreshState: project ${handle} is not open (disposed?)`);
     if (!h.state && over.state == null) throw new DbtdeferError("state.none", "refreshState: the project was opened without a state");
-    if (over.state == null && over.stateRunResults == null && h.state.kind !== "url" && h.state.kind !== "file") {
+    if (over.state == null && over.stateRunResults == null && over.stateCatalog == null && h.state.kind !== "url" && h.state.kind !== "file") {
       throw new DbtdeferError("state.not_url", `refreshState: the state was given as ${h.state.kind === "blob" ? "a Blob or File" : "bytes"}, so there is nothing to fetch again; pass the new one: refreshState({state})`);
     }
     const load = { ...h.load, progress: () => {} };
     const got = {};
-    for (const key of ["state", "stateRunResults"]) {
+    for (const key of stateKeys) {
       if (over[key] != null) {
         got[key] = await loadInput(key, over[key], load);
         checkSize(key, got[key].bytes.byteLength, load.max, got[key].name);
@@ -505,15 +505,15 @@ export class Host {
     const h = this.sources.get(handle);
     if (!h) throw new DbtdeferError("project.disposed", `refreshState: project ${handle} is not open (disposed?)`);
     const next = { ...h };
-    for (const key of ["state", "stateRunResults"]) if (got[key]) next[key] = got[key].source;
+    for (const key of stateKeys) if (got[key]) next[key] = got[key].source;
     const args = {}, names = {};
-    for (const key of ["state", "stateRunResults"]) {
+    for (const key of stateKeys) {
       if (!got[key]?.bytes) continue;
       args[key] = got[key].bytes;
       names[key] = got[key].name ?? key;
     }
     let res;
-    if (args.state || args.stateRunResults) {
+    if (args.state || args.stateRunResults || args.stateCatalog) {
       res = this.invoke("swapState", handle, { ...args, names: JSON.stringify(names) });
     } else {
       res = { changed: false, stateInfo: unwrap(this.callText(handle, "stateInfo", "{}")), warnings: null };
@@ -564,6 +564,9 @@ const chunkBytes = 1 << 20;
 
 // packageProjects are small YAML files; a host handing over more is wrong.
 const maxPackageProjectBytes = 8 << 20;
+
+// The inputs that describe production's run: refreshState swaps them.
+const stateKeys = ["state", "stateRunResults", "stateCatalog"];
 
 // Manifests this big or bigger are indexed with the helper worker (by
 // default: initialize's parallel option).

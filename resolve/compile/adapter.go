@@ -74,12 +74,12 @@ func (a *adapterObj) GetAttr(name string) (jinja.Value, bool) {
 	case "get_columns_in_relation":
 		return fn(func(st *jinja.State, args []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
 			r, _ := arg(args, kw, 0, "relation")
-			if cols, ok := s.catalogColumns(r); ok {
-				s.dependOutside("adapter.get_columns_in_relation("+r.String()+") (answered from catalog)", st.Location())
-				return cols, nil
+			cols, in := s.catalogColumns(r)
+			s.introspect(name, r.String(), in, len(cols.Items()), r, st.Location())
+			if in == nil {
+				return jinja.NewList(), nil
 			}
-			s.dependOutside("adapter.get_columns_in_relation("+r.String()+")", st.Location())
-			return jinja.NewList(), nil
+			return cols, nil
 		}), true
 	case "get_relation", "load_cached_relation", "get_relation_from_catalog":
 		return fn(func(st *jinja.State, args []jinja.Value, kw []jinja.KwArg) (jinja.Value, error) {
@@ -96,10 +96,12 @@ func (a *adapterObj) GetAttr(name string) (jinja.Value, bool) {
 				db, _ := argStr(args, kw, 0, "database")
 				sc, _ := argStr(args, kw, 1, "schema")
 				id, _ := argStr(args, kw, 2, "identifier")
-				if r, ok := s.catalogRelation(db, sc, id); ok {
-					s.dependOutside(desc+" (answered from catalog)", st.Location())
+				r, in := s.catalogRelation(db, sc, id)
+				s.introspect(name, desc, in, 0, jinja.Value{}, st.Location())
+				if in != nil {
 					return r, nil
 				}
+				return jinja.None(), nil
 			}
 			s.dependOutside(desc, st.Location())
 			return jinja.None(), nil
@@ -405,10 +407,14 @@ func (t *tableObj) GetAttr(name string) (jinja.Value, bool) {
 	return jinja.Value{}, false
 }
 
-// Catalog answers column introspection from a dev catalog.json.
+// Catalog answers introspection from one environment's catalog.json.
 type Catalog struct {
+	// File names the catalog in provenance ("catalog.json" when unnamed).
+	File  string
 	rels  map[string][]catCol // lower(db.schema.name) → columns in index order
 	parts map[string]catRel
+	// state: production's catalog (Options.StateCatalog).
+	state bool
 }
 
 type catRel struct {
@@ -420,14 +426,21 @@ type catCol struct {
 	index     int
 }
 
-// ParseCatalog reads catalog.json bytes.
-func ParseCatalog(data []byte) (*Catalog, error) {
+// ParseCatalog reads catalog.json bytes; file names it in errors and in
+// provenance, and state marks production's catalog.
+func ParseCatalog(file string, data []byte, state bool) (*Catalog, error) {
+	if file == "" {
+		file = "catalog.json"
+	}
 	var p fastjson.Parser
 	v, err := p.ParseBytes(data)
 	if err != nil {
-		return nil, diag.Errorf("catalog.syntax", diag.Location{}, "catalog.json: %v", err)
+		return nil, diag.Errorf("catalog.syntax", diag.Location{File: file}, "%s: %v", file, err)
 	}
-	c := &Catalog{rels: map[string][]catCol{}, parts: map[string]catRel{}}
+	if v.Type() != fastjson.TypeObject {
+		return nil, diag.Errorf("catalog.shape", diag.Location{File: file}, "%s: a catalog is a JSON object with \"nodes\" and \"sources\", not %s", file, v.Type())
+	}
+	c := &Catalog{File: file, rels: map[string][]catCol{}, parts: map[string]catRel{}, state: state}
 	for _, sec := range []string{"nodes", "sources"} {
 		o := v.GetObject(sec)
 		if o == nil {
@@ -454,45 +467,102 @@ func ParseCatalog(data []byte) (*Catalog, error) {
 	return c, nil
 }
 
-func (s *session) catalogColumns(r jinja.Value) (jinja.Value, bool) {
-	if s.opt.Catalog == nil || r.Kind() != jinja.KindObject {
-		return jinja.Value{}, false
+// catalogs are the catalogs to ask about a relation, in order: production's
+// first for a relation a ref resolved to production, else the dev one's.
+func (s *session) catalogs(deferred bool) []*Catalog {
+	a, b := s.opt.Catalog, s.opt.StateCatalog
+	if deferred {
+		a, b = b, a
+	}
+	out := make([]*Catalog, 0, 2)
+	for _, c := range []*Catalog{a, b} {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// introspect records an adapter call about a relation: answered by in, or
+// (in == nil) a call that needs the warehouse.
+func (s *session) introspect(call, relation string, in *Catalog, columns int, r jinja.Value, loc diag.Location) {
+	rec := Introspection{Call: call, Relation: relation, Columns: columns, Location: loc}
+	if ro, ok := relOf(r); ok {
+		rec.Relation, rec.Deferred = ro.String(), ro.deferred
+	}
+	desc := "adapter." + call + "(" + rec.Relation + ")"
+	if in == nil {
+		s.dependOutside(desc, loc)
+	} else {
+		rec.AnsweredBy, rec.File = "catalog", in.File
+		env := "the dev catalog"
+		if in.state {
+			rec.AnsweredBy, env = "stateCatalog", "production's catalog"
+		}
+		s.diag(diag.Diagnostic{Code: CodeIntrospection, Severity: diag.SeverityInfo, Location: loc,
+			Message: fmt.Sprintf("%s: answered from %s (%s)", desc, env, in.File)})
+	}
+	for _, x := range s.introspection {
+		if x.Call == rec.Call && x.Relation == rec.Relation {
+			return
+		}
+	}
+	s.introspection = append(s.introspection, rec)
+}
+
+func relOf(r jinja.Value) (*relObj, bool) {
+	if r.Kind() != jinja.KindObject {
+		return nil, false
 	}
 	ro, ok := r.Object().(*relObj)
+	return ro, ok
+}
+
+// catalogColumns answers get_columns_in_relation from the first catalog
+// listing the relation, in the catalog's column order.
+func (s *session) catalogColumns(r jinja.Value) (jinja.Value, *Catalog) {
+	ro, ok := relOf(r)
 	if !ok {
-		return jinja.Value{}, false
+		return jinja.NewList(), nil
 	}
 	p := ro.r.Parts
 	key := strings.ToLower(p.Database + "." + p.Schema + "." + p.Identifier)
-	cols, ok := s.opt.Catalog.rels[key]
-	if !ok {
-		return jinja.Value{}, false
-	}
-	out := make([]jinja.Value, len(cols))
-	for i, c := range cols {
-		t := c.typ
-		if s.c.adapter.Name == "snowflake" && strings.EqualFold(t, "TEXT") {
-			t = "VARCHAR" // describe table's name for what information_schema calls TEXT
+	for _, c := range s.catalogs(ro.deferred) {
+		cols, ok := c.rels[key]
+		if !ok {
+			continue
 		}
-		out[i] = jinja.ObjectValue(&columnObj{name: c.name, dtype: t, quote: s.c.adapter.QuoteChar})
+		out := make([]jinja.Value, len(cols))
+		for i, c := range cols {
+			t := c.typ
+			if s.c.adapter.Name == "snowflake" && strings.EqualFold(t, "TEXT") {
+				t = "VARCHAR" // describe table's name for what information_schema calls TEXT
+			}
+			out[i] = jinja.ObjectValue(&columnObj{name: c.name, dtype: t, quote: s.c.adapter.QuoteChar})
+		}
+		return jinja.NewList(out...), c
 	}
-	return jinja.NewList(out...), true
+	return jinja.NewList(), nil
 }
 
-// catalogRelation answers get_relation from the catalog: the relation as
-// the warehouse lists it, or false.
-func (s *session) catalogRelation(db, schema, id string) (jinja.Value, bool) {
-	if s.opt.Catalog == nil {
-		return jinja.Value{}, false
+// catalogRelation answers get_relation from the catalogs: the relation as
+// the warehouse lists it, or nil.
+func (s *session) catalogRelation(db, schema, id string) (jinja.Value, *Catalog) {
+	var cr catRel
+	var in *Catalog
+	for _, c := range s.catalogs(false) {
+		if x, ok := c.parts[strings.ToLower(db+"."+schema+"."+id)]; ok {
+			cr, in = x, c
+			break
+		}
 	}
-	cr, ok := s.opt.Catalog.parts[strings.ToLower(db+"."+schema+"."+id)]
-	if !ok {
-		return jinja.Value{}, false
+	if in == nil {
+		return jinja.None(), nil
 	}
 	typ := "table"
 	if strings.Contains(cr.typ, "view") {
 		typ = "view"
 	}
 	rel := s.c.adapter.ForRef(relation.Parts{Database: cr.db, Schema: cr.schema, Identifier: cr.name, HasDatabase: true, HasSchema: true}, s.c.quoting)
-	return jinja.ObjectValue(&relObj{r: rel, changed: true, typ: typ, cls: relationClass(s.c.adapter.Name)}), true
+	return jinja.ObjectValue(&relObj{r: rel, changed: true, typ: typ, cls: relationClass(s.c.adapter.Name), deferred: in.state}), in
 }

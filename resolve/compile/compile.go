@@ -24,13 +24,14 @@ import (
 
 // Error codes of this package.
 const (
-	CodeRender      = "compile.render"      // Jinja failed (the cause's code is in the message)
-	CodeCompiler    = "compile.error"       // exceptions.raise_compiler_error or a dbt compile error
-	CodeVar         = "compile.var"         // required var missing
-	CodeEnvVar      = "compile.env_var"     // required env var missing
-	CodeWarehouse   = "compile.warehouse"   // a call that needs the warehouse was stubbed
-	CodeWarn        = "compile.warn"        // exceptions.warn
-	CodeUnsupported = "compile.unsupported" // a context member dbtdefer does not provide
+	CodeRender        = "compile.render"        // Jinja failed (the cause's code is in the message)
+	CodeCompiler      = "compile.error"         // exceptions.raise_compiler_error or a dbt compile error
+	CodeVar           = "compile.var"           // required var missing
+	CodeEnvVar        = "compile.env_var"       // required env var missing
+	CodeWarehouse     = "compile.warehouse"     // a call that needs the warehouse was stubbed
+	CodeIntrospection = "compile.introspection" // a catalog answered an adapter call about a relation
+	CodeWarn          = "compile.warn"          // exceptions.warn
+	CodeUnsupported   = "compile.unsupported"   // a context member dbtdefer does not provide
 )
 
 // Host answers ref(), source() and this for the node being rendered. The
@@ -71,8 +72,11 @@ type Options struct {
 	FullRefresh   bool
 	// Dispatch is the project's dispatch config.
 	Dispatch []Dispatch
-	// Catalog answers adapter.get_columns_in_relation.
-	Catalog *Catalog
+	// Catalog (the dev environment's catalog.json) and StateCatalog
+	// (production's) answer adapter.get_columns_in_relation and
+	// get_relation: a relation a ref resolved to production is looked up in
+	// StateCatalog first, any other in Catalog first.
+	Catalog, StateCatalog *Catalog
 	// InvocationID and RunStartedAt default to the manifest's metadata.
 	InvocationID string
 	RunStartedAt string
@@ -98,6 +102,28 @@ type Result struct {
 	Outside []string
 	// PreInjected is the rendered SQL before CTE injection.
 	PreInjected string
+	// Introspection lists the adapter calls that asked the warehouse about
+	// a relation, each with the catalog that answered it, if any.
+	Introspection []Introspection
+}
+
+// Introspection is one adapter call about a relation.
+type Introspection struct {
+	// Call is the adapter method, e.g. "get_columns_in_relation".
+	Call string `json:"call"`
+	// Relation is the relation asked about, as dbt renders it.
+	Relation string `json:"relation"`
+	// AnsweredBy is "catalog" (the dev catalog), "stateCatalog"
+	// (production's) or "" when no catalog lists the relation: then the
+	// call is also in Outside and answered empty.
+	AnsweredBy string `json:"answeredBy"`
+	// File is the catalog file's name when one answered.
+	File string `json:"file,omitempty"`
+	// Columns is how many columns the answer held (get_columns_in_relation).
+	Columns int `json:"columns"`
+	// Deferred says the relation came from a ref resolved to production.
+	Deferred bool          `json:"deferred,omitempty"`
+	Location diag.Location `json:"location"`
 }
 
 // Compiler holds the per-manifest caches: the macro namespace, parsed
@@ -214,7 +240,7 @@ func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) 
 		// code, then the postfix its py_script_postfix macro writes in the
 		// node's context (the refs and sources resolved, the config, this).
 		postfix, _, err := s.compileNode(n, "{{ py_script_postfix(model) }}")
-		res.Refs, res.Diagnostics, res.Outside = s.refs, s.diags, s.outside
+		res.Refs, res.Diagnostics, res.Outside, res.Introspection = s.refs, s.diags, s.outside, s.introspection
 		if err != nil {
 			return res, err
 		}
@@ -226,6 +252,7 @@ func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) 
 	res.Refs = s.refs
 	res.Diagnostics = s.diags
 	res.Outside = s.outside
+	res.Introspection = s.introspection
 	if err != nil {
 		return res, err
 	}
@@ -256,9 +283,11 @@ type session struct {
 	refSeen map[any]bool
 	diags   []diag.Diagnostic
 	outside []string
-	graph   jinja.Value
-	modules jinja.Value
-	depth   int
+	// introspection lists the adapter calls about relations (Result's).
+	introspection []Introspection
+	graph         jinja.Value
+	modules       jinja.Value
+	depth         int
 }
 
 func (s *session) addRef(r *Rel) {

@@ -30,6 +30,9 @@ type Rel struct {
 	// Record is the host's provenance for the ref (resolve.RefResult); it is
 	// copied to Result.Refs.
 	Record any
+	// Deferred marks a ref resolved to production's relation: introspection
+	// about it reads production's catalog first.
+	Deferred bool
 }
 
 // relObj is dbt's Relation object as templates see it.
@@ -41,10 +44,12 @@ type relObj struct {
 	typ     string
 	cls     string
 	limited bool
+	// deferred: the relation came from a ref resolved to production.
+	deferred bool
 }
 
 func newRelObj(r *Rel, cls string) *relObj {
-	o := &relObj{r: r.Relation, str: r.Rendered, eph: r.Ephemeral, typ: r.Type, cls: cls}
+	o := &relObj{r: r.Relation, str: r.Rendered, eph: r.Ephemeral, typ: r.Type, cls: cls, deferred: r.Deferred}
 	if r.Ephemeral {
 		o.typ = "cte"
 		o.r = relation.Relation{Parts: relation.Parts{Identifier: r.Rendered}, Include: relation.Policy{Identifier: true}, QuoteChar: `"`}

@@ -82,12 +82,12 @@ func main() {
 		splitWait[i] = nil
 		return true
 	}))
-	// swapState(handle, {state?, stateRunResults?, names}) opens a newer
+	// swapState(handle, {state?, stateRunResults?, stateCatalog?, names}) opens a newer
 	// production state for an open project (refreshState).
 	api.Set("swapState", js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 		defer recoverJS(&ret)
 		var r SwapRequest
-		r.State, r.StateRunResults = bytesOf(args[1].Get("state")), bytesOf(args[1].Get("stateRunResults"))
+		r.State, r.StateRunResults, r.StateCatalog = bytesOf(args[1].Get("state")), bytesOf(args[1].Get("stateRunResults")), bytesOf(args[1].Get("stateCatalog"))
 		if n := args[1].Get("names"); n.Type() == js.TypeString {
 			if err := protocol.Decode("refreshState", []byte(n.String()), &r.Names); err != nil {
 				panic(err)
@@ -128,7 +128,7 @@ func openRequest(v js.Value) OpenRequest {
 		key string
 		dst *[]byte
 	}{{"manifest", &r.Manifest}, {"state", &r.State}, {"catalog", &r.Catalog}, {"runResults", &r.RunResults}, {"projectYml", &r.ProjectYml},
-		{"stateRunResults", &r.StateRunResults}} {
+		{"stateRunResults", &r.StateRunResults}, {"stateCatalog", &r.StateCatalog}} {
 		if b := bytesOf(v.Get(f.key)); b != nil {
 			*f.dst = b
 		}

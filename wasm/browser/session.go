@@ -16,8 +16,8 @@ import (
 // OpenRequest is what openProject() hands to the wasm: the bytes of each
 // input (nil when absent) and the names messages should use for them.
 type OpenRequest struct {
-	Manifest, State, Catalog, RunResults, ProjectYml, StateRunResults []byte
-	Names                                                             Names
+	Manifest, State, Catalog, RunResults, ProjectYml, StateRunResults, StateCatalog []byte
+	Names                                                                           Names
 	// Split and StateSplit, when set, take part of the manifest's and the
 	// state's index from the helper worker (see manifest.Split).
 	Split, StateSplit *manifest.Split
@@ -37,6 +37,7 @@ type Names struct {
 	PackageProjects map[string]string `json:"packageProjects"`
 	MaxBytes        int               `json:"maxManifestBytes"`
 	StateRunResults string            `json:"stateRunResults"`
+	StateCatalog    string            `json:"stateCatalog"`
 	// RunURL is the production run's URL template (resolve.Inputs.RunURL);
 	// StaleAfterMs the state's age past which it is stale (0: 24 h, -1: never).
 	RunURL       string `json:"runURL"`
@@ -104,6 +105,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		DevRelations: req.Names.DevRelations, MaxManifestBytes: req.Names.MaxBytes,
 		ManifestSplit: req.Split, StateSplit: req.StateSplit,
 		StateRunResults: req.StateRunResults, StateRunResultsName: req.Names.StateRunResults,
+		StateCatalog: req.StateCatalog, StateCatalogName: req.Names.StateCatalog,
 		RunURL: req.Names.RunURL, StaleAfter: time.Duration(req.Names.StaleAfterMs) * time.Millisecond,
 	}
 	var warns []diag.Diagnostic
@@ -127,7 +129,7 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		pv, w := compile.PackageVars(req.Names.PackageProjects)
 		cfg.PackageVars, warns = pv, append(warns, w...)
 	}
-	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults) + len(req.StateRunResults))
+	total := int64(len(req.Manifest) + len(req.State) + len(req.Catalog) + len(req.RunResults) + len(req.StateRunResults) + len(req.StateCatalog))
 	progress(Progress{Phase: "index", File: cmp.Or(in.ManifestName, "manifest.json"), Total: total})
 	p, err := resolve.Open(in)
 	if err != nil {
@@ -149,10 +151,11 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 // API's refreshState): new state bytes, new production run results, or
 // both (nil: kept).
 type SwapRequest struct {
-	State, StateRunResults []byte
-	Names                  struct {
+	State, StateRunResults, StateCatalog []byte
+	Names                                struct {
 		State           string `json:"state"`
 		StateRunResults string `json:"stateRunResults"`
+		StateCatalog    string `json:"stateCatalog"`
 	}
 }
 
@@ -175,7 +178,8 @@ func (s *Session) SwapState(handle int, req SwapRequest) (out []byte) {
 		return errorEnvelope(err)
 	}
 	np, err := p.WithState(resolve.StateUpdate{State: req.State, StateName: req.Names.State,
-		RunResults: req.StateRunResults, RunResultsName: req.Names.StateRunResults})
+		RunResults: req.StateRunResults, RunResultsName: req.Names.StateRunResults,
+		StateCatalog: req.StateCatalog, StateCatalogName: req.Names.StateCatalog})
 	if err != nil {
 		return errorEnvelope(err)
 	}

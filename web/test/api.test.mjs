@@ -371,6 +371,39 @@ for (const worker of [false, true]) {
       await rejects(q.stateInfo(), "project.disposed");
     });
 
+    test("catalogs answer introspection: a deferred ref reads production's", async () => {
+      const prodCatalog = JSON.parse(await readFile(new URL("prod/catalog.json", duck), "utf8"));
+      const q = await api.openProject({
+        manifest: new URL("dev/manifest.json", duck),
+        state: new URL("prod/manifest.json", duck),
+        catalog: new URL("dev/catalog.json", duck),
+        // bytes: refreshState has no URL to fetch it again from
+        stateCatalog: await bytes(new URL("prod/catalog.json", duck)),
+      });
+      const sql = "{% for c in adapter.get_columns_in_relation(ref('customers')) %}{{ c.name }},{% endfor %}";
+      const cols = Object.values(prodCatalog.nodes["model.jaffle_shop.customers"].columns).sort((a, b) => a.index - b.index).map((c) => c.name + ",");
+      const r = await q.compile({ sql, defer: "favor-state" });
+      assert.equal(r.sql, cols.join(""));
+      assert.equal(r.selfContained, true);
+      assert.equal(r.introspection.length, 1);
+      assert.equal(r.introspection[0].answeredBy, "stateCatalog");
+      assert.equal(r.introspection[0].deferred, true);
+      assert.equal(r.introspection[0].file, "state/catalog.json");
+      // Another run's state without its catalog drops production's catalog, and says so.
+      const prod = await readFile(new URL("prod/manifest.json", duck), "utf8");
+      const { invocation_id } = JSON.parse(prod).metadata;
+      const next = new TextEncoder().encode(prod.replace(invocation_id, "00000000-0000-0000-0000-000000000000"));
+      const res = await q.refreshState({ state: next });
+      assert.equal(res.changed, true);
+      assert.ok(res.warnings.some((w) => w.code === "state.catalog_dropped"), JSON.stringify(res.warnings));
+      const after = await q.compile({ sql, defer: "favor-state" });
+      assert.equal(after.sql, "");
+      assert.equal(after.selfContained, false);
+      assert.equal(after.introspection[0].answeredBy, "");
+      await q.dispose();
+      await rejects(api.openProject({ manifest: new URL("dev/manifest.json", duck), stateCatalog: new URL("prod/catalog.json", duck) }), "options.state_catalog");
+    });
+
     test("run_results, devRelations and projectYml feed the project", async () => {
       const q = await api.openProject({
         manifest: await bytes(new URL("dev/manifest.json", duck)),

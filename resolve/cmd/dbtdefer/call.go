@@ -62,9 +62,6 @@ func runCall(fs *flag.FlagSet, args []string, out io.Writer) error {
 		return err
 	}
 	printWarnings(out, p.Warnings, false) // on stderr: stdout is the answer
-	if err := pf.compileCatalog(p); err != nil {
-		return err
-	}
 	cfg, err := files.config(pf.manifest, func(w []diag.Diagnostic) { printWarnings(out, w, false) })
 	if err != nil {
 		return err

@@ -90,9 +90,6 @@ func runCompile(fs *flag.FlagSet, args []string, out io.Writer) error {
 		}
 		req.Env[k] = v
 	}
-	if err := pf.compileCatalog(p); err != nil {
-		return err
-	}
 	res, err := p.Compile(req)
 	if err != nil {
 		return err
@@ -153,17 +150,4 @@ func (f *projectFiles) config(manifestPath string, warn func([]diag.Diagnostic))
 		cfg.PackageVars = pv
 	}
 	return cfg, nil
-}
-
-// compileCatalog gives compile the dev catalog (--catalog), for
-// introspection answered from it.
-func (pf *projectFlags) compileCatalog(p *resolve.Project) error {
-	if pf.catalog == "" {
-		return nil
-	}
-	b, err := readFile(pf.catalog)
-	if err != nil {
-		return nil // open read it already, and said so
-	}
-	return p.SetCompileCatalog(b)
 }

@@ -27,6 +27,7 @@ type projectFlags struct {
 	packageFirst                         bool
 	maxBytes                             int
 	runURL, stateRunResults              string
+	stateCatalog                         string
 	staleAfter                           time.Duration
 }
 
@@ -35,7 +36,8 @@ func (pf *projectFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&pf.state, "state", "", "production manifest.json: the defer state and the state: comparison")
 	fs.StringVar(&pf.deferState, "defer-state", "", "manifest.json used for deferral only (state: selectors keep --state)")
 	fs.StringVar(&pf.indirect, "indirect-selection", "", "tests selected indirectly: eager (default), cautious, buildable or empty")
-	fs.StringVar(&pf.catalog, "catalog", "", "dev catalog.json: which dev relations exist")
+	fs.StringVar(&pf.catalog, "catalog", "", "dev catalog.json: which dev relations exist, and their columns for introspection (adapter.get_columns_in_relation)")
+	fs.StringVar(&pf.stateCatalog, "state-catalog", "", "production's catalog.json: the columns of relations refs resolve to in production")
 	fs.StringVar(&pf.runResults, "run-results", "", "dev run_results.json: successful builds exist in dev")
 	fs.Var(&pf.devRelations, "dev-relation", "a dev relation known to exist (schema.name or db.schema.name); repeatable")
 	fs.StringVar(&pf.defer_, "defer", "off", "defer mode: off, standard or favor-state")
@@ -61,7 +63,8 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 		return nil, opt, usagef("--manifest is required")
 	}
 	in := resolve.Inputs{ManifestName: pf.manifest, StateName: pf.state, DeferStateName: pf.deferState, CatalogName: pf.catalog, RunResultsName: pf.runResults, DevRelations: pf.devRelations,
-		MaxManifestBytes: pf.maxBytes, RunURL: pf.runURL, StateRunResultsName: pf.stateRunResults, StaleAfter: pf.staleAfter}
+		MaxManifestBytes: pf.maxBytes, RunURL: pf.runURL, StateRunResultsName: pf.stateRunResults, StaleAfter: pf.staleAfter,
+		StateCatalogName: pf.stateCatalog}
 	if pf.staleAfter <= 0 {
 		in.StaleAfter = -1 // the flag's 0: never stale
 	}
@@ -74,7 +77,7 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 		dst      *[]byte
 		manifest bool
 	}{{pf.state, &in.State, true}, {pf.deferState, &in.DeferState, true}, {pf.catalog, &in.Catalog, false}, {pf.runResults, &in.RunResults, false},
-		{pf.stateRunResults, &in.StateRunResults, false}} {
+		{pf.stateRunResults, &in.StateRunResults, false}, {pf.stateCatalog, &in.StateCatalog, false}} {
 		if f.path == "" {
 			continue
 		}
