@@ -215,3 +215,76 @@ func manifestInvocation(t *testing.T, b []byte) string {
 	}
 	return m.Metadata.InvocationID
 }
+
+// TestCatalogIntrospectionCorpus: in every manifest (curated and shared
+// corpus) shipped with its catalog.json, every node dbt compiled whose
+// preview asked the catalog about a relation re-renders exactly as dbt
+// compiled it (dbt asked the warehouse the catalog describes).
+func TestCatalogIntrospectionCorpus(t *testing.T) {
+	var files []string
+	for _, root := range []string{corpus.Curated(), corpus.Shared()} {
+		if root == "" {
+			continue
+		}
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Name() == "manifest.json" {
+				if _, err := os.Stat(filepath.Join(filepath.Dir(p), "catalog.json")); err == nil {
+					files = append(files, p)
+				}
+			}
+			return nil
+		})
+	}
+	total := 0
+	for _, f := range files {
+		pkgs := ""
+		if rel, err := filepath.Rel(corpus.Shared(), f); corpus.Shared() != "" && err == nil && !strings.HasPrefix(rel, "..") {
+			if _, err := os.Stat(filepath.Join(corpusPackages, filepath.Dir(rel))); err == nil {
+				pkgs = filepath.Join(corpusPackages, filepath.Dir(rel))
+			}
+		}
+		p, req := openForFidelity(t, f, pkgs, nil)
+		req.Now = p.Dev.Meta.GeneratedAt // as Fidelity: the run's clock
+		cases, exact := 0, 0
+		for _, uid := range p.Dev.Keys("nodes") {
+			n, err := p.Dev.Node(uid)
+			if err != nil || !n.HasCompiled || n.RawCode == "" {
+				continue
+			}
+			r := req
+			r.Model = n.UniqueID
+			res, err := p.Compile(r)
+			if err != nil || !answeredByCatalog(res) {
+				continue
+			}
+			cases++
+			if res.SQL != n.CompiledCode && n.Materialized == "incremental" {
+				r.IsIncremental = true
+				if r2, err := p.Compile(r); err == nil {
+					res = r2
+				}
+			}
+			if res.SQL == n.CompiledCode {
+				exact++
+				continue
+			}
+			t.Errorf("%s: %s answered from the catalog but differs from dbt's compiled code: %s (outside %v)", f, n.UniqueID, diffDetail(res.SQL, n.CompiledCode), res.Outside)
+		}
+		if cases > 0 {
+			t.Logf("%s: %d/%d previews answered from the catalog are exact", f, exact, cases)
+		}
+		total += cases
+	}
+	if corpus.Shared() != "" && total < 50 {
+		t.Errorf("only %d introspection cases in the corpus", total)
+	}
+}
+
+func answeredByCatalog(res *CompileResult) bool {
+	for _, x := range res.Introspection {
+		if x.AnsweredBy != "" {
+			return true
+		}
+	}
+	return false
+}
