@@ -35,15 +35,15 @@ type Inputs struct {
 	// Catalog, RunResults and DevRelations feed the dev-existence oracle;
 	// Catalog also answers column introspection (get_columns_in_relation)
 	// about dev relations.
-	Catalog        []byte
-	CatalogName    string
+	Catalog     []byte
+	CatalogName string
 	// StateCatalog is production's catalog.json: introspection about a
 	// relation a ref resolved to production reads it first. It needs State.
 	StateCatalog     []byte
 	StateCatalogName string
-	RunResults     []byte
-	RunResultsName string
-	DevRelations   []string
+	RunResults       []byte
+	RunResultsName   string
+	DevRelations     []string
 	// Quoting overrides the project quoting (dbt_project.yml `quoting:`);
 	// default: the dev manifest's metadata.quoting, else the adapter's.
 	Quoting *manifest.Quoting
