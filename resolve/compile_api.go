@@ -151,6 +151,15 @@ func (p *Project) compileReq(req CompileRequest) (*CompileResult, error) {
 	if strategy == "" {
 		strategy = StrategyRender
 	}
+	if req.SQL == nil && n != nil && n.IsPlaceholder() && (strategy == StrategyRender || !n.HasCompiled) {
+		why := "pass the model's SQL (the editor buffer) to compile it"
+		if n.HasCompiled {
+			why += `, or strategy "rewrite" (or "auto") for the compiled code Fusion saved, with deferred relations replaced`
+		}
+		return nil, diag.Errorf("compile.placeholder", diag.Location{UniqueID: n.UniqueID, File: n.OriginalFilePath},
+			"this manifest (dbt Fusion %s) holds no SQL for the node (raw_code is %q), so its saved code cannot be re-rendered; %s",
+			p.Dev.Meta.DbtVersion, manifest.FusionPlaceholder, why)
+	}
 	canRewrite := n != nil && n.HasCompiled && (req.SQL == nil || *req.SQL == n.RawCode) && !req.IsIncremental && !req.Empty
 	switch strategy {
 	case StrategyRewrite, StrategyAuto:
@@ -436,7 +445,7 @@ func (p *Project) Fidelity(base CompileRequest) *FidelityReport {
 		if err != nil || !n.HasCompiled {
 			continue
 		}
-		if strings.TrimSpace(n.RawCode) == "--placeholder--" {
+		if n.IsPlaceholder() {
 			rep.Skipped++ // dbt Fusion writes no raw code: nothing to re-render
 			continue
 		}

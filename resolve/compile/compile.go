@@ -138,6 +138,7 @@ type Compiler struct {
 	tmpls   tmplCache
 	target  map[string]any
 	legacy  bool // dbt < 1.6 CTE layout
+	fusion  fusionLayout
 	quoting relation.Quoting
 }
 
@@ -151,6 +152,7 @@ func New(m *manifest.Manifest, root string, adapter relation.Adapter, quoting re
 	}
 	c.macros = newMacroIndex(m, c.chain[:len(c.chain)-1])
 	c.legacy = !deferral.AtLeast(c.version, 1, 6) && c.version != ""
+	c.fusion = fusionLayoutFor(c.version)
 	c.target = inferTarget(m, adapter)
 	return c
 }
@@ -259,7 +261,11 @@ func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) 
 	res.PreInjected = sql
 	if len(ctes) > 0 {
 		res.CTEs = ctes
-		res.SQL = InjectCTEs(sql, ctes, c.legacy)
+		if c.fusion != notFusion {
+			res.SQL = injectFusion(sql, ctes, c.fusion)
+		} else {
+			res.SQL = InjectCTEs(sql, ctes, c.legacy)
+		}
 	} else {
 		res.SQL = sql
 	}
@@ -345,7 +351,11 @@ func (s *session) compileNode(n *manifest.Node, code string) (string, []manifest
 			list = addCTE(list, sub)
 		}
 		en, _ := s.c.m.Node(uid)
-		list = addCTE(list, manifest.CTE{ID: uid, SQL: " __dbt__cte__" + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"})
+		text := " __dbt__cte__" + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"
+		if s.c.fusion != notFusion {
+			text = fusionCTE(s.h.CTEName(en), e.sql)
+		}
+		list = addCTE(list, manifest.CTE{ID: uid, SQL: text})
 	}
 	return out, list, nil
 }

@@ -107,6 +107,14 @@ type CTE struct {
 	SQL string `json:"sql"`
 }
 
+// FusionPlaceholder is the raw_code dbt Fusion's v20 manifests write in
+// place of a node's SQL.
+const FusionPlaceholder = "--placeholder--"
+
+// IsPlaceholder reports whether the node's raw code is Fusion's
+// placeholder: the manifest does not hold the node's SQL.
+func (n *Node) IsPlaceholder() bool { return strings.TrimSpace(n.RawCode) == FusionPlaceholder }
+
 // IsEphemeral reports whether a refable node is materialized ephemeral.
 func (n *Node) IsEphemeral() bool { return n.Materialized == "ephemeral" }
 
