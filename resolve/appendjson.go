@@ -44,6 +44,11 @@ func (r *RefResult) AppendJSON(b []byte) []byte {
 		b = append(b, `,"stateRun":`...)
 		b = r.StateRun.AppendJSON(b)
 	}
+	if r.Upstream != nil {
+		u, _ := json.Marshal(r.Upstream) // strings only: cannot fail
+		b = append(b, `,"upstream":`...)
+		b = append(b, u...)
+	}
 	return append(b, '}')
 }
 

@@ -57,7 +57,8 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 	r := RefResult{Ref: odd, Kind: odd, UniqueID: odd, Relation: odd, Env: deferral.Env(odd), Rule: odd, Reason: odd, Assumption: true,
 		Evidence: deferral.Evidence(odd), Database: odd, Schema: odd, Identifier: odd, DevRelation: odd, StateRelation: odd, Selected: true,
 		State: &StateInfo{InvocationID: odd, GeneratedAt: odd, InvocationStartedAt: odd, DbtVersion: odd, SchemaVersion: -3, ProjectName: odd,
-			AdapterType: odd, Env: map[string]string{odd: odd, "b": "", "a": "x"}, File: odd}}
+			AdapterType: odd, Env: map[string]string{odd: odd, "b": "", "a": "x"}, File: odd},
+		Upstream: &UpstreamInfo{Project: odd, Source: odd, File: odd, GeneratedAt: odd, InvocationID: odd}}
 	want, _ := json.Marshal(r)
 	sameJSON(t, "escapes", r.AppendJSON(nil), want)
 	empty := RefResult{State: &StateInfo{}}

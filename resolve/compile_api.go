@@ -262,6 +262,9 @@ func (h *compileHost) Ref(from *manifest.Node, name, pkg, version string) (*comp
 		return rel, nil
 	}
 	n := rel.Target
+	if res.Env == deferral.Upstream && res.target != nil {
+		n = res.target // the producer's node
+	}
 	if res.Env == deferral.State && h.p.State != nil {
 		if sn, err := h.p.State.Node(res.UniqueID); err == nil {
 			n = sn

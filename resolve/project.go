@@ -54,6 +54,13 @@ type Inputs struct {
 	// helper worker does.
 	ManifestSplit, StateSplit *manifest.Split
 
+	// Upstream are the production manifests of the projects this one
+	// depends on (dbt Mesh): ref('project', 'model') reads the producer's
+	// relation. DependenciesYml is the project's dependencies.yml.
+	Upstream            []UpstreamManifest
+	DependenciesYml     []byte
+	DependenciesYmlName string
+
 	// RunURL is a template of the production run's page, e.g.
 	// https://cloud.getdbt.com/deploy/1/projects/{DBT_CLOUD_PROJECT_ID}/runs/{DBT_CLOUD_RUN_ID}:
 	// {NAME} is a metadata.env key of the state, or invocation_id,
@@ -104,6 +111,10 @@ type Project struct {
 	comp           *compilerCell
 	compileCatalog atomic.Pointer[compile.Catalog]
 	stateCatalog   *compile.Catalog
+	// upstream are the upstream projects' manifests (dbt Mesh), by project;
+	// meshProjects the projects dependencies.yml lists (nil: none read).
+	upstream     map[string]*manifest.Manifest
+	meshProjects map[string]bool
 	maxBytes       int // Inputs.MaxManifestBytes, for WithState
 
 	graphOnce sync.Once
@@ -170,6 +181,9 @@ func Open(in Inputs) (*Project, error) {
 		}
 	}
 	p.devWarnings = append(p.devWarnings, dev.Warnings...)
+	if err := p.openUpstream(in); err != nil {
+		return nil, err
+	}
 	var st *manifest.Manifest
 	if in.State != nil {
 		sname := in.StateName

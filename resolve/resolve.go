@@ -138,6 +138,11 @@ type RefResult struct {
 	// says of the relation a deferred ref reads: its status in that run
 	// ("absent" when the run did not build it) and when it completed.
 	StateRun *NodeRun `json:"stateRun,omitempty"`
+	// Upstream says which upstream project a cross-project ref (rule
+	// cross-project, env upstream) read, and from what.
+	Upstream *UpstreamInfo `json:"upstream,omitempty"`
+
+	target *manifest.Node // the upstream node of a cross-project ref
 }
 
 // Call is the context of a resolution: who calls ref(), under which flags.
@@ -272,9 +277,24 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 	case "source":
 		return p.resolveSource(c, r)
 	}
+	kind := "ref"
+	if r.Kind == "fk" {
+		kind = "fk"
+	}
+	if um := p.upstream[r.Package]; um != nil && r.Package != "" {
+		return p.resolveUpstream(c, r, um, kind)
+	}
 	t, err := p.lookupRef(c, r)
 	if err != nil {
+		if p.meshProjects[r.Package] && r.Package != "" {
+			if de, ok := err.(*diag.Error); ok && de.Code == "ref.not_found" {
+				de.Message += fmt.Sprintf(" (project %q is listed in dependencies.yml: give its production manifest as an upstream input)", r.Package)
+			}
+		}
 		return RefResult{}, err
+	}
+	if p.isExternal(t) {
+		return p.crossProject(c, r, t, p.render(t, p.Quoting), kind, &UpstreamInfo{Project: t.PackageName, Source: "embedded", File: p.Dev.File}), nil
 	}
 	var sn *manifest.Node
 	if p.State != nil && p.State.Has("nodes", t.UniqueID) {
@@ -286,9 +306,8 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 	in := deferral.Input{Mode: c.Opt.Defer, Profile: c.Profile, Target: t, StateNode: sn,
 		Selected: c.Selected, Oracle: p.Oracle, UnknownIsPresent: c.Opt.UnknownPresent}
 	var d deferral.Decision
-	kind := "ref"
 	if r.Kind == "fk" {
-		d, kind = deferral.DecideForeignKey(in, p.Dev.Meta.DbtVersion), "fk"
+		d = deferral.DecideForeignKey(in, p.Dev.Meta.DbtVersion)
 	} else {
 		d = deferral.Decide(in)
 	}

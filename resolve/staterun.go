@@ -468,7 +468,7 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	}
 	np := &Project{Dev: p.Dev, State: st, Compare: p.Compare, Adapter: p.Adapter, Quoting: p.Quoting, Oracle: p.Oracle, Root: p.Root,
 		runResults: p.runResults, devWarnings: p.devWarnings, runURL: p.runURL, staleAfter: p.staleAfter, clock: p.clock,
-		comp: p.comp, maxBytes: p.maxBytes}
+		comp: p.comp, maxBytes: p.maxBytes, upstream: p.upstream, meshProjects: p.meshProjects}
 	if p.Compare == p.State {
 		np.Compare = st
 	}

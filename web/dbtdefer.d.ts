@@ -84,6 +84,15 @@ export interface OpenOptions {
    * resolved to production reads it first; CompileResult.introspection says which catalog answered.
    */
   stateCatalog?: Input;
+  /**
+   * dbt Mesh: the production manifest.json of each upstream project, by project name. A two-argument
+   * ref('project', 'model') to one reads the producer's relation (env "upstream", rule "cross-project"),
+   * never deferred; a model that is not public is refused with dbt's error. Without a manifest, the
+   * public nodes dbt Cloud embeds in the dev manifest are used.
+   */
+  upstream?: Record<string, Input>;
+  /** The project's dependencies.yml: its `projects:` are the upstream projects (warnings name the missing ones). */
+  dependenciesYml?: Input;
   /** Dev run_results.json: successful builds exist in dev. */
   runResults?: Input;
   /** Dev relations known to exist: "schema.name" or "db.schema.name". */
@@ -365,7 +374,7 @@ export interface LineageNode {
   state?: "new" | "modified" | "unchanged";
   /** Where a ref() from the root (the root: `this`; sources: source()) resolves it; absent for tests, exposures… */
   relation?: string;
-  env?: "dev" | "state" | "ephemeral";
+  env?: "dev" | "state" | "ephemeral" | "upstream";
   rule?: string;
   reason?: string;
   selected?: boolean;
@@ -410,8 +419,8 @@ export interface RefResult {
   uniqueId: string;
   /** What the ref renders to in compiled SQL. */
   relation: string;
-  /** Where it resolved: dev, state (production) or ephemeral (a CTE). */
-  env: "dev" | "state" | "ephemeral";
+  /** Where it resolved: dev, state (production), ephemeral (a CTE) or upstream (another project's production relation, dbt Mesh). */
+  env: "dev" | "state" | "ephemeral" | "upstream";
   /** The rule that fired, e.g. defer-off, favor-state-unselected, dev-exists, dev-unknown-assumed-missing, not-in-state, source-never-deferred, this-never-deferred. */
   rule: string;
   /** The rule in words. */
@@ -429,6 +438,8 @@ export interface RefResult {
   selected: boolean;
   /** The production run, when the ref went to the state. */
   state?: StateInfo;
+  /** For a cross-project ref: the upstream project and where its relation came from. */
+  upstream?: { project: string; source: "manifest" | "embedded"; file?: string; generatedAt?: string; invocationId?: string };
   /** Production's run results on the relation a deferred ref reads (with openProject's stateRunResults). */
   stateRun?: NodeRun;
 }

@@ -82,6 +82,10 @@ export async function openProject(options) {
     transfer: bool,
     stateRunResults: input,
     stateCatalog: input,
+    upstream: (v) =>
+      (typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => input(x) === true)) ||
+      "an object of upstream project names to their production manifests (inputs)",
+    dependenciesYml: input,
     runURL: (v) => runURLTemplate(v),
     staleAfterMs: count,
     watchState: (v) => (object(v) === true && Object.keys(v).every((k) => k === "everyMs") && Number.isInteger(v.everyMs) && v.everyMs >= 1000) ||
@@ -101,10 +105,9 @@ export async function openProject(options) {
   for (const k of inputKeys) {
     if (typeof rest[k] === "string" || rest[k] instanceof URL) rest[k] = absoluteURL(rest[k]);
   }
-  if (rest.packageProjects) {
-    rest.packageProjects = Object.fromEntries(
-      Object.entries(rest.packageProjects).map(([k, v]) => [k, typeof v === "string" || v instanceof URL ? absoluteURL(v) : v]),
-    );
+  for (const k of ["packageProjects", "upstream"]) {
+    if (!rest[k]) continue;
+    rest[k] = Object.fromEntries(Object.entries(rest[k]).map(([name, v]) => [name, typeof v === "string" || v instanceof URL ? absoluteURL(v) : v]));
   }
   const res = await t.open(rest, onProgress ?? (() => {}));
   const p = new Project(t, res);
@@ -129,7 +132,7 @@ export async function memoryUsage() {
 // whose render may read the clock, nor stateInfo).
 const maxAnswerBytes = 8 << 20;
 
-const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog"];
+const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog", "dependenciesYml"];
 
 const callOptions = {
   defer: oneOf("off", "standard", "favor-state"),

@@ -140,8 +140,9 @@ export class Host {
     const sources = {};
     const own = {}; // key → the bytes are this host's own (read by it, or handed over): their buffer may be handed on
     // Every input loads at once (a pair's two Files are read side by side).
-    const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog"].filter((key) => opts[key] != null);
+    const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog", "dependenciesYml"].filter((key) => opts[key] != null);
     const packages = opts.packageProjects ? Object.entries(opts.packageProjects) : [];
+    const upstream = opts.upstream ? Object.entries(opts.upstream) : [];
     // A big manifest is indexed on two cores: a helper worker scans the
     // entries from a split point near its middle while this instance scans
     // up to it (see manifest.Split: a wrong guess only costs time). A big
@@ -171,9 +172,10 @@ export class Host {
       if ((key === "manifest" || key === "state") && streamable(opts[key])) return this.#readIn(key, opts[key], load, tees[key]);
       return loadInput(key, opts[key], load);
     };
-    const [got, pkgs] = await Promise.all([
+    const [got, pkgs, ups] = await Promise.all([
       Promise.all(keys.map(read)),
       Promise.all(packages.map(([name, v]) => loadInput(name, v, load))),
+      Promise.all(upstream.map(([project, v]) => loadInput(`upstream.${project}`, v, load))),
     ]);
     const adopted = {}; // key → its length, when it is in its input buffer in the wasm already
     for (const [i, key] of keys.entries()) {
@@ -199,7 +201,13 @@ export class Host {
       }
       names.packageProjects = texts;
     }
-    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, (adopted.manifest ?? 0) + (adopted.state ?? 0));
+    // upstream projects' manifests (dbt Mesh) travel as bytes, in the order of their names
+    names.upstream = upstream.map(([project], i) => {
+      checkSize(`upstream.${project}`, ups[i].bytes.byteLength, load.max, ups[i].name);
+      return { project, name: ups[i].name ?? `upstream/${project}/manifest.json` };
+    });
+    const total = Object.values(inputs).reduce((n, b) => n + b.byteLength, (adopted.manifest ?? 0) + (adopted.state ?? 0)) +
+      ups.reduce((n, u) => n + u.bytes.byteLength, 0);
     // Inputs given as bytes (or read from a URL) are split once loaded: the
     // helper gets the manifest's part before this instance starts scanning
     // (which holds the thread until the split point): the manifest is
@@ -219,7 +227,7 @@ export class Host {
       if (lateS > 0) atS = lateS;
     }
     progress({ phase: "copy", file: "", loaded: 0, total });
-    const args = { ...inputs, names: JSON.stringify(names) };
+    const args = { ...inputs, upstream: ups.map((u) => u.bytes), names: JSON.stringify(names) };
     // partOf is the bytes of an input from at on: a view of its buffer (handed
     // over, and so detached) when the buffer is ours (bytes this host read
     // itself, from a Blob, a URL or a file, or bytes handed to it) and no

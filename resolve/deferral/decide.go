@@ -12,6 +12,9 @@ const (
 	Dev       Env = "dev"
 	State     Env = "state"
 	Ephemeral Env = "ephemeral" // inlined as a CTE, in neither environment
+	// Upstream is another project's production relation (dbt Mesh): a
+	// cross-project ref is never deferred and never built in dev.
+	Upstream Env = "upstream"
 )
 
 // Rule codes: stable names of the rule that decided a ref. The README lists
@@ -33,6 +36,7 @@ const (
 	RuleFKState            = "fk-state"      // dbt 1.9–1.11: a foreign key's to: reads production when deferring
 	RuleFKUnselected       = "fk-unselected" // 1.12+: production iff the target is not selected
 	RuleFKSelected         = "fk-selected"   // 1.12+: a selected target's dev relation
+	RuleCrossProject       = "cross-project" // dbt Mesh: the producing project's production relation
 )
 
 // Decision is the defer decision for one ref() target, with its provenance.

@@ -128,9 +128,14 @@ func openRequest(v js.Value) OpenRequest {
 		key string
 		dst *[]byte
 	}{{"manifest", &r.Manifest}, {"state", &r.State}, {"catalog", &r.Catalog}, {"runResults", &r.RunResults}, {"projectYml", &r.ProjectYml},
-		{"stateRunResults", &r.StateRunResults}, {"stateCatalog", &r.StateCatalog}} {
+		{"stateRunResults", &r.StateRunResults}, {"stateCatalog", &r.StateCatalog}, {"dependenciesYml", &r.DependenciesYml}} {
 		if b := bytesOf(v.Get(f.key)); b != nil {
 			*f.dst = b
+		}
+	}
+	if u := v.Get("upstream"); u.Type() == js.TypeObject {
+		for i := 0; i < u.Length(); i++ {
+			r.Upstream = append(r.Upstream, bytesOf(u.Index(i)))
 		}
 	}
 	if n := v.Get("names"); n.Type() == js.TypeString {

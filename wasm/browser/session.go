@@ -16,8 +16,10 @@ import (
 // OpenRequest is what openProject() hands to the wasm: the bytes of each
 // input (nil when absent) and the names messages should use for them.
 type OpenRequest struct {
-	Manifest, State, Catalog, RunResults, ProjectYml, StateRunResults, StateCatalog []byte
-	Names                                                                           Names
+	Manifest, State, Catalog, RunResults, ProjectYml, StateRunResults, StateCatalog, DependenciesYml []byte
+	// Upstream are the upstream projects' manifests, in Names.Upstream's order.
+	Upstream [][]byte
+	Names    Names
 	// Split and StateSplit, when set, take part of the manifest's and the
 	// state's index from the helper worker (see manifest.Split).
 	Split, StateSplit *manifest.Split
@@ -38,6 +40,12 @@ type Names struct {
 	MaxBytes        int               `json:"maxManifestBytes"`
 	StateRunResults string            `json:"stateRunResults"`
 	StateCatalog    string            `json:"stateCatalog"`
+	DependenciesYml string            `json:"dependenciesYml"`
+	// Upstream names the upstream manifests: each one's project and file.
+	Upstream []struct {
+		Project string `json:"project"`
+		Name    string `json:"name"`
+	} `json:"upstream"`
 	// RunURL is the production run's URL template (resolve.Inputs.RunURL);
 	// StaleAfterMs the state's age past which it is stale (0: 24 h, -1: never).
 	RunURL       string `json:"runURL"`
@@ -106,7 +114,14 @@ func (s *Session) Open(req OpenRequest, progress func(Progress)) (out []byte) {
 		ManifestSplit: req.Split, StateSplit: req.StateSplit,
 		StateRunResults: req.StateRunResults, StateRunResultsName: req.Names.StateRunResults,
 		StateCatalog: req.StateCatalog, StateCatalogName: req.Names.StateCatalog,
+		DependenciesYml: req.DependenciesYml, DependenciesYmlName: req.Names.DependenciesYml,
 		RunURL: req.Names.RunURL, StaleAfter: time.Duration(req.Names.StaleAfterMs) * time.Millisecond,
+	}
+	if len(req.Upstream) != len(req.Names.Upstream) {
+		return errorEnvelope(diag.Errorf("options.upstream", diag.Location{}, "openProject: %d upstream manifests but %d names", len(req.Upstream), len(req.Names.Upstream)))
+	}
+	for i, u := range req.Names.Upstream {
+		in.Upstream = append(in.Upstream, resolve.UpstreamManifest{Project: u.Project, Name: u.Name, Manifest: req.Upstream[i]})
 	}
 	var warns []diag.Diagnostic
 	var cfg protocol.Config

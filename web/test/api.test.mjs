@@ -404,6 +404,27 @@ for (const worker of [false, true]) {
       await rejects(api.openProject({ manifest: new URL("dev/manifest.json", duck), stateCatalog: new URL("prod/catalog.json", duck) }), "options.state_catalog");
     });
 
+    test("dbt Mesh: a cross-project ref reads the producer's relation, never deferred", async () => {
+      const mesh = new URL("mesh-dpguthrie-snowflake/", manifests);
+      const producer = JSON.parse(await readFile(new URL("upstream/manifest.json", mesh), "utf8"));
+      const q = await api.openProject({
+        manifest: new URL("downstream/manifest.json", mesh),
+        state: new URL("downstream/manifest.json", mesh),
+        upstream: { upstream: new URL("upstream/manifest.json", mesh) },
+        dependenciesYml: new URL("downstream/dependencies.yml", mesh),
+      });
+      for (const defer of ["off", "standard", "favor-state"]) {
+        const { refs } = await q.resolve({ from: "agg_segment_page_views", ref: "upstream.int_segment__pages", defer });
+        assert.equal(refs[0].relation, producer.nodes["model.upstream.int_segment__pages"].relation_name);
+        assert.equal(refs[0].env, "upstream");
+        assert.equal(refs[0].rule, "cross-project");
+        assert.equal(refs[0].upstream.source, "manifest");
+      }
+      await rejects(q.resolve({ from: "agg_segment_page_views", ref: "upstream.stg_dbtc__pages" }), "ref.protected", /protected to the 'upstream' package/);
+      await q.dispose();
+      await rejects(api.openProject({ manifest: new URL("downstream/manifest.json", mesh), upstream: { upstream: 3 } }), "options.type");
+    });
+
     test("run_results, devRelations and projectYml feed the project", async () => {
       const q = await api.openProject({
         manifest: await bytes(new URL("dev/manifest.json", duck)),

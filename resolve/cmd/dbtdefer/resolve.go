@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,7 +29,8 @@ type projectFlags struct {
 	packageFirst                         bool
 	maxBytes                             int
 	runURL, stateRunResults              string
-	stateCatalog                         string
+	stateCatalog, dependencies           string
+	upstream                             multiFlag
 	staleAfter                           time.Duration
 }
 
@@ -38,6 +41,8 @@ func (pf *projectFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&pf.indirect, "indirect-selection", "", "tests selected indirectly: eager (default), cautious, buildable or empty")
 	fs.StringVar(&pf.catalog, "catalog", "", "dev catalog.json: which dev relations exist, and their columns for introspection (adapter.get_columns_in_relation)")
 	fs.StringVar(&pf.stateCatalog, "state-catalog", "", "production's catalog.json: the columns of relations refs resolve to in production")
+	fs.Var(&pf.upstream, "upstream", "NAME=PATH: the production manifest.json of upstream project NAME (dbt Mesh: ref('NAME', 'model')); repeatable")
+	fs.StringVar(&pf.dependencies, "dependencies", "", "dependencies.yml listing the upstream projects (default: beside dbt_project.yml)")
 	fs.StringVar(&pf.runResults, "run-results", "", "dev run_results.json: successful builds exist in dev")
 	fs.Var(&pf.devRelations, "dev-relation", "a dev relation known to exist (schema.name or db.schema.name); repeatable")
 	fs.StringVar(&pf.defer_, "defer", "off", "defer mode: off, standard or favor-state")
@@ -114,8 +119,48 @@ func (pf *projectFlags) open(fs *flag.FlagSet) (*resolve.Project, resolve.Option
 	opt.Exclude = pf.exclude
 	opt.Indirect = pf.indirect
 	opt.PackageFirst = pf.packageFirst
+	if err := pf.mesh(&in); err != nil {
+		return nil, opt, err
+	}
 	p, err := resolve.Open(in)
 	return p, opt, err
+}
+
+// mesh reads --upstream NAME=PATH and dependencies.yml (--dependencies, or
+// the one beside the manifest's dbt_project.yml).
+func (pf *projectFlags) mesh(in *resolve.Inputs) error {
+	for _, u := range pf.upstream {
+		name, path, ok := strings.Cut(u, "=")
+		if !ok || name == "" || path == "" {
+			return usagef("--upstream wants NAME=PATH (the upstream project's name and its production manifest.json), got %q", u)
+		}
+		b, err := readManifest(path, pf.maxBytes)
+		if err != nil {
+			return err
+		}
+		in.Upstream = append(in.Upstream, resolve.UpstreamManifest{Project: name, Name: path, Manifest: b})
+	}
+	deps := pf.dependencies
+	if deps == "" {
+		if py := resolve.FindProjectYml(pf.manifest); py != "" {
+			if d := filepath.Join(filepath.Dir(py), "dependencies.yml"); fileExists(d) {
+				deps = d
+			}
+		}
+	}
+	if deps != "" {
+		b, err := readFile(deps)
+		if err != nil {
+			return err
+		}
+		in.DependenciesYml, in.DependenciesYmlName = b, deps
+	}
+	return nil
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 func runResolve(fs *flag.FlagSet, args []string, out io.Writer) error {

@@ -69,13 +69,17 @@ export const RULES = {
     label: "Foreign key: selected, so dev",
     meaning: "dbt 1.12+ points a foreign key at the dev relation when its target is selected.",
   },
+  "cross-project": {
+    label: "Another project's public model (dbt Mesh)",
+    meaning: "ref('project', 'model') reads the producing project's production relation; dbt never defers it, and this project never builds it.",
+  },
 };
 
 export function ruleWords(code) {
   return RULES[code] ?? { label: code || "unknown rule", meaning: "" };
 }
 
-export const ENV_WORDS = { dev: "dev", state: "production", ephemeral: "ephemeral (CTE)" };
+export const ENV_WORDS = { dev: "dev", state: "production", ephemeral: "ephemeral (CTE)", upstream: "upstream project" };
 
 export const MODES = [
   { value: "off", label: "Off", flag: "no --defer", help: "Every ref reads your dev schema." },
