@@ -115,7 +115,7 @@ type Project struct {
 	// meshProjects the projects dependencies.yml lists (nil: none read).
 	upstream     map[string]*manifest.Manifest
 	meshProjects map[string]bool
-	maxBytes       int // Inputs.MaxManifestBytes, for WithState
+	maxBytes     int // Inputs.MaxManifestBytes, for WithState
 
 	graphOnce sync.Once
 	selGraph  *selector.Graph
