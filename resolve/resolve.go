@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -314,7 +315,7 @@ func (p *Project) ResolveOne(c *Call, r RefSpec) (RefResult, error) {
 	res := RefResult{Ref: r.String(), Kind: kind, UniqueID: t.UniqueID, Env: d.Env, Rule: d.Rule, Reason: d.Reason,
 		Assumption: d.Assumption, Evidence: d.Evidence, Selected: c.selected(t.UniqueID)}
 	if d.Env == deferral.Ephemeral {
-		res.Relation = "__dbt__cte__" + p.CTEName(t)
+		res.Relation = compile.CTEPrefix(p.Dev.Meta.DbtVersion) + p.CTEName(t)
 		return res, nil
 	}
 	res.DevRelation = p.render(t, p.Quoting)

@@ -12,6 +12,7 @@
 package compile
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
@@ -138,6 +139,7 @@ type Compiler struct {
 	tmpls   tmplCache
 	target  map[string]any
 	legacy  bool // dbt < 1.6 CTE layout
+	pre020  bool // dbt < 0.20: __dbt__CTE__ names, data tests wrapped
 	fusion  fusionLayout
 	quoting relation.Quoting
 }
@@ -153,6 +155,7 @@ func New(m *manifest.Manifest, root string, adapter relation.Adapter, quoting re
 	c.macros = newMacroIndex(m, c.chain[:len(c.chain)-1])
 	c.legacy = !deferral.AtLeast(c.version, 1, 6) && c.version != ""
 	c.fusion = fusionLayoutFor(c.version)
+	c.pre020 = c.version != "" && !deferral.AtLeast(c.version, 0, 20)
 	c.target = inferTarget(m, adapter)
 	return c
 }
@@ -258,6 +261,13 @@ func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) 
 	if err != nil {
 		return res, err
 	}
+	if c.pre020 && n != nil && n.ResourceType == "test" && !bytes.Contains(n.Raw, []byte(`"test_metadata"`)) {
+		// dbt 0.18–0.19 (_add_ctes): a data test's body becomes the last
+		// CTE, and the node selects count(*) from it.
+		const name = "dbt__CTE__INTERNAL_test"
+		ctes = append(ctes, manifest.CTE{ID: name, SQL: " " + name + " as (\n" + sql + "\n)"})
+		sql = "\nselect count(*) from " + name
+	}
 	res.PreInjected = sql
 	if len(ctes) > 0 {
 		res.CTEs = ctes
@@ -270,6 +280,15 @@ func (c *Compiler) Compile(h Host, n *manifest.Node, code string, opt *Options) 
 		res.SQL = sql
 	}
 	return res, nil
+}
+
+// CTEPrefix is what an ephemeral model's CTE name starts with:
+// __dbt__CTE__ before dbt 0.20, __dbt__cte__ since.
+func CTEPrefix(dbtVersion string) string {
+	if dbtVersion != "" && !deferral.AtLeast(dbtVersion, 0, 20) {
+		return "__dbt__CTE__"
+	}
+	return "__dbt__cte__"
 }
 
 // ephemeral is an ephemeral model compiled once per session.
@@ -351,7 +370,7 @@ func (s *session) compileNode(n *manifest.Node, code string) (string, []manifest
 			list = addCTE(list, sub)
 		}
 		en, _ := s.c.m.Node(uid)
-		text := " __dbt__cte__" + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"
+		text := " " + CTEPrefix(s.c.version) + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"
 		if s.c.fusion != notFusion {
 			text = fusionCTE(s.h.CTEName(en), e.sql)
 		}

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
@@ -21,6 +20,9 @@ func (s *session) runStartedAt() time.Time {
 		v = s.c.m.Meta.RunStartedAt
 	}
 	if v == "" {
+		// dbt 1.11 first records run_started_at; before, the manifest's
+		// generation time stands in, some seconds after the run started.
+		s.dependOutside("run_started_at (not in this manifest's metadata: generated_at stands in)", diag.Location{})
 		v = s.c.m.Meta.GeneratedAt
 	}
 	return parseTime(v)
@@ -280,21 +282,21 @@ func strftime(t time.Time, f string) string {
 	return b.String()
 }
 
-var (
-	modules     jinja.Value
-	modulesOnce sync.Once
-)
-
 // modulesValue is dbt's `modules`. Its clock (datetime.now, utcnow, today,
-// date.today) is the real one unless Options.Now pins it.
+// date.today) is the real one unless Options.Now pins it; either way the
+// time is not in the inputs, so a render that reads it is not
+// self-contained.
 func (s *session) modulesValue() jinja.Value {
-	if s.opt.Now == "" {
-		modulesOnce.Do(func() { modules = buildModules(func() time.Time { return time.Now().UTC() }) })
-		return modules
-	}
 	if s.modules.Kind() == jinja.KindUndefined {
-		t := parseTime(s.opt.Now)
-		s.modules = buildModules(func() time.Time { return t })
+		clock := func() time.Time { return time.Now().UTC() }
+		if s.opt.Now != "" {
+			t := parseTime(s.opt.Now)
+			clock = func() time.Time { return t }
+		}
+		s.modules = buildModules(func() time.Time {
+			s.dependOutside("modules.datetime's clock (dbt renders the time of its run)", diag.Location{})
+			return clock()
+		})
 	}
 	return s.modules
 }

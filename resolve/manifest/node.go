@@ -588,6 +588,10 @@ type nodeDecoder struct {
 	compiledCode, compiledSQL   string
 	hasRawCode, hasRawSQL       bool
 	hasCompCode, hasCompiledSQL bool
+	// injectedSQL: dbt 0.19 (schema v1) wrote compiled_sql before its CTEs
+	// were injected and the final SQL as injected_sql.
+	injectedSQL    string
+	hasInjectedSQL bool
 }
 
 func (d *nodeDecoder) isSource(uid string) bool {
@@ -637,6 +641,8 @@ func (d *nodeDecoder) member(k string, x *fastjson.Value) {
 		d.compiledCode, d.hasCompCode = strValOK(x)
 	case "compiled_sql":
 		d.compiledSQL, d.hasCompiledSQL = strValOK(x)
+	case "injected_sql":
+		d.injectedSQL, d.hasInjectedSQL = strValOK(x)
 	case "extra_ctes":
 		n.ExtraCTEs = nil
 		for _, c := range arrayOf(x) {
@@ -720,6 +726,8 @@ func (d *nodeDecoder) settle(uid string) *Node {
 	}
 	if d.hasCompCode {
 		n.CompiledCode, n.HasCompiled = d.compiledCode, true
+	} else if d.hasInjectedSQL {
+		n.CompiledCode, n.HasCompiled = d.injectedSQL, true
 	} else if d.hasCompiledSQL {
 		n.CompiledCode, n.HasCompiled = d.compiledSQL, true
 	}
