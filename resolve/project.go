@@ -237,26 +237,22 @@ func Open(in Inputs) (*Project, error) {
 	}
 	p.Oracle = deferral.NewOracle(p.Adapter, p.Quoting)
 	if in.Catalog != nil {
-		cn := in.CatalogName
-		if cn == "" {
-			cn = "catalog.json"
-		}
-		if err := p.Oracle.AddCatalog(cn, in.Catalog); err != nil {
-			return nil, err
-		}
-		p.devWarnings = append(p.devWarnings, compareCatalog(cn, p.Oracle.CatalogIDs(), dev, p.Root)...)
-		c, err := compile.ParseCatalog(cn, in.Catalog, false)
+		// One read serves the dev-existence oracle and introspection.
+		cn := cmp.Or(in.CatalogName, "catalog.json")
+		v, err := deferral.ReadCatalog(cn, in.Catalog)
 		if err != nil {
 			return nil, err
 		}
-		p.compileCatalog.Store(c)
+		p.Oracle.AddCatalog(v)
+		p.devWarnings = append(p.devWarnings, compareCatalog(cn, p.Oracle.CatalogIDs(), dev, p.Root)...)
+		p.compileCatalog.Store(compile.CatalogOf(cn, v, false))
 	}
 	if in.StateCatalog != nil {
 		if p.State == nil {
 			return nil, diag.Errorf("options.state_catalog", diag.Location{File: in.StateCatalogName}, "production's catalog needs a state manifest (--state)")
 		}
 		var err error
-		if p.stateCatalog, err = compile.ParseCatalog(cmp.Or(in.StateCatalogName, "state/catalog.json"), in.StateCatalog, true); err != nil {
+		if p.stateCatalog, err = parseStateCatalog(in.StateCatalogName, in.StateCatalog); err != nil {
 			return nil, err
 		}
 	}
@@ -293,6 +289,12 @@ func (p *Project) stateWarnings() []diag.Diagnostic {
 		w = append(w, p.stateRuns.warnings(p.State)...)
 	}
 	return w
+}
+
+// parseStateCatalog reads production's catalog.json (Inputs.StateCatalog,
+// StateUpdate.StateCatalog).
+func parseStateCatalog(name string, data []byte) (*compile.Catalog, error) {
+	return compile.ParseCatalog(cmp.Or(name, "state/catalog.json"), data, true)
 }
 
 func toQuoting(q manifest.Quoting) relation.Quoting {

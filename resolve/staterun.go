@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dbtdefer/dbtdefer/resolve/compile"
 	"github.com/dbtdefer/dbtdefer/resolve/deferral"
 	"github.com/dbtdefer/dbtdefer/resolve/diag"
 	"github.com/dbtdefer/dbtdefer/resolve/manifest"
@@ -477,7 +476,7 @@ func (p *Project) WithState(u StateUpdate) (*Project, error) {
 	switch {
 	case u.StateCatalog != nil:
 		var err error
-		if np.stateCatalog, err = compile.ParseCatalog(cmp.Or(u.StateCatalogName, "state/catalog.json"), u.StateCatalog, true); err != nil {
+		if np.stateCatalog, err = parseStateCatalog(u.StateCatalogName, u.StateCatalog); err != nil {
 			return nil, err
 		}
 	case u.State == nil || sameRun(p.State, st):

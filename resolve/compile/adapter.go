@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -426,21 +427,21 @@ type catCol struct {
 	index     int
 }
 
-// ParseCatalog reads catalog.json bytes; file names it in errors and in
-// provenance, and state marks production's catalog.
+// ParseCatalog reads catalog.json bytes (deferral.ReadCatalog's checks);
+// file names it in errors and in provenance, and state marks production's
+// catalog.
 func ParseCatalog(file string, data []byte, state bool) (*Catalog, error) {
-	if file == "" {
-		file = "catalog.json"
-	}
-	var p fastjson.Parser
-	v, err := p.ParseBytes(data)
+	file = cmp.Or(file, "catalog.json")
+	v, err := deferral.ReadCatalog(file, data)
 	if err != nil {
-		return nil, diag.Errorf("catalog.syntax", diag.Location{File: file}, "%s: %v", file, err)
+		return nil, err
 	}
-	if v.Type() != fastjson.TypeObject {
-		return nil, diag.Errorf("catalog.shape", diag.Location{File: file}, "%s: a catalog is a JSON object with \"nodes\" and \"sources\", not %s", file, v.Type())
-	}
-	c := &Catalog{File: file, rels: map[string][]catCol{}, parts: map[string]catRel{}, state: state}
+	return CatalogOf(file, v, state), nil
+}
+
+// CatalogOf is the Catalog of a catalog.json deferral.ReadCatalog read.
+func CatalogOf(file string, v *fastjson.Value, state bool) *Catalog {
+	c := &Catalog{File: cmp.Or(file, "catalog.json"), rels: map[string][]catCol{}, parts: map[string]catRel{}, state: state}
 	for _, sec := range []string{"nodes", "sources"} {
 		o := v.GetObject(sec)
 		if o == nil {
@@ -452,7 +453,7 @@ func ParseCatalog(file string, data []byte, state bool) (*Catalog, error) {
 				return
 			}
 			cr := catRel{db: string(md.GetStringBytes("database")), schema: string(md.GetStringBytes("schema")), name: string(md.GetStringBytes("name")), typ: strings.ToLower(string(md.GetStringBytes("type")))}
-			key := strings.ToLower(cr.db + "." + cr.schema + "." + cr.name)
+			key := catalogKey(cr.db, cr.schema, cr.name)
 			c.parts[key] = cr
 			var cols []catCol
 			if co := e.GetObject("columns"); co != nil {
@@ -464,7 +465,12 @@ func ParseCatalog(file string, data []byte, state bool) (*Catalog, error) {
 			c.rels[key] = cols
 		})
 	}
-	return c, nil
+	return c
+}
+
+// catalogKey is how a catalog's relations are looked up: lower(db.schema.name).
+func catalogKey(db, schema, name string) string {
+	return strings.ToLower(db + "." + schema + "." + name)
 }
 
 // catalogs are the catalogs to ask about a relation, in order: production's
@@ -526,7 +532,7 @@ func (s *session) catalogColumns(r jinja.Value) (jinja.Value, *Catalog) {
 		return jinja.NewList(), nil
 	}
 	p := ro.r.Parts
-	key := strings.ToLower(p.Database + "." + p.Schema + "." + p.Identifier)
+	key := catalogKey(p.Database, p.Schema, p.Identifier)
 	for _, c := range s.catalogs(ro.deferred) {
 		cols, ok := c.rels[key]
 		if !ok {
@@ -550,8 +556,9 @@ func (s *session) catalogColumns(r jinja.Value) (jinja.Value, *Catalog) {
 func (s *session) catalogRelation(db, schema, id string) (jinja.Value, *Catalog) {
 	var cr catRel
 	var in *Catalog
+	key := catalogKey(db, schema, id)
 	for _, c := range s.catalogs(false) {
-		if x, ok := c.parts[strings.ToLower(db+"."+schema+"."+id)]; ok {
+		if x, ok := c.parts[key]; ok {
 			cr, in = x, c
 			break
 		}

@@ -92,20 +92,31 @@ func (o *Oracle) add(p relation.Parts, ev Evidence) {
 	o.byKey[k] = append(o.byKey[k], listed{p, ev})
 }
 
-// AddCatalog adds every relation of a dev catalog.json. A catalog lists whole
-// schemas, so a relation absent from a schema it covers is Missing.
-func (o *Oracle) AddCatalog(file string, data []byte) error {
+// ReadCatalog parses a catalog.json: catalog.syntax when it is not JSON,
+// catalog.wrong_artifact when it is another artifact (a dbt_schema_version
+// of another kind, no "nodes" or "sources").
+func ReadCatalog(file string, data []byte) (*fastjson.Value, error) {
 	var p fastjson.Parser
 	v, err := p.ParseBytes(data)
 	if err != nil {
-		return diag.Errorf("catalog.syntax", diag.Location{File: file}, "catalog is not valid JSON: %v", err)
+		return nil, diag.Errorf("catalog.syntax", diag.Location{File: file}, "catalog is not valid JSON: %v", err)
+	}
+	if v.Type() != fastjson.TypeObject {
+		return nil, diag.Errorf("catalog.wrong_artifact", diag.Location{File: file}, "not a catalog.json: a JSON %s, not an object", v.Type())
 	}
 	if u := string(v.GetStringBytes("metadata", "dbt_schema_version")); u != "" && !strings.Contains(u, "/catalog/") {
-		return diag.Errorf("catalog.wrong_artifact", diag.Location{File: file}, "not a catalog.json (dbt_schema_version %s)", u)
+		return nil, diag.Errorf("catalog.wrong_artifact", diag.Location{File: file}, "not a catalog.json (dbt_schema_version %s)", u)
 	}
 	if v.Get("nodes") == nil && v.Get("sources") == nil {
-		return diag.Errorf("catalog.wrong_artifact", diag.Location{File: file}, "not a catalog.json: no \"nodes\" or \"sources\"")
+		return nil, diag.Errorf("catalog.wrong_artifact", diag.Location{File: file}, "not a catalog.json: no \"nodes\" or \"sources\"")
 	}
+	return v, nil
+}
+
+// AddCatalog adds every relation of a dev catalog.json (as ReadCatalog
+// read it). A catalog lists whole schemas, so a relation absent from a
+// schema it covers is Missing.
+func (o *Oracle) AddCatalog(v *fastjson.Value) {
 	for _, sec := range []string{"nodes", "sources"} {
 		obj := v.GetObject(sec)
 		if obj == nil {
@@ -127,7 +138,6 @@ func (o *Oracle) AddCatalog(file string, data []byte) error {
 		})
 	}
 	o.hasCatalog = true
-	return nil
 }
 
 // ReadRunResults parses a run_results.json (what names it in messages:
