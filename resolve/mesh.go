@@ -121,10 +121,7 @@ func (p *Project) isExternal(n *manifest.Node) bool {
 func (p *Project) resolveUpstream(c *Call, r RefSpec, um *manifest.Manifest, kind string) (RefResult, error) {
 	l := um.LookupRef(manifest.LookupQuery{Name: r.Name, Package: r.Package, Version: r.Version, CallerPackage: r.Package, Root: um.Meta.ProjectName})
 	if l.Status != manifest.Found {
-		what, code := "which was not found", "ref.not_found"
-		if l.Status == manifest.FoundDisabled {
-			what, code = "which is disabled", "ref.disabled"
-		}
+		what, code := refMissing(l.Status)
 		loc := p.callerLoc(c)
 		loc.Suggestion = diag.Closest(r.Name, publicNames(um))
 		return RefResult{}, diag.Errorf(code, loc, "%s%s (upstream project %q, from %s)", p.dependsMsg(c, "a node named '"+r.Name+"'", r), what, r.Package, um.File)
@@ -148,19 +145,13 @@ func (p *Project) resolveUpstream(c *Call, r RefSpec, um *manifest.Manifest, kin
 // model that is not public: private to its group, or protected to its
 // project (a model without access, from before dbt 1.5, is protected).
 func (p *Project) checkUpstreamAccess(c *Call, t *manifest.Node) error {
-	from := "sql_operation.inline"
-	if c.From != nil {
-		from = c.From.UniqueID
-	}
 	switch t.Access {
 	case "public":
 		return nil
 	case "private":
-		return diag.Errorf("ref.private", p.callerLoc(c),
-			"Node %s attempted to reference node %s, which is not allowed because the referenced node is private to the '%s' group.", from, t.UniqueID, t.Group)
+		return p.referenceError(c, t, "private", t.Group)
 	}
-	return diag.Errorf("ref.protected", p.callerLoc(c),
-		"Node %s attempted to reference node %s, which is not allowed because the referenced node is protected to the '%s' package.", from, t.UniqueID, t.PackageName)
+	return p.referenceError(c, t, "protected", t.PackageName)
 }
 
 // crossProject is the answer for a ref to another project's model t.

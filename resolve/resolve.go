@@ -390,11 +390,7 @@ func (p *Project) lookupRef(c *Call, r RefSpec) (*manifest.Node, error) {
 			"When referencing '%s', dbt found nodes in multiple packages: %s\nTo fix this, use two-argument 'ref', with the package name first: ref('<package>', '%s')",
 			r.Name, quoteList(l.Candidates), r.Name)
 	}
-	what := "which was not found"
-	code := "ref.not_found"
-	if l.Status == manifest.FoundDisabled {
-		what, code = "which is disabled", "ref.disabled"
-	}
+	what, code := refMissing(l.Status)
 	msg := p.dependsMsg(c, "a node named '"+r.Name+"'", r) + what
 	loc := p.callerLoc(c)
 	if l.Status == manifest.NotFound {
@@ -438,9 +434,30 @@ func (p *Project) checkAccess(c *Call, t *manifest.Node) error {
 	if c.From.Group == t.Group {
 		return nil
 	}
-	return diag.Errorf("ref.private", p.callerLoc(c),
-		"Node %s attempted to reference node %s, which is not allowed because the referenced node is private to the '%s' group.",
-		c.From.UniqueID, t.UniqueID, t.Group)
+	return p.referenceError(c, t, "private", t.Group)
+}
+
+// refMissing is the end of dbt's TargetNotFoundError for a lookup that
+// found nothing or a disabled node, with its code.
+func refMissing(status manifest.LookupStatus) (what, code string) {
+	if status == manifest.FoundDisabled {
+		return "which is disabled", "ref.disabled"
+	}
+	return "which was not found", "ref.not_found"
+}
+
+// referenceError is dbt's DbtReferenceError: a private node referenced from
+// outside its group, or a protected one from outside its package.
+func (p *Project) referenceError(c *Call, t *manifest.Node, access, scope string) error {
+	from, kind := "sql_operation.inline", "group"
+	if c.From != nil {
+		from = c.From.UniqueID
+	}
+	if access == "protected" {
+		kind = "package"
+	}
+	return diag.Errorf("ref."+access, p.callerLoc(c),
+		"Node %s attempted to reference node %s, which is not allowed because the referenced node is %s to the '%s' %s.", from, t.UniqueID, access, scope, kind)
 }
 
 func (p *Project) resolveSource(c *Call, r RefSpec) (RefResult, error) {
