@@ -22,22 +22,14 @@ const corpusPackages = "testdata/corpus-packages"
 // `dbtdefer fidelity` does; packagesDir as its -packages.
 func openForFidelity(t testing.TB, path, packagesDir string, state []byte) (*Project, CompileRequest) {
 	t.Helper()
-	f, err := ReadProjectFiles(path, packagesDir)
+	f, err := ReadFidelityFiles(path, packagesDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if packagesDir != "" {
-		if _, err := f.Restate(packagesDir); err != nil {
-			t.Fatal(err)
-		}
-	}
 	f.Inputs.State = state
-	p, err := Open(f.Inputs)
+	p, err := f.Open()
 	if err != nil {
 		t.Skipf("%s: %v", path, err)
-	}
-	if f.Catalog != nil {
-		_ = p.SetCompileCatalog(f.Catalog)
 	}
 	return p, f.Request
 }

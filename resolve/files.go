@@ -19,8 +19,9 @@ type ProjectFiles struct {
 	Inputs  Inputs
 	Request CompileRequest
 	Catalog []byte
-	// ProjectYml is the path of the dbt_project.yml read, "" when none was.
-	ProjectYml string
+	// projectYml is the text of the dbt_project.yml read (nil: none was),
+	// kept for Restate's edits.
+	projectYml []byte
 }
 
 // ReadProjectFiles reads a manifest and what sits beside it: the
@@ -35,8 +36,8 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 	f := &ProjectFiles{Inputs: Inputs{Manifest: data, ManifestName: manifestPath}}
 	dir := filepath.Dir(manifestPath)
 	if py := FindProjectYml(manifestPath); py != "" {
-		f.ProjectYml = py
 		if b, err := os.ReadFile(py); err == nil {
+			f.projectYml = b
 			f.setProject(b)
 		}
 		if packagesDir == "" {
@@ -54,6 +55,36 @@ func ReadProjectFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
 		f.Catalog = b
 	}
 	return f, nil
+}
+
+// ReadFidelityFiles is ReadProjectFiles for measuring fidelity: a
+// packagesDir that mirrors a corpus may also restate (restate.yml) the job
+// that wrote the manifest.
+func ReadFidelityFiles(manifestPath, packagesDir string) (*ProjectFiles, error) {
+	f, err := ReadProjectFiles(manifestPath, packagesDir)
+	if err != nil {
+		return nil, err
+	}
+	if packagesDir != "" {
+		if _, err := f.Restate(packagesDir); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// Open opens the files' project, its catalog answering introspection.
+func (f *ProjectFiles) Open() (*Project, error) {
+	p, err := Open(f.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	if f.Catalog != nil {
+		if err := p.SetCompileCatalog(f.Catalog); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // setProject takes a dbt_project.yml's vars, dispatch and quoting; a file
@@ -82,7 +113,7 @@ type Restatement struct {
 const RestateFile = "restate.yml"
 
 // Restate applies dir/restate.yml, when there is one, to f: the job's
-// --vars, and its edits of dbt_project.yml re-read from the file on disk.
+// --vars, and its edits of the dbt_project.yml ReadProjectFiles read.
 // It reports whether a restatement was applied.
 func (f *ProjectFiles) Restate(dir string) (bool, error) {
 	b, err := os.ReadFile(filepath.Join(dir, RestateFile))
@@ -98,12 +129,8 @@ func (f *ProjectFiles) Restate(dir string) (bool, error) {
 	if r.Vars != nil {
 		f.Request.Vars = r.Vars
 	}
-	if r.DocsToggles && f.ProjectYml != "" {
-		py, err := os.ReadFile(f.ProjectYml)
-		if err != nil {
-			return false, err
-		}
-		f.setProject(DocsToggles(py))
+	if r.DocsToggles && f.projectYml != nil {
+		f.setProject(DocsToggles(f.projectYml))
 	}
 	return true, nil
 }

@@ -20,21 +20,13 @@ func init() {
 
 // FidelityOf measures one manifest file.
 func fidelityOf(path, packagesDir string) (*resolve.FidelityReport, error) {
-	f, err := resolve.ReadProjectFiles(path, packagesDir)
+	f, err := resolve.ReadFidelityFiles(path, packagesDir)
 	if err != nil {
 		return nil, err
 	}
-	if packagesDir != "" {
-		if _, err := f.Restate(packagesDir); err != nil {
-			return nil, err
-		}
-	}
-	p, err := resolve.Open(f.Inputs)
+	p, err := f.Open()
 	if err != nil {
 		return nil, err
-	}
-	if f.Catalog != nil {
-		_ = p.SetCompileCatalog(f.Catalog)
 	}
 	return p.Fidelity(f.Request), nil
 }
