@@ -138,8 +138,9 @@ type Compiler struct {
 	version string
 	tmpls   tmplCache
 	target  map[string]any
-	legacy  bool // dbt < 1.6 CTE layout
-	pre020  bool // dbt < 0.20: __dbt__CTE__ names, data tests wrapped
+	legacy  bool   // dbt < 1.6 CTE layout
+	pre020  bool   // dbt < 0.20: __dbt__CTE__ names, data tests wrapped
+	prefix  string // CTEPrefix of the manifest's version
 	fusion  fusionLayout
 	quoting relation.Quoting
 }
@@ -156,6 +157,7 @@ func New(m *manifest.Manifest, root string, adapter relation.Adapter, quoting re
 	c.legacy = !deferral.AtLeast(c.version, 1, 6) && c.version != ""
 	c.fusion = fusionLayoutFor(c.version)
 	c.pre020 = c.version != "" && !deferral.AtLeast(c.version, 0, 20)
+	c.prefix = CTEPrefix(c.version)
 	c.target = inferTarget(m, adapter)
 	return c
 }
@@ -370,7 +372,7 @@ func (s *session) compileNode(n *manifest.Node, code string) (string, []manifest
 			list = addCTE(list, sub)
 		}
 		en, _ := s.c.m.Node(uid)
-		text := " " + CTEPrefix(s.c.version) + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"
+		text := " " + s.c.prefix + s.h.CTEName(en) + " as (\n" + e.sql + "\n)"
 		if s.c.fusion != notFusion {
 			text = fusionCTE(s.h.CTEName(en), e.sql)
 		}

@@ -816,15 +816,9 @@ func (nc *nodeCtx) missingTestArgs(raw *fastjson.Value, kwargs jinja.Value) {
 	if ns := string(raw.GetStringBytes("test_metadata", "namespace")); ns != "" {
 		callee = ns + "." + callee
 	}
-	ref, ok := nc.s.c.FindMacro(callee, nc.pkg)
-	if !ok {
-		return
-	}
-	e := nc.s.c.macros.fromPackage(ref.Package, ref.Name)
+	e := nc.s.c.findMacro(callee, nc.pkg)
 	if e == nil {
-		if e, _ = nc.s.c.macros.lookup(ref.Name, nc.pkg, nc.s.c.root); e == nil {
-			return
-		}
+		return
 	}
 	m, err := nc.s.c.macros.load(e)
 	if err != nil {

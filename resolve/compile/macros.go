@@ -161,16 +161,20 @@ type MacroRef struct{ UniqueID, Package, Name string }
 // internal one), a bare name in pkg, the root project, then dbt's internal
 // packages (the adapter's first).
 func (c *Compiler) FindMacro(callee, pkg string) (MacroRef, bool) {
-	var e *macroEntry
-	if ns, name, ok := strings.Cut(callee, "."); ok {
-		e = c.macros.fromPackage(ns, name)
-	} else {
-		e, _ = c.macros.lookup(callee, pkg, c.root)
-	}
+	e := c.findMacro(callee, pkg)
 	if e == nil {
 		return MacroRef{}, false
 	}
 	return MacroRef{UniqueID: e.uid, Package: e.pkg, Name: e.name}, true
+}
+
+// findMacro is FindMacro's entry (nil when none).
+func (c *Compiler) findMacro(callee, pkg string) *macroEntry {
+	if ns, name, ok := strings.Cut(callee, "."); ok {
+		return c.macros.fromPackage(ns, name)
+	}
+	e, _ := c.macros.lookup(callee, pkg, c.root)
+	return e
 }
 
 // PackageMacros are the macros package pkg defines, sorted by name.
