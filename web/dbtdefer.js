@@ -10,6 +10,7 @@
 // it on the calling thread. Every method returns a Promise; every failure is
 // a DbtdeferError ({code, message, location}). Types: dbtdefer.d.ts.
 import { DbtdeferError, closest, unwrap } from "./errors.js";
+import { inputKeys, stateKeys } from "./inputs.js";
 import { nodeImport, nodeWorkerURL } from "./platform.js";
 import { version } from "./version.js";
 
@@ -132,7 +133,6 @@ export async function memoryUsage() {
 // whose render may read the clock, nor stateInfo).
 const maxAnswerBytes = 8 << 20;
 
-const inputKeys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog", "dependenciesYml"];
 
 const callOptions = {
   defer: oneOf("off", "standard", "favor-state"),
@@ -307,7 +307,7 @@ class Project {
     if (this.#disposed) throw new DbtdeferError("project.disposed", "refreshState: the project was disposed");
     check("refreshState", options, schemas.refreshState);
     const over = { ...options };
-    for (const k of ["state", "stateRunResults", "stateCatalog"]) if (typeof over[k] === "string" || over[k] instanceof URL) over[k] = absoluteURL(over[k]);
+    for (const k of stateKeys) if (typeof over[k] === "string" || over[k] instanceof URL) over[k] = absoluteURL(over[k]);
     if (this.#refreshing && Object.keys(over).length === 0) return this.#refreshing;
     const p = (async () => {
       const res = await this.#t.refresh(this.#handle, over);
@@ -586,7 +586,7 @@ class WorkerTransport {
     if (this.dead) return Promise.reject(this.dead);
     // Bytes are copied (the caller keeps its own) and handed over, as open's.
     const args = { handle, over: { ...over } };
-    return this.#request("refresh", args, undefined, handOver(args.over, ["state", "stateRunResults", "stateCatalog"], true));
+    return this.#request("refresh", args, undefined, handOver(args.over, stateKeys, true));
   }
   dispose(handle) {
     if (this.dead) return Promise.resolve(false);

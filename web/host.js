@@ -5,6 +5,7 @@
 // `worker: false`, on the caller's thread; dbtdefer.js is the public face.
 import Go from "./dist/wasm_exec.mjs"; // Go's own wasm_exec.js, copied from the toolchain at build time, as a module
 import { DbtdeferError, unwrap } from "./errors.js";
+import { inputKeys, stateKeys } from "./inputs.js";
 import { isNode, nodeImport, nodeWorkerURL } from "./platform.js";
 
 /**
@@ -140,7 +141,7 @@ export class Host {
     const sources = {};
     const own = {}; // key → the bytes are this host's own (read by it, or handed over): their buffer may be handed on
     // Every input loads at once (a pair's two Files are read side by side).
-    const keys = ["manifest", "state", "catalog", "runResults", "projectYml", "stateRunResults", "stateCatalog", "dependenciesYml"].filter((key) => opts[key] != null);
+    const keys = inputKeys.filter((key) => opts[key] != null);
     const packages = opts.packageProjects ? Object.entries(opts.packageProjects) : [];
     const upstream = opts.upstream ? Object.entries(opts.upstream) : [];
     // A big manifest is indexed on two cores: a helper worker scans the
@@ -274,7 +275,7 @@ export class Host {
       sources.state = { kind: "url", url: o.url, status: 200, fromCache: false, etag: o.etag, lastModified: o.lastModified, fetchedAt: now, checkedAt: now,
         size: sources.state.size };
     }
-    this.sources.set(res.handle, { state: sources.state ?? null, stateRunResults: sources.stateRunResults ?? null, stateCatalog: sources.stateCatalog ?? null,
+    this.sources.set(res.handle, { ...Object.fromEntries(stateKeys.map((k) => [k, sources[k] ?? null])),
       load: { headers: opts.headers, cache: opts.cache !== false, max } });
     if (this.warm) this.#startWarm(res.handle);
     return res;
@@ -488,7 +489,7 @@ export class Host {
     const h = this.sources.get(handle);
     if (!h) throw new DbtdeferError("project.disposed", `refreshState: project ${handle} is not open (disposed?)`);
     if (!h.state && over.state == null) throw new DbtdeferError("state.none", "refreshState: the project was opened without a state");
-    if (over.state == null && over.stateRunResults == null && over.stateCatalog == null && h.state.kind !== "url" && h.state.kind !== "file") {
+    if (stateKeys.every((k) => over[k] == null) && h.state.kind !== "url" && h.state.kind !== "file") {
       throw new DbtdeferError("state.not_url", `refreshState: the state was given as ${h.state.kind === "blob" ? "a Blob or File" : "bytes"}, so there is nothing to fetch again; pass the new one: refreshState({state})`);
     }
     const load = { ...h.load, progress: () => {} };
@@ -521,7 +522,7 @@ export class Host {
       names[key] = got[key].name ?? key;
     }
     let res;
-    if (args.state || args.stateRunResults || args.stateCatalog) {
+    if (Object.keys(args).length > 0) {
       res = this.invoke("swapState", handle, { ...args, names: JSON.stringify(names) });
     } else {
       res = { changed: false, stateInfo: unwrap(this.callText(handle, "stateInfo", "{}")), warnings: null };
@@ -572,9 +573,6 @@ const chunkBytes = 1 << 20;
 
 // packageProjects are small YAML files; a host handing over more is wrong.
 const maxPackageProjectBytes = 8 << 20;
-
-// The inputs that describe production's run: refreshState swaps them.
-const stateKeys = ["state", "stateRunResults", "stateCatalog"];
 
 // Manifests this big or bigger are indexed with the helper worker (by
 // default: initialize's parallel option).
