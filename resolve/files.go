@@ -167,12 +167,27 @@ func DocsToggles(py []byte) []byte {
 func FindProjectYml(manifestPath string) string {
 	dir := filepath.Dir(manifestPath)
 	for _, d := range []string{dir, filepath.Dir(dir)} {
-		p := filepath.Join(d, "dbt_project.yml")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		if p := filepath.Join(d, "dbt_project.yml"); isFile(p) {
 			return p
 		}
 	}
 	return ""
+}
+
+// FindDependenciesYml is the dependencies.yml beside a manifest's
+// dbt_project.yml (FindProjectYml); "" when there is none.
+func FindDependenciesYml(manifestPath string) string {
+	if py := FindProjectYml(manifestPath); py != "" {
+		if p := filepath.Join(filepath.Dir(py), "dependencies.yml"); isFile(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 // DefaultPackagesDir is where dbt installs the packages of the project whose

@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -142,11 +140,7 @@ func (pf *projectFlags) mesh(in *resolve.Inputs) error {
 	}
 	deps := pf.dependencies
 	if deps == "" {
-		if py := resolve.FindProjectYml(pf.manifest); py != "" {
-			if d := filepath.Join(filepath.Dir(py), "dependencies.yml"); fileExists(d) {
-				deps = d
-			}
-		}
+		deps = resolve.FindDependenciesYml(pf.manifest)
 	}
 	if deps != "" {
 		b, err := readFile(deps)
@@ -158,10 +152,6 @@ func (pf *projectFlags) mesh(in *resolve.Inputs) error {
 	return nil
 }
 
-func fileExists(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && !st.IsDir()
-}
 
 func runResolve(fs *flag.FlagSet, args []string, out io.Writer) error {
 	var pf projectFlags
